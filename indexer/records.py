@@ -1,0 +1,44 @@
+"""Records of the indexing stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable passage: whole paragraphs of one section of one report.
+
+    ``start``/``end`` are offsets into ``Report.text`` (see ``corpus.records``); ``page_start`` and
+    ``page_end`` are the same two points as offsets into the text of the first and last page.
+    """
+
+    chunk_id: str  # f"{report_id}#{seq:04d}"
+    report_id: str
+    local_authority: str
+    publication_date: str | None  # ISO date
+    section: str
+    paragraphs: tuple[str, ...]  # paragraph numbers, e.g. ("26", "27"); empty when unnumbered
+    pages: tuple[int, ...]
+    start: int
+    end: int
+    page_start: int
+    page_end: int
+    text: str
+    n_tokens: int
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What ``indexer.build`` did; written as ``build-report.json``."""
+
+    reports_indexed: int
+    reports_failed: list[dict[str, str]] = field(default_factory=list)  # [{"file", "error"}]
+    chunks: int = 0
+    pages: int = 0
+    seconds: float = 0.0
+    embedded_chunks: int = 0  # embedded in this run only: 0 for an unchanged corpus
+    reports_added: int = 0
+    reports_updated: int = 0
+    reports_removed: int = 0
+    reports_unchanged: int = 0

@@ -1,0 +1,82 @@
+"""Settings, read from ``INSPECTQA_*`` environment variables (and the CLI's options).
+
+Build a ``Settings`` where the program starts (the CLI, the app factory, a test), never at import
+time, so that each test can pass its own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+EmbedBackend = Literal["onnx-int8", "torch"]
+
+
+def default_cache_dir() -> Path:
+    return Path.home() / ".cache" / "inspectqa"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="INSPECTQA_", extra="ignore", frozen=True)
+
+    # --- corpus and index -------------------------------------------------------------------
+    corpus: Path = Field(
+        Path("../shared/corpus/ilacs"),
+        description="Folder of reports, with a manifest.csv or plain .pdf/.html/.txt files.",
+    )
+    index: Path = Field(Path("var/index"), description="Index directory (built when missing by `serve`).")
+
+    # --- embedding model ---------------------------------------------------------------------
+    model_path: Path | None = Field(
+        None, description="A sentence-transformers model folder; default: the bundled all-MiniLM-L6-v2."
+    )
+    model_name: str = Field(
+        "sentence-transformers/all-MiniLM-L6-v2",
+        description="The model's name, recorded in the index manifest and checked on load.",
+    )
+    embed_backend: EmbedBackend = Field(
+        "onnx-int8", description="onnx-int8 (fast, quantised ONNX Runtime) or torch (fp32)."
+    )
+    cache_dir: Path = Field(
+        default_factory=default_cache_dir, description="Where exported ONNX models are kept."
+    )
+    batch_size: int = Field(32, ge=1, le=1024)
+    chunk_max_tokens: int = Field(
+        256, ge=32, le=512, description="Token budget of a chunk, special tokens included."
+    )
+
+    # --- service ----------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    max_question_chars: int = Field(2000, ge=10)
+    max_history_turns: int = Field(20, ge=0)
+
+    # --- optional LLM answerer (any OpenAI-compatible chat-completions server) ------------------
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_timeout_s: float = Field(60.0, gt=0)
+
+    # --- administration -----------------------------------------------------------------------
+    admin_token: SecretStr | None = None
+
+    @field_validator("corpus", "index", "cache_dir", "model_path", mode="after")
+    @classmethod
+    def _expand_user(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value is not None else None
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        # Accept "https://a.example,https://b.example" as well as a JSON list.
+        if isinstance(value, str) and not value.lstrip().startswith("["):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.llm_base_url and self.llm_model)
