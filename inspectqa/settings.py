@@ -63,8 +63,33 @@ class Settings(BaseSettings):
 
     # --- administration -----------------------------------------------------------------------
     admin_token: SecretStr | None = None
+    upload_max_bytes: int = Field(
+        50 * 1024 * 1024, ge=1024, description="Largest report PDF accepted by POST /admin/reports."
+    )
+    uploads_dir: Path = Field(
+        Path("var/uploads"), description="Where uploaded reports are kept (a corpus folder of its own)."
+    )
+    reload_poll_s: float = Field(
+        2.0, ge=0, description="How often to check INDEX/current for a new generation; 0 turns the watch off."
+    )
 
-    @field_validator("corpus", "index", "cache_dir", "model_path", mode="after")
+    # --- limits (per client, per request) ---------------------------------------------------------
+    rate_limit_per_minute: int = Field(
+        120, ge=0, description="Questions (/ask, /ask/stream) per client per minute; 0 turns the limit off."
+    )
+    rate_limit_burst: int = Field(20, ge=1, description="Questions a client may send at once before waiting.")
+    max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest request body outside uploads.")
+    request_timeout_s: float = Field(
+        30.0, gt=0, description="Time budget of one request; past it the request ends with 504."
+    )
+    max_concurrency: int = Field(
+        4, ge=1, description="Questions and searches worked on at once; the rest wait their turn."
+    )
+    queue_timeout_s: float = Field(
+        10.0, gt=0, description="How long a request waits for a free slot before a 503 asks it to retry."
+    )
+
+    @field_validator("corpus", "index", "cache_dir", "model_path", "uploads_dir", mode="after")
     @classmethod
     def _expand_user(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value is not None else None
