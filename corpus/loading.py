@@ -1,0 +1,109 @@
+"""Turn a ``SourceFile`` into a ``Report``, or say in one line why it cannot be one.
+
+The pipeline: sniff the bytes (an HTML error page saved as ``.pdf`` is refused before pdfium sees
+it), extract lines, strip running headers/footers, build blocks, lay out pages/sections/paragraphs,
+parse judgements, and fill metadata the manifest lacks from the report's own first page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from corpus.cleaning import build_blocks, strip_running_lines
+from corpus.extraction import Line, html_lines, pdf_lines, sniff, text_lines
+from corpus.judgements import parse_judgements
+from corpus.metadata import (
+    display_name,
+    inspection_dates,
+    local_authority,
+    normalise_authority,
+    publication_date,
+)
+from corpus.records import LoadFailure, Report, SourceFile
+from corpus.scanning import scan_corpus
+from corpus.structure import assemble
+from inspectqa.errors import CorruptReport
+
+# Fewer characters than this over the whole file: an image-only scan or an empty document.
+MIN_TEXT_CHARS = 200
+# Words every inspection report of children's services uses; a file with none of them is not one.
+_REPORT_WORDS = re.compile(r"\b(ofsted|inspection|inspectors?|children)\b", re.IGNORECASE)
+
+
+def read_lines(source: SourceFile) -> list[list[Line]]:
+    path = source.path
+    if not path.is_file():
+        raise CorruptReport("file not found")
+    data = path.read_bytes()
+    if not data:
+        raise CorruptReport("empty file (0 bytes)")
+    kind = sniff(data)
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        if kind == "html":
+            raise CorruptReport("an HTML page saved with a .pdf name, not a PDF")
+        if kind == "empty":
+            raise CorruptReport("empty file (only whitespace)")
+        if kind != "pdf":
+            raise CorruptReport("not a PDF (no %PDF- header)")
+        return pdf_lines(path, data)
+    if suffix in (".html", ".htm"):
+        return html_lines(data)
+    if suffix == ".txt":
+        if b"\x00" in data[:4096]:
+            raise CorruptReport("binary data in a .txt file")
+        return text_lines(data)
+    raise CorruptReport(f"unsupported file type {suffix or '(none)'}")
+
+
+def load_report(source: SourceFile) -> Report:
+    """One report, cleaned and structured; raises CorruptReport with a one-line reason."""
+    pages = read_lines(source)
+    characters = sum(len(line.text) for page in pages for line in page)
+    if not pages or characters < MIN_TEXT_CHARS:
+        raise CorruptReport(
+            f"no extractable text ({characters} characters on {len(pages)} pages): image-only or empty"
+        )
+    cleaned = strip_running_lines(pages)
+    blocks = build_blocks(cleaned)
+    structure = assemble(blocks, len(cleaned))
+    text = "\n".join(page.text for page in structure.pages[:3])
+    if len(_REPORT_WORDS.findall(text)) < 3:
+        raise CorruptReport("not an inspection report (no mention of Ofsted, inspection or children)")
+    judgements = parse_judgements(structure.pages, structure.sections)
+    first_page = structure.pages[0].text if structure.pages else ""
+    start, end = inspection_dates(text)
+    return Report(
+        report_id=source.report_id,
+        local_authority=_authority(source, first_page),
+        publication_date=source.publication_date or publication_date(text, source.path.stem),
+        source=source,
+        pages=structure.pages,
+        sections=structure.sections,
+        paragraphs=structure.paragraphs,
+        judgements=judgements,
+        inspection_start=source.inspection_start or start,
+        inspection_end=source.inspection_end or end,
+    )
+
+
+def _authority(source: SourceFile, first_page: str) -> str:
+    written = local_authority(first_page)
+    if source.local_authority:
+        if written and normalise_authority(written) == normalise_authority(source.local_authority):
+            return written
+        return display_name(source.local_authority)
+    return written or display_name(source.report_id.replace("-", " "))
+
+
+def load_reports(path: Path, failures: list[LoadFailure] | None = None) -> Iterator[Report]:
+    """Every loadable report of a corpus folder; each failure is appended to ``failures`` (when
+    given) with its one-line reason, and loading goes on."""
+    for source in scan_corpus(path):
+        try:
+            yield load_report(source)
+        except CorruptReport as error:
+            if failures is not None:
+                failures.append(LoadFailure(file=str(source.path), error=str(error)))
