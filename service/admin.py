@@ -1,0 +1,310 @@
+"""Operator routes: reload the index, add a report by upload. Off unless a token is configured.
+
+Every route needs ``Authorization: Bearer <INSPECTQA_ADMIN_TOKEN>``, compared with
+``hmac.compare_digest`` so the time a wrong guess takes tells nothing about the right one. Without a
+configured token the router is not mounted at all: the routes answer 404 and are absent from the
+OpenAPI document, so a default deployment exposes nothing.
+
+An uploaded report is checked by its content (``%PDF-`` magic bytes, a size limit), never its name,
+and stored under a name the server chooses from its SHA-256 (``upload-<hash>.pdf``), so a file called
+``../../x.pdf`` cannot write outside the uploads folder. It is then indexed in the background, one job
+at a time: the uploads folder holds a corpus made of the configured corpus (symlinked, never copied)
+plus the uploads, ``indexer.build`` brings the index up to date with it (re-embedding only the new
+report), and the reloader swaps the new generation in. ``GET /admin/reports/{job_id}`` shows progress.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import logging
+import os
+import re
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, UploadFile
+from pydantic import BaseModel
+
+from inspectqa.errors import InspectQAError
+from inspectqa.settings import Settings
+from service.reload import IndexReloader
+
+log = logging.getLogger("inspectqa.admin")
+
+PDF_MAGIC = b"%PDF-"
+UPLOAD_PREFIX = "upload-"
+CORPUS_SUFFIXES = (".pdf", ".html", ".htm", ".txt")
+_KEPT_JOBS = 200
+_CHUNK = 1024 * 1024
+
+JobState = Literal["queued", "indexing", "done", "failed"]
+
+
+@dataclass(frozen=True)
+class UploadJob:
+    """One uploaded report and how far its indexing has got."""
+
+    job_id: str
+    state: JobState
+    filename: str  # the name the client sent, for display only; never used as a path
+    stored_as: str
+    sha256: str
+    size_bytes: int
+    submitted_at: float
+    finished_at: float | None = None
+    generation: str | None = None
+    reports_indexed: int | None = None
+    error: str | None = None
+
+
+class ReloadResponse(BaseModel):
+    status: Literal["reloaded", "unchanged", "refused"]
+    generation: str | None
+    reason: str | None = None
+
+
+class UploadJobResponse(BaseModel):
+    job_id: str
+    state: JobState
+    filename: str
+    stored_as: str
+    sha256: str
+    size_bytes: int
+    submitted_at: float
+    finished_at: float | None = None
+    generation: str | None = None
+    reports_indexed: int | None = None
+    error: str | None = None
+
+
+class UploadIndexer:
+    """Stores uploads and indexes them in a single background thread, one build at a time."""
+
+    def __init__(self, settings: Settings, reloader: IndexReloader) -> None:
+        self.settings = settings
+        self.reloader = reloader
+        self.folder = settings.uploads_dir
+        self.jobs: dict[str, UploadJob] = {}
+        self._lock = threading.Lock()
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inspectqa-upload")
+
+    def store(self, upload: UploadFile) -> UploadJob:
+        """Check and keep an uploaded PDF, then queue it for indexing."""
+        incoming = self.folder / "incoming"
+        incoming.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        size = 0
+        head = b""
+        handle, temp_name = tempfile.mkstemp(dir=incoming, suffix=".part")
+        temp = Path(temp_name)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                while chunk := upload.file.read(_CHUNK):
+                    if len(head) < len(PDF_MAGIC):
+                        head += chunk[: len(PDF_MAGIC) - len(head)]
+                    size += len(chunk)
+                    if size > self.settings.upload_max_bytes:
+                        raise HTTPException(
+                            413,
+                            f"The report is larger than the limit of {self.settings.upload_max_bytes} bytes.",
+                        )
+                    digest.update(chunk)
+                    out.write(chunk)
+            if size == 0:
+                raise HTTPException(422, "The uploaded file is empty.")
+            if head != PDF_MAGIC:
+                raise HTTPException(
+                    415, "The uploaded file is not a PDF (its content does not start with %PDF-)."
+                )
+            sha = digest.hexdigest()
+            stored_as = f"{UPLOAD_PREFIX}{sha[:16]}.pdf"
+            reports = self.folder / "corpus" / "reports"
+            reports.mkdir(parents=True, exist_ok=True)
+            os.replace(temp, reports / stored_as)
+        finally:
+            temp.unlink(missing_ok=True)
+        job = UploadJob(
+            job_id=uuid.uuid4().hex,
+            state="queued",
+            filename=_display_name(upload.filename),
+            stored_as=stored_as,
+            sha256=sha,
+            size_bytes=size,
+            submitted_at=time.time(),
+        )
+        self._put(job)
+        log.info("report uploaded", extra={"job_id": job.job_id, "stored_as": stored_as, "bytes": size})
+        self._worker.submit(self._index, job.job_id)
+        return job
+
+    def get(self, job_id: str) -> UploadJob | None:
+        with self._lock:
+            return self.jobs.get(job_id)
+
+    def shutdown(self) -> None:
+        self._worker.shutdown(wait=False, cancel_futures=True)
+
+    def _put(self, job: UploadJob) -> None:
+        with self._lock:
+            self.jobs[job.job_id] = job
+            while len(self.jobs) > _KEPT_JOBS:
+                del self.jobs[next(iter(self.jobs))]
+
+    def _update(self, job_id: str, **changes: Any) -> None:
+        with self._lock:
+            job = self.jobs.get(job_id)
+            if job is not None:
+                self.jobs[job_id] = replace(job, **changes)
+
+    def _index(self, job_id: str) -> None:
+        from indexer import build
+
+        self._update(job_id, state="indexing")
+        try:
+            corpus = merge_corpus(self.settings.corpus, self.folder / "corpus")
+            report = build(corpus, self.settings.index, self.settings, progress=False)
+            outcome = self.reloader.reload("upload")
+            if outcome.status == "refused":
+                raise InspectQAError(f"the rebuilt index was refused: {outcome.reason}")
+            job = self.get(job_id)
+            failed = {Path(f.get("file", "")).name: f.get("error") for f in _failures(report)}
+            if job is not None and job.stored_as in failed:
+                raise InspectQAError(f"the report could not be read: {failed[job.stored_as]}")
+            self._update(
+                job_id,
+                state="done",
+                finished_at=time.time(),
+                generation=outcome.generation,
+                reports_indexed=getattr(report, "reports_indexed", None),
+            )
+            log.info("uploaded report indexed", extra={"job_id": job_id, "generation": outcome.generation})
+        except Exception as error:
+            reason = str(error) if isinstance(error, InspectQAError) else f"{type(error).__name__}: {error}"
+            self._update(job_id, state="failed", finished_at=time.time(), error=reason)
+            log.error("uploaded report not indexed", extra={"job_id": job_id, "reason": reason})
+
+
+def merge_corpus(base: Path, merged: Path) -> Path:
+    """Make ``merged`` the base corpus (as symlinks) plus the uploads already in ``merged/reports``.
+
+    With a manifest, the base rows are kept (their metadata is better than anything inferred) and each
+    upload gets a row with only its id and file, for the loader to infer the rest from the text.
+    """
+    reports = merged / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    uploads = sorted(p.name for p in reports.iterdir() if p.name.startswith(UPLOAD_PREFIX) and p.is_file())
+    manifest = base / "manifest.csv"
+    if manifest.is_file():
+        with manifest.open(newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            fields = list(reader.fieldnames or ["report_id", "file"])
+            rows = list(reader)
+        for row in rows:
+            _link(base / row["file"], merged / row["file"])
+        rows += [
+            {**dict.fromkeys(fields, ""), "report_id": Path(name).stem, "file": f"reports/{name}"}
+            for name in uploads
+        ]
+        temp = merged / "manifest.csv.part"
+        with temp.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=fields)
+            writer.writeheader()
+            writer.writerows(rows)
+        os.replace(temp, merged / "manifest.csv")
+    else:
+        for source in base.rglob("*"):
+            if source.suffix.lower() in CORPUS_SUFFIXES and source.is_file():
+                _link(source, merged / source.relative_to(base))
+    return merged
+
+
+def _link(source: Path, link: Path) -> None:
+    if link.is_symlink() or link.exists():
+        return
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(source.resolve())
+
+
+def _failures(report: Any) -> list[dict[str, str]]:
+    failures = getattr(report, "reports_failed", None) or []
+    return [
+        f if isinstance(f, dict) else {"file": getattr(f, "file", ""), "error": getattr(f, "error", "")}
+        for f in failures
+    ]
+
+
+def _display_name(name: str | None) -> str:
+    """The client's file name, reduced to something safe to show (it is never used as a path)."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    cleaned = "".join(ch for ch in base if ch.isprintable())[:200]
+    return cleaned or "(unnamed)"
+
+
+def _require_token(settings: Settings) -> Any:
+    expected = settings.admin_token.get_secret_value().encode() if settings.admin_token else b""
+
+    def check(request: Request) -> None:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise HTTPException(
+                401,
+                "Admin routes need an Authorization: Bearer token.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        if not hmac.compare_digest(token.strip().encode(), expected):
+            raise HTTPException(
+                403, "The admin token is wrong.", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+            )
+
+    return check
+
+
+def admin_router(settings: Settings, reloader: IndexReloader, uploads: UploadIndexer) -> APIRouter:
+    """The /admin routes, every one behind the bearer token."""
+    router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(_require_token(settings))])
+
+    @router.post("/reload", operation_id="admin_reload", response_model=ReloadResponse)
+    def reload_index() -> ReloadResponse:
+        """Swap in the index generation INDEX/current points at, if it is new and valid."""
+        outcome = reloader.reload("admin", force=True)
+        if outcome.status == "refused":
+            raise HTTPException(
+                409, f"The new index was refused; the previous one keeps serving: {outcome.reason}"
+            )
+        return ReloadResponse(status=outcome.status, generation=outcome.generation, reason=outcome.reason)
+
+    @router.post(
+        "/reports", operation_id="admin_upload_report", status_code=202, response_model=UploadJobResponse
+    )
+    def upload_report(file: UploadFile) -> UploadJobResponse:
+        """Add a report (a PDF) to the corpus; it is indexed in the background."""
+        return UploadJobResponse(**asdict(uploads.store(file)))
+
+    @router.get("/reports/{job_id}", operation_id="admin_upload_status", response_model=UploadJobResponse)
+    def upload_status(job_id: str) -> UploadJobResponse:
+        """How far the indexing of an uploaded report has got."""
+        job = uploads.get(job_id)
+        if job is None:
+            raise HTTPException(404, f"No upload job {job_id!r}.")
+        return UploadJobResponse(**asdict(job))
+
+    return router
+
+
+def install_admin(app: FastAPI, settings: Settings, reloader: IndexReloader) -> UploadIndexer | None:
+    """Mount the admin routes when a token is configured; otherwise leave them out (404)."""
+    if settings.admin_token is None or not settings.admin_token.get_secret_value():
+        return None
+    uploads = UploadIndexer(settings, reloader)
+    app.state.uploads = uploads
+    app.include_router(admin_router(settings, reloader, uploads))
+    return uploads

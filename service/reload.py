@@ -1,0 +1,277 @@
+"""Swap in a rebuilt index while the service keeps answering.
+
+The indexer writes each build to ``INDEX/generations/<id>`` and then points ``INDEX/current`` at it in
+one rename. The service notices (a poll of that symlink every ``reload_poll_s``, a ``SIGHUP``, or
+``POST /admin/reload``), **validates** the new generation before anything depends on it (the files are
+there, ``open_index`` accepts it, the embedding model is the configured one, it holds passages), builds
+a fresh ``QAService`` around it and replaces ``app.state.qa`` in one attribute assignment.
+
+Requests already running hold a reference to the old service and finish on it; requests that start
+afterwards get the new one; no request sees a half-loaded index. A generation that fails validation is
+refused: the old service keeps serving, and the reason is logged, counted and reported by ``/readyz``
+until a later generation loads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import FastAPI
+
+from inspectqa.errors import IndexCorrupt, InspectQAError, ModelMismatch
+from inspectqa.settings import Settings
+
+log = logging.getLogger("inspectqa.reload")
+
+REQUIRED_FILES = ("index.faiss", "index.sqlite", "manifest.json")
+_BUILD_TIME_KEYS = ("built_at", "build_time", "created_at", "created")
+_MODEL_KEYS = ("model_name", "model", "embedding_model")
+
+
+@dataclass(frozen=True)
+class IndexSnapshot:
+    """What is known about the index generation being served, for /readyz and /metrics."""
+
+    generation: str
+    path: Path
+    chunks: int
+    reports: int
+    size_bytes: int
+    built_at: float | None
+    loaded_at: float
+
+    @classmethod
+    def of(cls, index: Any) -> IndexSnapshot:
+        path = Path(index.path)
+        return cls(
+            generation=path.name,
+            path=path,
+            chunks=int(index.count()),
+            reports=len(index.reports()),
+            size_bytes=sum(f.stat().st_size for f in path.rglob("*") if f.is_file()),
+            built_at=_build_time(index.manifest, path),
+            loaded_at=time.time(),
+        )
+
+
+@dataclass(frozen=True)
+class ReloadOutcome:
+    """The result of one reload attempt, as returned by ``POST /admin/reload``."""
+
+    status: Literal["reloaded", "unchanged", "refused"]
+    generation: str | None
+    reason: str | None = None
+    trigger: str = ""
+
+
+def current_target(index_dir: Path) -> Path:
+    """The generation directory ``INDEX/current`` points at (the index itself for a flat layout)."""
+    current = index_dir / "current"
+    return current.resolve() if current.is_symlink() or current.is_dir() else index_dir.resolve()
+
+
+def validate_generation(index_dir: Path, settings: Settings) -> Any:
+    """Open the generation ``INDEX/current`` points at, or raise why it must not be served."""
+    from indexer import open_index
+
+    target = current_target(index_dir)
+    if not target.is_dir():
+        raise IndexCorrupt(f"index generation {target.name} is missing")
+    missing = [name for name in REQUIRED_FILES if not (target / name).is_file()]
+    if missing:
+        raise IndexCorrupt(f"index generation {target.name} lacks {', '.join(missing)}")
+    index = open_index(index_dir, settings)
+    manifest = index.manifest
+    model = next((manifest[key] for key in _MODEL_KEYS if isinstance(manifest.get(key), str)), None)
+    if model is not None and model != settings.model_name:
+        raise ModelMismatch(
+            f"index generation {Path(index.path).name} was built with {model}, "
+            f"but the service is configured for {settings.model_name}"
+        )
+    if index.count() <= 0:
+        raise IndexCorrupt(f"index generation {Path(index.path).name} holds no passages")
+    return index
+
+
+class IndexReloader:
+    """Validates new index generations and swaps them into ``app.state.qa``; one reload at a time."""
+
+    def __init__(self, app: FastAPI, settings: Settings, make_service: Callable[[Any], Any]) -> None:
+        self.app = app
+        self.settings = settings
+        self.make_service = make_service
+        self.snapshot: IndexSnapshot | None = None
+        self.last_error: str | None = None
+        self.last_attempt: float | None = None
+        self._refused_target: tuple[Path, float] | None = None
+        self._lock = threading.Lock()
+        self.on_outcome: Callable[[ReloadOutcome], None] | None = None
+
+    def adopt(self) -> None:
+        """Record the index the app's lifespan loaded, so a reload can tell whether anything changed."""
+        qa = getattr(self.app.state, "qa", None)
+        index = getattr(qa, "index", None)
+        if index is not None:
+            self.snapshot = IndexSnapshot.of(index)
+
+    def reload(self, trigger: str, *, force: bool = False) -> ReloadOutcome:
+        """Swap in the generation ``INDEX/current`` points at, if it is new (or ``force``) and valid."""
+        with self._lock:
+            self.last_attempt = time.time()
+            target = current_target(self.settings.index)
+            if not force and self.snapshot is not None and target == self.snapshot.path:
+                return self._finish(ReloadOutcome("unchanged", self.snapshot.generation, trigger=trigger))
+            try:
+                index = validate_generation(self.settings.index, self.settings)
+                service = self.make_service(index)
+                snapshot = IndexSnapshot.of(index)
+            except Exception as error:
+                reason = (
+                    str(error) if isinstance(error, InspectQAError) else f"{type(error).__name__}: {error}"
+                )
+                self.last_error = f"generation {target.name} refused: {reason}"
+                self._refused_target = (target, _mtime(target))
+                log.error(
+                    "index reload refused; still serving the previous index",
+                    extra={
+                        "trigger": trigger,
+                        "generation": target.name,
+                        "reason": reason,
+                        "serving": self.snapshot.generation if self.snapshot else None,
+                    },
+                )
+                return self._finish(ReloadOutcome("refused", target.name, reason, trigger))
+            # The swap: one attribute assignment. Requests that already hold the old service finish on it.
+            self.app.state.qa = service
+            previous = self.snapshot.generation if self.snapshot else None
+            self.snapshot = snapshot
+            self.last_error = None
+            self._refused_target = None
+            log.info(
+                "index reloaded",
+                extra={"trigger": trigger, "generation": snapshot.generation, "previous": previous},
+            )
+            return self._finish(ReloadOutcome("reloaded", snapshot.generation, trigger=trigger))
+
+    def _finish(self, outcome: ReloadOutcome) -> ReloadOutcome:
+        if self.on_outcome is not None:
+            self.on_outcome(outcome)
+        return outcome
+
+    def changed(self) -> bool:
+        """Whether INDEX/current points somewhere new that has not already been refused as it is."""
+        target = current_target(self.settings.index)
+        if self.snapshot is not None and target == self.snapshot.path:
+            return False
+        if not target.is_dir():
+            return False
+        return self._refused_target != (target, _mtime(target))
+
+    def status(self) -> dict[str, Any]:
+        """The reload state, for /readyz."""
+        return {
+            "generation": self.snapshot.generation if self.snapshot else None,
+            "loaded_at": _iso(self.snapshot.loaded_at) if self.snapshot else None,
+            "chunks": self.snapshot.chunks if self.snapshot else None,
+            "reports": self.snapshot.reports if self.snapshot else None,
+            "last_reload_attempt": _iso(self.last_attempt) if self.last_attempt else None,
+            "last_reload_error": self.last_error,
+        }
+
+    async def watch(self, interval_s: float) -> None:
+        """Poll INDEX/current and reload when it points at a new generation (runs until cancelled)."""
+        while True:
+            await asyncio.sleep(interval_s)
+            try:
+                if self.changed():
+                    await asyncio.to_thread(self.reload, "watch")
+            except OSError as error:  # the index folder being moved or remounted: try again next time
+                log.warning("index watch could not read INDEX/current: %s", error)
+
+
+def install_reloader(app: FastAPI, settings: Settings) -> IndexReloader:
+    """Attach an ``IndexReloader`` to ``app.state.reloader`` and run its watch and SIGHUP in the lifespan."""
+
+    def make_service(index: Any) -> Any:
+        current = getattr(app.state, "qa", None)
+        if current is None:
+            raise InspectQAError("no service is loaded yet to take the embedding model from")
+        return type(current)(index, current.embedder, settings)
+
+    reloader = IndexReloader(app, settings, make_service)
+    app.state.reloader = reloader
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app_: FastAPI) -> AsyncIterator[Any]:
+        async with inner(app_) as state:
+            reloader.adopt()
+            tasks: list[asyncio.Task[Any]] = []
+            if settings.reload_poll_s > 0:
+                tasks.append(asyncio.create_task(reloader.watch(settings.reload_poll_s)))
+            hangup = _listen_for_sighup(reloader, tasks)
+            try:
+                yield state
+            finally:
+                if hangup:
+                    asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+                for task in tasks:
+                    task.cancel()
+                for task in tasks:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+
+    app.router.lifespan_context = lifespan
+    return reloader
+
+
+def _listen_for_sighup(reloader: IndexReloader, tasks: list[asyncio.Task[Any]]) -> bool:
+    """Reload on SIGHUP where the server runs the event loop in the main thread (as uvicorn does)."""
+    if not hasattr(signal, "SIGHUP") or threading.current_thread() is not threading.main_thread():
+        return False
+    loop = asyncio.get_running_loop()
+
+    def on_hangup() -> None:
+        tasks.append(loop.create_task(asyncio.to_thread(reloader.reload, "SIGHUP", force=True)))
+
+    try:
+        loop.add_signal_handler(signal.SIGHUP, on_hangup)
+    except (NotImplementedError, RuntimeError, ValueError):
+        return False
+    return True
+
+
+def _build_time(manifest: dict[str, Any], path: Path) -> float | None:
+    for key in _BUILD_TIME_KEYS:
+        value = manifest.get(key)
+        if isinstance(value, int | float):
+            return float(value)
+        if isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    with contextlib.suppress(OSError):
+        return (path / "manifest.json").stat().st_mtime
+    return None
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return 0.0
+
+
+def _iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp).astimezone().isoformat(timespec="seconds")
