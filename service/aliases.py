@@ -1,0 +1,354 @@
+"""Local authority names as people write them, mapped to the councils in the index.
+
+Questions name councils loosely: "Southend" for Southend-on-Sea, "Hull" for Kingston upon Hull,
+"BCP" for Bournemouth, Christchurch and Poole, "Durham County Council", "Telford & Wrekin". Dense
+embeddings cannot tell one council's report from another's, so the service finds these names in
+the question itself and turns them into filters over report ids. ``Gazetteer`` is built from the
+index's own report metadata (so a new council needs no code change) plus the short and former
+names below; it also knows places that are *not* English children's-services authorities
+(Cardiff, Glasgow, Belfast, ...), so that a question about them is answered with "not in the
+indexed reports" rather than with passages about somewhere else.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+# Short, informal and former names → the canonical (normalised) name as the manifest spells it.
+# A tuple target is a council that was split: both successors are searched.
+ALIASES: dict[str, str | tuple[str, ...]] = {
+    "southend": "southend on sea",
+    "hull": "kingston upon hull",
+    "hull city": "kingston upon hull",
+    "bcp": "bournemouth christchurch and poole",
+    "bournemouth": "bournemouth christchurch and poole",
+    "poole": "bournemouth christchurch and poole",
+    "christchurch": "bournemouth christchurch and poole",
+    "bournemouth christchurch poole": "bournemouth christchurch and poole",
+    "county durham": "durham",
+    "telford": "telford and wrekin",
+    "wrekin": "telford and wrekin",
+    "windsor": "windsor and maidenhead",
+    "maidenhead": "windsor and maidenhead",
+    "rbwm": "windsor and maidenhead",
+    "royal borough of windsor and maidenhead": "windsor and maidenhead",
+    "banes": "bath and north east somerset",
+    "b and nes": "bath and north east somerset",
+    "bath": "bath and north east somerset",
+    "city of london": "london corporation",
+    "corporation of london": "london corporation",
+    "city of london corporation": "london corporation",
+    "newcastle": "newcastle upon tyne",
+    "stoke": "stoke on trent",
+    "stockton": "stockton on tees",
+    "kingston": "kingston upon thames",
+    "richmond": "richmond upon thames",
+    "brighton": "brighton and hove",
+    "blackburn": "blackburn with darwen",
+    "darwen": "blackburn with darwen",
+    "barking": "barking and dagenham",
+    "dagenham": "barking and dagenham",
+    "hammersmith": "hammersmith and fulham",
+    "fulham": "hammersmith and fulham",
+    "kensington": "kensington and chelsea",
+    "chelsea": "kensington and chelsea",
+    "rbkc": "kensington and chelsea",
+    "royal borough of kensington and chelsea": "kensington and chelsea",
+    "redcar": "redcar and cleveland",
+    "saint helens": "st helens",
+    "east riding": "east riding of yorkshire",
+    "cheshire west": "cheshire west and chester",
+    "hereford": "herefordshire",
+    "westmorland": "westmorland and furness",
+    "scilly": "isles of scilly",
+    "isles of scilly": "isles of scilly",
+    "iow": "isle of wight",
+    "north east lincs": "north east lincolnshire",
+    "ne lincolnshire": "north east lincolnshire",
+    "north lincs": "north lincolnshire",
+    "bristol city": "bristol",
+    "city of bristol": "bristol",
+    "city of york": "york",
+    "milton keynes council": "milton keynes",
+    "bedford borough": "bedford",
+    "tyneside": ("north tyneside", "south tyneside"),
+    # Councils abolished and split: a question about their old reports searches the successors.
+    "northamptonshire": ("north northamptonshire", "west northamptonshire"),
+    "cumbria": ("cumberland", "westmorland and furness"),
+}
+
+# Places that hold no report here: not English children's-services authorities (the devolved
+# nations run their own inspectorates), or English towns people may name instead of the council.
+NOT_IN_CORPUS_PLACES = (
+    "wales",
+    "scotland",
+    "northern ireland",
+    "ireland",
+    "republic of ireland",
+    # Wales
+    "cardiff",
+    "swansea",
+    "newport",
+    "wrexham",
+    "vale of glamorgan",
+    "rhondda cynon taf",
+    "caerphilly",
+    "bridgend",
+    "neath port talbot",
+    "carmarthenshire",
+    "pembrokeshire",
+    "ceredigion",
+    "powys",
+    "gwynedd",
+    "anglesey",
+    "isle of anglesey",
+    "conwy",
+    "denbighshire",
+    "flintshire",
+    "monmouthshire",
+    "torfaen",
+    "blaenau gwent",
+    "merthyr tydfil",
+    # Scotland
+    "glasgow",
+    "glasgow city",
+    "edinburgh",
+    "city of edinburgh",
+    "aberdeen",
+    "aberdeenshire",
+    "dundee",
+    "fife",
+    "highland",
+    "inverness",
+    "south lanarkshire",
+    "north lanarkshire",
+    "inverclyde",
+    "renfrewshire",
+    "east renfrewshire",
+    "stirling",
+    "falkirk",
+    "perth and kinross",
+    "angus",
+    "moray",
+    "scottish borders",
+    "dumfries and galloway",
+    "east lothian",
+    "west lothian",
+    "midlothian",
+    "clackmannanshire",
+    "argyll and bute",
+    "east ayrshire",
+    "north ayrshire",
+    "south ayrshire",
+    "west dunbartonshire",
+    "east dunbartonshire",
+    "orkney",
+    "shetland",
+    "western isles",
+    "na h eileanan siar",
+    # Northern Ireland
+    "belfast",
+    "derry",
+    "londonderry",
+    "lisburn",
+    "newry",
+    "armagh",
+    "antrim",
+    "craigavon",
+    "fermanagh",
+    "omagh",
+    "mid ulster",
+    "causeway coast and glens",
+    "ards and north down",
+    # Elsewhere people may ask about
+    "dublin",
+    "cork",
+    "limerick",
+    "galway",
+    "jersey",
+    "guernsey",
+    "isle of man",
+    "paris",
+    "new york",
+)
+
+# Single-word names that are also ordinary English words: matched only when written with a
+# capital letter, so "reading age" or "bath time" do not become a council.
+COMMON_WORDS = frozenset(
+    {
+        "reading",
+        "bury",
+        "bath",
+        "hull",
+        "poole",
+        "derby",
+        "york",
+        "brent",
+        "halton",
+        "sutton",
+        "kingston",
+        "richmond",
+        "stoke",
+        "windsor",
+        "chelsea",
+        "darwen",
+        "barking",
+        "angus",
+        "highland",
+        "fife",
+        "moray",
+        "newport",
+        "cork",
+        "jersey",
+        "wrekin",
+        "christchurch",
+    }
+)
+
+_AMPERSAND = re.compile(r"\s*&\s*")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_PREFIXES = (
+    "london borough of ",
+    "royal borough of ",
+    "metropolitan borough of ",
+    "borough of ",
+    "city of ",
+    "county of ",
+)
+_SUFFIXES = (
+    " city council",
+    " county council",
+    " borough council",
+    " metropolitan borough council",
+    " council",
+)
+
+
+def normalise_name(name: str) -> str:
+    """Lower case, '&' → 'and', punctuation and hyphens → spaces, council words dropped."""
+    text = _AMPERSAND.sub(" and ", name.lower().replace("’", "'"))
+    text = text.replace("'s", "")
+    text = _NON_WORD.sub(" ", text).strip()
+    for suffix in _SUFFIXES:
+        if text.endswith(suffix) and len(text) > len(suffix):
+            text = text[: -len(suffix)].strip()
+            break
+    return text
+
+
+@dataclass(frozen=True)
+class PlaceMention:
+    """A council (or a place outside the corpus) named in a question, with where it was named."""
+
+    key: str  # normalised canonical name; for a place outside the corpus, the place itself
+    display: str
+    start: int  # character offsets into the question
+    end: int
+    known: bool  # True when the index holds reports of this council
+
+
+class Gazetteer:
+    """The councils of one index and every name a question may use for them."""
+
+    def __init__(self, local_authorities: Iterable[str]) -> None:
+        self._display: dict[str, str] = {}
+        for name in local_authorities:
+            key = normalise_name(name)
+            # Prefer a display name with capitals ("Southend-on-Sea") over the manifest's lower case.
+            if key not in self._display or self._display[key].islower():
+                self._display[key] = name if not name.islower() else _title(name)
+        self._names: dict[str, tuple[str, ...]] = {key: (key,) for key in self._display}
+        for alias, target in ALIASES.items():
+            targets = (target,) if isinstance(target, str) else target
+            known = tuple(t for t in targets if t in self._display)
+            if known and alias not in self._names:
+                self._names[alias] = known
+        self._outside = {normalise_name(place) for place in NOT_IN_CORPUS_PLACES} - set(self._names)
+        # Longest names first, so "north east lincolnshire" wins over "lincolnshire".
+        words = sorted(set(self._names) | self._outside, key=len, reverse=True)
+        self._pattern = re.compile(r"\b(" + "|".join(_flexible(w) for w in words) + r")\b")
+
+    @property
+    def keys(self) -> list[str]:
+        return sorted(self._display)
+
+    def display(self, key: str) -> str:
+        return self._display.get(key, _title(key))
+
+    def resolve(self, name: str) -> tuple[str, ...]:
+        """Canonical keys for a name a caller typed (empty when unknown)."""
+        return self._names.get(normalise_name(name), ())
+
+    def suggestions(self, name: str, n: int = 3) -> list[str]:
+        """The nearest valid council names, for an error message."""
+        norm = normalise_name(name)
+        close = difflib.get_close_matches(norm, list(self._names), n=n * 2, cutoff=0.6)
+        names: list[str] = []
+        for alias in close:
+            for key in self._names[alias]:
+                display = self.display(key)
+                if display not in names:
+                    names.append(display)
+        if not names:
+            starts = [key for key in self._display if key.startswith(norm[:3])]
+            names = [self.display(key) for key in starts]
+        return names[:n]
+
+    def find(self, question: str) -> list[PlaceMention]:
+        """Councils and outside places named in a question, in the order they appear.
+
+        Matching runs on a lower-cased copy with the same character positions, so offsets point
+        into the original question; ordinary-word names need a capital letter there.
+        """
+        lowered = _mask(question)
+        mentions: list[PlaceMention] = []
+        for match in self._pattern.finditer(lowered):
+            word = _canonical_spacing(match.group(1))
+            original = question[match.start() : match.end()]
+            if word in COMMON_WORDS and not original[:1].isupper():
+                continue
+            if word == "york" and question[max(0, match.start() - 4) : match.start()].lower() == "new ":
+                continue
+            if word in self._names:
+                for key in self._names[word]:
+                    mentions.append(PlaceMention(key, self.display(key), match.start(), match.end(), True))
+            else:
+                mentions.append(PlaceMention(word, _title(word), match.start(), match.end(), False))
+        return mentions
+
+
+def _mask(question: str) -> str:
+    """Lower case with '&' and punctuation turned into spaces, keeping every character's position."""
+    chars = []
+    for char in question.lower():
+        if char == "&":
+            chars.append("&")
+        elif char.isalnum():
+            chars.append(char)
+        else:
+            chars.append(" ")
+    return "".join(chars)
+
+
+def _flexible(name: str) -> str:
+    """A regex for a normalised name that also matches '&' for 'and' and any run of spaces."""
+    parts = [re.escape(word) if word != "and" else "(?:and|&)" for word in name.split()]
+    return r"\s+".join(parts)
+
+
+def _canonical_spacing(matched: str) -> str:
+    return " ".join("and" if word == "&" else word for word in matched.split())
+
+
+def _title(name: str) -> str:
+    small = {"and", "of", "on", "upon", "with", "the", "in"}
+    words = re.split(r"(\s+|-)", name)
+    out = []
+    for i, word in enumerate(words):
+        out.append(
+            word if (word in small and i > 0) or not word.strip() or word == "-" else word.capitalize()
+        )
+    return "".join(out).replace(" & ", " and ")

@@ -1,0 +1,154 @@
+"""Sentence splitting and term matching for report text, shared by retrieval and answering.
+
+Report text has numbered paragraphs ("27. Foster carers ..."), bullet lists, abbreviations
+("e.g.", "Dr.") and figures ("2.5 days"), so the splitter works on character spans: every
+sentence it yields is ``text[start:end]``, which keeps each citation's quote a verbatim span of
+its passage. ``stem`` is deliberately crude (suffix stripping): it only has to make "reviews",
+"reviewed" and "review" meet, for both the question and the passage.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_ABBREVIATIONS = frozenset(
+    [
+        "e.g",
+        "i.e",
+        "etc",
+        "no",
+        "nos",
+        "dr",
+        "mr",
+        "mrs",
+        "ms",
+        "st",
+        "vs",
+        "cf",
+        "approx",
+        "para",
+        "paras",
+        "fig",
+        "p",
+        "pp",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "inc",
+        "ltd",
+    ]
+)
+_BOUNDARY = re.compile(
+    r"([.!?])([’'\")\]]*)\s+(?=[“‘\"'(\[]?[A-Z0-9•])|\n\s*\n|\n(?=\s*(?:[•▪●\-–]|\d{1,3}\.)\s)"
+)
+_BULLET = re.compile(r"\s*(?:[•▪●\-–]|\d{1,3}\.)\s+")
+_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+_SUFFIXES = (
+    "ational",
+    "ations",
+    "ation",
+    "ments",
+    "ment",
+    "ness",
+    "ings",
+    "ing",
+    "ies",
+    "ied",
+    "ers",
+    "er",
+    "ed",
+    "es",
+    "ly",
+    "s",
+)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each sentence of ``text``, trimmed of whitespace, bullets and numbers."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        if match.group(1) == ".":
+            before = text[max(0, match.start() - 12) : match.start()]
+            word = re.split(r"[\s(]", before)[-1].lower()
+            if word in _ABBREVIATIONS:
+                continue
+            if re.fullmatch(r"\d{1,3}", word) and _only_number_before(text, start, match.start()):
+                # "27. Foster carers ..." — a paragraph number, not the end of a sentence.
+                continue
+        end = match.end(2) if match.group(1) else match.start()
+        spans.append((start, end))
+        start = match.end()
+    spans.append((start, len(text)))
+    out = []
+    for begin, end in spans:
+        begin, end = _trim(text, begin, end)
+        if end - begin >= 3:
+            out.append((begin, end))
+    return out
+
+
+def _only_number_before(text: str, start: int, position: int) -> bool:
+    return bool(re.fullmatch(r"\s*\d{1,3}", text[start:position]))
+
+
+def _trim(text: str, begin: int, end: int) -> tuple[int, int]:
+    while begin < end and text[begin].isspace():
+        begin += 1
+    while end > begin and text[end - 1].isspace():
+        end -= 1
+    bullet = _BULLET.match(text, begin, end)
+    if bullet:
+        begin = bullet.end()
+    return begin, end
+
+
+def sentences(text: str) -> list[str]:
+    return [text[a:b] for a, b in sentence_spans(text)]
+
+
+def fold(text: str) -> str:
+    """Lower case, typographic quotes straightened, whitespace folded: for comparisons."""
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    text = re.sub(r"(\w)-\s*\n\s*(\w)", r"\1\2", text)
+    return " ".join(text.lower().split())
+
+
+def stem(word: str) -> str:
+    word = word.lower().replace("’", "'")
+    if word.endswith("'s"):
+        word = word[:-2]
+    if len(word) <= 4 or word.isdigit():
+        return word
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.lower().replace("’", "'"))
+
+
+def stems(text: str) -> list[str]:
+    return [stem(w) for w in words(text)]
+
+
+def stem_set(items: Iterable[str]) -> set[str]:
+    return {stem(w) for w in items}
+
+
+def clean_sentence(text: str) -> str:
+    """A sentence as it reads in an answer: whitespace folded, hyphenated line breaks joined."""
+    text = re.sub(r"(\w)-\n(\w)", r"\1\2", text)
+    return " ".join(text.split())
