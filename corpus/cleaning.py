@@ -24,11 +24,13 @@ from corpus.extraction import SOFT_HYPHEN, Line
 BULLETS = "◼■▪●•◦‣∙○□➢➤✓-–―\uf06e\uf0b7\uf0a7\uf0d8\uf0fc\uf076\uf0a8"
 # Private-use glyphs of the Symbol/Wingdings bullets become a plain bullet so the text reads well.
 _PRIVATE_BULLETS = {c: "•" for c in "\uf06e\uf0b7\uf0a7\uf0d8\uf0fc\uf076\uf0a8"}
-NUMBERED = re.compile(r"^(\d{1,3})\.(?:\s+|(?=[A-Z‘'“(]))(?=\S)")
+NUMBERED = re.compile(r"^(\d{1,3})\.{1,2}(?:$|\s+(?=\S)|(?=[A-Z‘'“(]))")
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?\d{1,3}(?:\s+of\s+\d{1,3})?$", re.IGNORECASE)
 _TERMINAL = (".", "!", "?", ":", ";", ".)", ".’", ".”", "’", "”")
 _GRADE_ONLY = re.compile(
-    r"^(?:outstanding|good|requires improvement(?: to be good)?|inadequate|adequate)$", re.IGNORECASE
+    r"^(?:outstanding|good|requires improvement(?: to be good)?|inadequate|adequate"
+    r"|grade \d\s*\((?:outstanding|good|adequate|inadequate)\))$",
+    re.IGNORECASE,
 )
 # How many lines at each end of a page may be running headers or footers.
 _EDGE = 3

@@ -19,9 +19,19 @@ GRADE = re.compile(
     r"(outstanding|good|requires improvement to be good|requires improvement|inadequate|adequate)",
     re.IGNORECASE,
 )
+_GRADES = r"outstanding|good|requires improvement to be good|requires improvement|inadequate|adequate"
+# "<title>: <grade>", "<title> is: <grade>", "<title> is <grade>", "<title> requires improvement",
+# "<title> Grade 3 (Adequate)" (2013 looked after children inspections).
 _TITLE_GRADE = re.compile(
-    r"^(?P<title>.+?)\s*[:–-]\s*(?P<grade>outstanding|good|requires improvement to be good"
-    r"|requires improvement|inadequate|adequate)\.?$",
+    rf"^(?P<title>.+?)(?:\s+(?:is|are))?\s*[:–-]\s*(?P<grade>{_GRADES})\.?$"
+    rf"|^(?P<title2>.+?)\s+(?:is|are)(?: judged to be)?\s+(?P<grade2>{_GRADES})\.?$"
+    rf"|^(?P<title3>.+?)\s+(?P<grade3>requires improvement(?: to be good)?)\.?$"
+    rf"|^(?P<title4>.+?)\s+Grade \d\s*\((?P<grade4>{_GRADES})\)$",
+    re.IGNORECASE,
+)
+# Set like headings on a report's first page, but metadata, not sections.
+_METADATA_LINE = re.compile(
+    r"^(?:Inspection dates?|Report published|Published|Lead inspector|Reporting inspector|Age group)\b",
     re.IGNORECASE,
 )
 # Ofsted's closing page (copyright, contact details) starts with one of these; it becomes its own
@@ -48,7 +58,6 @@ _TITLE_BOXED_GRADE = re.compile(
     r"^(?P<title>.+?)\s+(?P<grade>Outstanding|Good|Requires improvement to be good"
     r"|Requires improvement|Inadequate|Adequate)$"
 )
-_TOC_ENTRY = re.compile(r"\s\d{1,3}$")
 
 
 def split_heading(title: str) -> tuple[str, str | None]:
@@ -56,7 +65,10 @@ def split_heading(title: str) -> tuple[str, str | None]:
     match = _TITLE_GRADE.match(title) or _TITLE_BOXED_GRADE.match(title)
     if not match:
         return title, None
-    return match.group("title").strip(), match.group("grade").lower()
+    groups = {name: value for name, value in match.groupdict().items() if value}
+    title_part = next(value for name, value in groups.items() if name.startswith("title"))
+    grade_part = next(value for name, value in groups.items() if name.startswith("grade"))
+    return title_part.strip(), grade_part.lower()
 
 
 def assemble(blocks: list[Block], page_count: int) -> Structure:
@@ -89,19 +101,32 @@ def assemble(blocks: list[Block], page_count: int) -> Structure:
 
     sections: list[Section] = []
     paragraphs: list[Paragraph] = []
-    contents_pages = {
-        block.parts[0][0] for block in blocks if block.kind == "heading" and block.text.lower() == "contents"
+    contents = [
+        index
+        for index, block in enumerate(blocks)
+        if block.kind == "heading" and block.text.lower() == "contents"
+    ]
+    # A contents page's entries ("Recommendations 7") are set like headings but are not sections.
+    toc_entries = {
+        index
+        for first in contents
+        for index in range(first + 1, len(blocks))
+        if blocks[index].parts[0][0] == blocks[first].parts[0][0]
     }
     section_title, section_grade, section_start = PREAMBLE, None, 0
-    for block, block_spans in zip(blocks, spans, strict=True):
+    for position, (block, block_spans) in enumerate(zip(blocks, spans, strict=True)):
         first_page, first_index = block_spans[0]
         last_page, last_index = block_spans[-1]
         start = part_starts[first_page][first_index]
         end = part_starts[last_page][last_index] + len(per_page[last_page][last_index])
         back_matter = section_title != BACK_MATTER and bool(_BACK_MATTER_START.match(block.text))
-        # A contents page's entries ("Recommendations 7") are set like headings but are not sections.
-        toc_entry = block.parts[0][0] in contents_pages and bool(_TOC_ENTRY.search(block.text))
-        if (block.kind == "heading" and block.level == 1 and not toc_entry) or back_matter:
+        section_heading = (
+            block.kind == "heading"
+            and block.level == 1
+            and position not in toc_entries
+            and not _METADATA_LINE.match(block.text)
+        )
+        if section_heading or back_matter:
             if start > section_start or sections or section_title != PREAMBLE:
                 sections.append(
                     Section(section_title, section_grade, section_start, _trim_end(full_text, start))
