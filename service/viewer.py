@@ -35,6 +35,7 @@ _PDFIUM_LOCK = threading.Lock()
 
 # Shared runs shorter than this (in key characters) are coincidences, not the quote.
 MIN_RUN = 12
+CLOSING = frozenset(".,;:!?)]'\"’”")
 # Render width in pixels: sharp on a laptop screen and under 300 KB of PNG for a text page.
 DEFAULT_WIDTH = 1240
 MAX_WIDTH = 2400
@@ -217,9 +218,13 @@ def find_quote(pdf_path: Path, number: int, quote: str) -> Highlight:
         page_width, page_height = page.get_size()
         text_page = page.get_textpage()
         try:
-            page_key, origin = text_key(_page_chars(text_page))
+            chars = _page_chars(text_page)
+            page_key, origin = text_key(chars)
             spans, covered = match_spans(page_key, quote_key)
             indices = [origin[i] for start, end in spans for i in range(start, end)]
+            # The key has no punctuation: take the sentence's closing mark into the highlight too.
+            while indices and indices[-1] + 1 < len(chars) and chars[indices[-1] + 1] in CLOSING:
+                indices.append(indices[-1] + 1)
             boxes = _boxes(page, text_page, _runs(indices)) if indices else []
         finally:
             text_page.close()
