@@ -34,3 +34,38 @@ def bench_query_command(
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result, indent=2) + "\n")
+
+
+@bench_app.command("reliability")
+def bench_reliability_command(
+    index: Annotated[
+        Path, typer.Option("--index", help="The index to serve under load (e.g. the full corpus).")
+    ],
+    corpus: Annotated[
+        Path, typer.Option("--corpus", help="Reports for the kill -9 builds (a few are used).")
+    ] = Path("../shared/corpus/ilacs"),
+    gold: Annotated[Path, typer.Option("--gold", help="Questions to ask (JSONL).")] = Path(
+        "../shared/gold/dev.jsonl"
+    ),
+    duration: Annotated[float, typer.Option(help="Seconds of load.")] = 60.0,
+    clients: Annotated[int, typer.Option(help="Concurrent clients.")] = 16,
+    kills: Annotated[int, typer.Option(help="Index builds to kill -9.")] = 20,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Run only these parts: load, kills, restart, crafted.")
+    ] = None,
+    workdir: Annotated[Path, typer.Option(help="Scratch folder.")] = Path("var/reliability"),
+    out: Annotated[Path | None, typer.Option("--out", help="Write the figures as JSON here.")] = None,
+) -> None:
+    """Load with an index swap, kill -9 of builds and of the service, crafted PDFs: README figures."""
+    import json
+
+    from evals.reliability import render, run_suite
+
+    parts = tuple(only) if only else ("load", "kills", "restart", "crafted")
+    result = run_suite(
+        index, corpus, gold, workdir, duration_s=duration, clients=clients, kills=kills, parts=parts
+    )
+    typer.echo(render(result))
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=2) + "\n")

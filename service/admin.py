@@ -11,6 +11,13 @@ and stored under a name the server chooses from its SHA-256 (``upload-<hash>.pdf
 at a time: the uploads folder holds a corpus made of the configured corpus (symlinked, never copied)
 plus the uploads, ``indexer.build`` brings the index up to date with it (re-embedding only the new
 report), and the reloader swaps the new generation in. ``GET /admin/reports/{job_id}`` shows progress.
+
+Both the first read of the upload and the build run in child processes, never in the service: pdfium
+decompresses streams without a size bound, so a 2 MB "decompression bomb" PDF can make the process
+that opens it allocate gigabytes and abort. The first read happens under an address-space limit and a
+timeout (``probe``); a file that fails it is deleted and its job fails with the
+reason, before it can reach a build. The build child has no such limit (the model needs its memory),
+but its crash would only fail the job: the indexer's atomic generations keep the served index intact.
 """
 
 from __future__ import annotations
@@ -18,14 +25,20 @@ from __future__ import annotations
 import csv
 import hashlib
 import hmac
+import json
 import logging
 import os
 import re
+import signal
+import subprocess
+import sys
 import tempfile
 import threading
 import time
 import uuid
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -43,6 +56,9 @@ PDF_MAGIC = b"%PDF-"
 UPLOAD_PREFIX = "upload-"
 CORPUS_SUFFIXES = (".pdf", ".html", ".htm", ".txt")
 _KEPT_JOBS = 200
+PROBE_TIMEOUT_S = 120.0
+PROBE_MEMORY_MB = 2048
+BUILD_TIMEOUT_S = 3600.0
 _CHUNK = 1024 * 1024
 
 JobState = Literal["queued", "indexing", "done", "failed"]
@@ -95,6 +111,7 @@ class UploadIndexer:
         self.jobs: dict[str, UploadJob] = {}
         self._lock = threading.Lock()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inspectqa-upload")
+        self._children: set[subprocess.Popen[str]] = set()
 
     def store(self, upload: UploadFile) -> UploadJob:
         """Check and keep an uploaded PDF, then queue it for indexing."""
@@ -150,7 +167,10 @@ class UploadIndexer:
             return self.jobs.get(job_id)
 
     def shutdown(self) -> None:
+        """Drop queued jobs and end a running child (its build leaves the served index as it was)."""
         self._worker.shutdown(wait=False, cancel_futures=True)
+        for child in list(self._children):
+            child.kill()
 
     def _put(self, job: UploadJob) -> None:
         with self._lock:
@@ -165,31 +185,104 @@ class UploadIndexer:
                 self.jobs[job_id] = replace(job, **changes)
 
     def _index(self, job_id: str) -> None:
-        from indexer import build
-
+        job = self.get(job_id)
+        if job is None:
+            return
         self._update(job_id, state="indexing")
+        stored = self.folder / "corpus" / "reports" / job.stored_as
         try:
+            vetted = probe(
+                stored, timeout_s=PROBE_TIMEOUT_S, memory_mb=PROBE_MEMORY_MB, children=self._children
+            )
+            if vetted.outcome != "loaded":
+                stored.unlink(missing_ok=True)
+                raise InspectQAError(f"the report could not be read ({vetted.outcome}): {vetted.reason}")
             corpus = merge_corpus(self.settings.corpus, self.folder / "corpus")
-            report = build(corpus, self.settings.index, self.settings, progress=False)
+            report = build_in_child(corpus, self.settings, self._children)
             outcome = self.reloader.reload("upload")
             if outcome.status == "refused":
                 raise InspectQAError(f"the rebuilt index was refused: {outcome.reason}")
-            job = self.get(job_id)
-            failed = {Path(f.get("file", "")).name: f.get("error") for f in _failures(report)}
-            if job is not None and job.stored_as in failed:
-                raise InspectQAError(f"the report could not be read: {failed[job.stored_as]}")
+            failed = {Path(f.get("file", "")).name: f.get("error") for f in report.get("reports_failed", [])}
+            if job.stored_as in failed:
+                raise InspectQAError(f"the report could not be indexed: {failed[job.stored_as]}")
             self._update(
                 job_id,
                 state="done",
                 finished_at=time.time(),
                 generation=outcome.generation,
-                reports_indexed=getattr(report, "reports_indexed", None),
+                reports_indexed=report.get("reports_indexed"),
             )
             log.info("uploaded report indexed", extra={"job_id": job_id, "generation": outcome.generation})
         except Exception as error:
             reason = str(error) if isinstance(error, InspectQAError) else f"{type(error).__name__}: {error}"
             self._update(job_id, state="failed", finished_at=time.time(), error=reason)
             log.error("uploaded report not indexed", extra={"job_id": job_id, "reason": reason})
+
+
+@dataclass(frozen=True)
+class Probe:
+    """How loading one file went, as seen from outside the process that loaded it."""
+
+    name: str
+    outcome: str  # "rejected", "loaded", "timeout", "crashed", "out-of-memory"
+    reason: str
+    seconds: float
+    peak_rss_mb: float
+
+
+_CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+from corpus import load_report
+from corpus.scanning import sha256_file
+from corpus.records import SourceFile
+from inspectqa.errors import CorruptReport
+path = Path(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[2]), int(sys.argv[2])))
+source = SourceFile(report_id=path.stem, path=path, content_hash=sha256_file(path))
+try:
+    report = load_report(source)
+    result = {"outcome": "loaded", "reason": f"{len(report.pages)} pages, {len(report.text)} characters"}
+except CorruptReport as error:
+    result = {"outcome": "rejected", "reason": str(error)}
+except MemoryError:
+    result = {"outcome": "out-of-memory", "reason": "MemoryError"}
+result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(result))
+"""
+
+
+def probe(
+    path: Path,
+    *,
+    timeout_s: float = 60.0,
+    memory_mb: int = 2048,
+    children: set[subprocess.Popen[str]] | None = None,
+) -> Probe:
+    """Load ``path`` with ``corpus.load_report`` in a child limited to ``memory_mb`` and ``timeout_s``."""
+    started = time.monotonic()
+    repo = Path(__file__).resolve().parents[1]
+    try:
+        done = run_child(
+            [sys.executable, "-c", _CHILD, str(path), str(memory_mb * 1024 * 1024)],
+            timeout_s=timeout_s,
+            cwd=repo,
+            children=children,
+        )
+    except subprocess.TimeoutExpired:
+        return Probe(path.stem, "timeout", f"still loading after {timeout_s:g} s", timeout_s, 0.0)
+    seconds = time.monotonic() - started
+    last = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+    if done.returncode != 0 or not last.startswith("{"):
+        if done.returncode < 0:
+            name = signal.Signals(-done.returncode).name
+            reason = f"the loading process was killed by {name} under a {memory_mb} MB memory limit"
+        else:
+            reason = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1][:300]
+        outcome = "out-of-memory" if "MemoryError" in done.stderr else "crashed"
+        return Probe(path.stem, outcome, reason, seconds, 0.0)
+    result = json.loads(last)
+    return Probe(path.stem, result["outcome"], result["reason"], seconds, round(result["peak_rss_mb"], 1))
 
 
 def merge_corpus(base: Path, merged: Path) -> Path:
@@ -233,12 +326,70 @@ def _link(source: Path, link: Path) -> None:
     link.symlink_to(source.resolve())
 
 
-def _failures(report: Any) -> list[dict[str, str]]:
-    failures = getattr(report, "reports_failed", None) or []
-    return [
-        f if isinstance(f, dict) else {"file": getattr(f, "file", ""), "error": getattr(f, "error", "")}
-        for f in failures
-    ]
+_BUILD_CHILD = """
+import dataclasses, json, sys
+from indexer import build
+from inspectqa.settings import Settings
+arguments = json.loads(sys.stdin.read())
+report = build(__import__("pathlib").Path(arguments["corpus"]), Settings(**arguments["settings"]).index,
+               Settings(**arguments["settings"]), progress=False)
+print(json.dumps(dataclasses.asdict(report)))
+"""
+
+
+def run_child(
+    args: list[str],
+    *,
+    timeout_s: float,
+    cwd: Path,
+    input_text: str | None = None,
+    children: set[subprocess.Popen[str]] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run a child to completion (killed past ``timeout_s``), tracked in ``children`` meanwhile so a
+    shutting-down service can end it."""
+    process = subprocess.Popen(
+        args,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=cwd,
+    )
+    if children is not None:
+        children.add(process)
+    try:
+        stdout, stderr = process.communicate(input_text, timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise
+    finally:
+        if children is not None:
+            children.discard(process)
+    return subprocess.CompletedProcess(args, process.returncode, stdout, stderr)
+
+
+def build_in_child(
+    corpus: Path, settings: Settings, children: set[subprocess.Popen[str]] | None = None
+) -> dict[str, Any]:
+    """Run ``indexer.build`` in a child process; its BuildReport as a dict, or InspectQAError."""
+    plain = settings.model_dump(mode="json", exclude={"admin_token", "llm_api_key"})
+    try:
+        done = run_child(
+            [sys.executable, "-c", _BUILD_CHILD],
+            input_text=json.dumps({"corpus": str(corpus), "settings": plain}),
+            timeout_s=BUILD_TIMEOUT_S,
+            cwd=Path(__file__).resolve().parents[1],
+            children=children,
+        )
+    except subprocess.TimeoutExpired:
+        raise InspectQAError(f"the index build took longer than {BUILD_TIMEOUT_S:g} s") from None
+    last = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+    if done.returncode != 0 or not last.startswith("{"):
+        tail = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+        raise InspectQAError(f"the index build failed: {tail[:300]}")
+    result: dict[str, Any] = json.loads(last)
+    return result
 
 
 def _display_name(name: str | None) -> str:
@@ -307,4 +458,15 @@ def install_admin(app: FastAPI, settings: Settings, reloader: IndexReloader) -> 
     uploads = UploadIndexer(settings, reloader)
     app.state.uploads = uploads
     app.include_router(admin_router(settings, reloader, uploads))
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app_: FastAPI) -> AsyncIterator[Any]:
+        async with inner(app_) as state:
+            try:
+                yield state
+            finally:
+                uploads.shutdown()
+
+    app.router.lifespan_context = lifespan
     return uploads

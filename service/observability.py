@@ -77,13 +77,14 @@ _configure_lock = threading.Lock()
 
 
 def configure_logging(level: int | str = logging.INFO) -> None:
-    """Send the ``inspectqa`` loggers to stderr as JSON lines (once per process)."""
+    """Send the ``inspectqa`` loggers to stdout as JSON lines (once per process), where a log
+    collector (or `docker logs`, or systemd) expects an event stream."""
     with _configure_lock:
         logger = logging.getLogger("inspectqa")
         logger.setLevel(level)
         if any(isinstance(handler.formatter, JsonFormatter) for handler in logger.handlers):
             return
-        handler = logging.StreamHandler(sys.stderr)
+        handler = logging.StreamHandler(sys.stdout)
         handler.setFormatter(JsonFormatter())
         logger.addHandler(handler)
         logger.propagate = False

@@ -155,6 +155,7 @@ class IndexReloader:
                 return self._finish(ReloadOutcome("refused", target.name, reason, trigger))
             # The swap: one attribute assignment. Requests that already hold the old service finish on it.
             self.app.state.qa = service
+            self.app.state.load_error = None
             previous = self.snapshot.generation if self.snapshot else None
             self.snapshot = snapshot
             self.last_error = None
@@ -205,10 +206,15 @@ def install_reloader(app: FastAPI, settings: Settings) -> IndexReloader:
     """Attach an ``IndexReloader`` to ``app.state.reloader`` and run its watch and SIGHUP in the lifespan."""
 
     def make_service(index: Any) -> Any:
+        from service.qa import QAService
+
         current = getattr(app.state, "qa", None)
-        if current is None:
-            raise InspectQAError("no service is loaded yet to take the embedding model from")
-        return type(current)(index, current.embedder, settings)
+        if current is not None:
+            return type(current)(index, current.embedder, settings)
+        # The service started without an index; this is the first one it gets.
+        from indexer.embedding import load_embedder
+
+        return QAService(index, load_embedder(settings), settings)
 
     reloader = IndexReloader(app, settings, make_service)
     app.state.reloader = reloader

@@ -1,0 +1,551 @@
+"""The reliability suite: does the service keep answering under load, faults and hostile files?
+
+One command (``inspectqa bench reliability``) runs four experiments against real processes on
+loopback and prints README-ready figures:
+
+1. **Load with an index swap.** C clients ask the gold questions in a closed loop for N seconds
+   against ``inspectqa serve``; halfway through, ``INDEX/current`` is pointed at a new generation (a
+   copy of the served one, so answers stay comparable) and the service's watch swaps it in. Counted:
+   failed requests, p95 against the unloaded p95 measured first, and the server's RSS after warm-up.
+2. **kill -9 of index builds** at random points of an incremental build, K times, with a server
+   watching the index: each time the served generation must stay the previous valid one, and the
+   next, uninterrupted build must complete and be picked up.
+3. **kill -9 of the service** and a restart: ready again, on the same generation, with the same
+   answer to the same question.
+4. **Crafted PDFs**: every hostile file of ``evals.crafted_pdfs`` through the loader under a time and
+   memory bound, each with its outcome and reason.
+
+Every loop is bounded in count and time, and all traffic goes to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+
+from inspectqa.errors import InspectQAError
+
+REPO = Path(__file__).resolve().parents[1]
+BUILD_CORPUS_BASE = ("southend-on-sea-2019-08-27", "durham-2019-10-21", "barnet-2019-07-01")
+BUILD_CORPUS_ADDED = ("bexley-2018-08-20", "kingston-upon-hull-2023-01-13")
+RESTART_QUESTION = "What did Ofsted say about foster carer reviews in Southend-on-Sea?"
+
+
+# --- processes ------------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ServerProcess:
+    """``inspectqa serve`` in a child process on 127.0.0.1, its output in a log file."""
+
+    def __init__(self, index: Path, log_file: Path, env: dict[str, str] | None = None) -> None:
+        self.index = index
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_file = log_file
+        command = [
+            sys.executable, "-m", "inspectqa.cli", "serve", "--index", str(index), "--no-build",
+            "--host", "127.0.0.1", "--port", str(self.port),
+        ]  # fmt: skip
+        environment = {
+            **os.environ,
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            "INSPECTQA_RELOAD_POLL_S": "0.5",
+            **(env or {}),
+        }
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        self._log = log_file.open("ab")
+        self.process = subprocess.Popen(
+            command, env=environment, stdout=self._log, stderr=self._log, cwd=REPO
+        )
+
+    def wait_ready(self, timeout_s: float = 300.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                tail = self.log_file.read_text(errors="replace")[-800:]
+                raise InspectQAError(f"the server exited before it was ready: {tail}")
+            try:
+                response = httpx.get(f"{self.url}/readyz", timeout=2)
+                if response.status_code == 200:
+                    return dict(response.json())
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise InspectQAError(f"the server was not ready within {timeout_s:.0f} s")
+
+    def readyz(self) -> dict[str, Any]:
+        return dict(httpx.get(f"{self.url}/readyz", timeout=10).json())
+
+    def rss_mb(self) -> float:
+        return float(psutil.Process(self.process.pid).memory_info().rss) / 2**20
+
+    def kill9(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(30)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.kill9()
+        self._log.close()
+
+    def __enter__(self) -> ServerProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def generation_of(readyz: dict[str, Any]) -> str | None:
+    reload = readyz.get("reload") or {}
+    return reload.get("generation") or (Path(readyz["index"]).name if readyz.get("index") else None)
+
+
+# --- index generations ------------------------------------------------------------------------------
+def current_generation(index: Path) -> Path:
+    return (index / "current").resolve()
+
+
+def swappable_copy(source: Path, target: Path) -> Path:
+    """An index folder holding one generation: the one ``source`` serves (hard links where possible)."""
+    if target.exists():
+        shutil.rmtree(target)
+    (target / "generations").mkdir(parents=True)
+    _copy_generation(current_generation(source), target / "generations" / "g0")
+    _point_current(target, "g0")
+    return target
+
+
+def swap_generation(index: Path, name: str) -> Path:
+    """Add a copy of the served generation under ``name`` and point ``current`` at it atomically."""
+    destination = index / "generations" / name
+    _copy_generation(current_generation(index), destination)
+    _point_current(index, name)
+    return destination
+
+
+def _copy_generation(source: Path, destination: Path) -> None:
+    def link_or_copy(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+
+    shutil.copytree(source, destination, copy_function=link_or_copy)
+
+
+def _point_current(index: Path, generation: str) -> None:
+    temporary = index / f".current-{os.getpid()}"
+    temporary.unlink(missing_ok=True)
+    temporary.symlink_to(Path("generations") / generation)
+    os.replace(temporary, index / "current")
+
+
+# --- 1. load with a swap ---------------------------------------------------------------------------
+def load_questions(gold: Path) -> list[str]:
+    with gold.open() as handle:
+        questions = [json.loads(line)["question"] for line in handle if line.strip()]
+    if not questions:
+        raise InspectQAError(f"no questions in {gold}")
+    return questions
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+@dataclass
+class LoadResult:
+    duration_s: float
+    clients: int
+    requests: int
+    failed: int
+    failures: dict[str, int]
+    unloaded_p50_ms: float
+    unloaded_p95_ms: float
+    loaded_p50_ms: float
+    loaded_p95_ms: float
+    p95_ratio: float
+    throughput_rps: float
+    rss_after_warmup_mb: float
+    rss_end_mb: float
+    rss_max_mb: float
+    rss_growth_pct: float
+    swap_at_s: float | None
+    swapped_to: str | None
+    swap_seen_after_s: float | None
+
+
+def run_load(
+    index: Path,
+    workdir: Path,
+    questions: list[str],
+    *,
+    duration_s: float = 60.0,
+    clients: int = 16,
+    unloaded_requests: int = 40,
+    swap: bool = True,
+    warmup_fraction: float = 0.25,
+) -> LoadResult:
+    """Closed-loop load with an index swap halfway (the full description is in the module docstring)."""
+    served = swappable_copy(index, workdir / "load-index")
+    # The load measures capacity; the per-client limit is tested on its own (all clients share 127.0.0.1).
+    env = {"INSPECTQA_RATE_LIMIT_PER_MINUTE": "0", "INSPECTQA_QUEUE_TIMEOUT_S": "60"}
+    with ServerProcess(served, workdir / "load-server.log", env) as server:
+        server.wait_ready()
+        unloaded: list[float] = []
+        with httpx.Client(base_url=server.url, timeout=60) as client:
+            for number in range(unloaded_requests):
+                started = time.perf_counter()
+                response = client.post("/ask", json={"question": questions[number % len(questions)]})
+                if response.status_code == 200:
+                    unloaded.append((time.perf_counter() - started) * 1000)
+
+        latencies: list[float] = []
+        failures: Counter[str] = Counter()
+        lock = threading.Lock()
+        started_at = time.monotonic()
+        deadline = started_at + duration_s
+
+        def worker(number: int) -> None:
+            rng = random.Random(number)
+            with httpx.Client(base_url=server.url, timeout=120) as client:
+                while time.monotonic() < deadline:
+                    question = questions[rng.randrange(len(questions))]
+                    begun = time.perf_counter()
+                    try:
+                        response = client.post("/ask", json={"question": question})
+                        kind = None if response.status_code == 200 else f"HTTP {response.status_code}"
+                    except httpx.HTTPError as error:
+                        kind = type(error).__name__
+                    elapsed = (time.perf_counter() - begun) * 1000
+                    with lock:
+                        if kind is None:
+                            latencies.append(elapsed)
+                        else:
+                            failures[kind] += 1
+
+        threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in range(clients)]
+        for thread in threads:
+            thread.start()
+        rss: list[tuple[float, float]] = []
+        swap_at = swapped_to = seen_after = None
+        while time.monotonic() < deadline:
+            now = time.monotonic() - started_at
+            rss.append((now, server.rss_mb()))
+            if swap and swap_at is None and now >= duration_s / 2:
+                swap_at = now
+                swapped_to = swap_generation(served, "g1").name
+            if swapped_to and seen_after is None and generation_of(server.readyz()) == swapped_to:
+                seen_after = time.monotonic() - started_at - (swap_at or 0.0)
+            time.sleep(0.5)
+        for thread in threads:
+            thread.join(180)
+        rss.append((time.monotonic() - started_at, server.rss_mb()))
+        if swapped_to and seen_after is None and generation_of(server.readyz()) == swapped_to:
+            seen_after = time.monotonic() - started_at - (swap_at or 0.0)
+
+    warm = [value for at, value in rss if at >= duration_s * warmup_fraction]
+    after_warmup = warm[0] if warm else rss[0][1]
+    end = rss[-1][1]
+    elapsed = max(1e-9, max(at for at, _ in rss))
+    loaded_p95 = percentile(latencies, 95)
+    unloaded_p95 = percentile(unloaded, 95)
+    return LoadResult(
+        duration_s=round(elapsed, 1),
+        clients=clients,
+        requests=len(latencies) + sum(failures.values()),
+        failed=sum(failures.values()),
+        failures=dict(failures),
+        unloaded_p50_ms=round(percentile(unloaded, 50), 1),
+        unloaded_p95_ms=round(unloaded_p95, 1),
+        loaded_p50_ms=round(percentile(latencies, 50), 1),
+        loaded_p95_ms=round(loaded_p95, 1),
+        p95_ratio=round(loaded_p95 / unloaded_p95, 2) if unloaded else float("nan"),
+        throughput_rps=round(len(latencies) / elapsed, 1),
+        rss_after_warmup_mb=round(after_warmup, 1),
+        rss_end_mb=round(end, 1),
+        rss_max_mb=round(max(value for _, value in rss), 1),
+        rss_growth_pct=round((end - after_warmup) / after_warmup * 100, 1),
+        swap_at_s=round(swap_at, 1) if swap_at is not None else None,
+        swapped_to=swapped_to,
+        swap_seen_after_s=round(seen_after, 2) if seen_after is not None else None,
+    )
+
+
+# --- 2. kill -9 of builds ----------------------------------------------------------------------------
+def make_corpus(target: Path, corpus: Path, report_ids: tuple[str, ...]) -> Path:
+    """A corpus folder of symlinks to ``report_ids`` of ``corpus`` with a filtered manifest."""
+    if target.exists():
+        shutil.rmtree(target)
+    (target / "reports").mkdir(parents=True)
+    with (corpus / "manifest.csv").open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        fields = list(reader.fieldnames or [])
+        rows = [row for row in reader if row["report_id"] in report_ids]
+    with (target / "manifest.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    for row in rows:
+        (target / row["file"]).symlink_to((corpus / row["file"]).resolve())
+    return target
+
+
+_BUILD = (
+    "import sys; from pathlib import Path; from indexer import build; "
+    "from inspectqa.settings import Settings; "
+    "build(Path(sys.argv[1]), Path(sys.argv[2]), Settings(index=Path(sys.argv[2])), progress=False)"
+)
+
+
+def start_build(corpus: Path, index: Path, log: Path) -> subprocess.Popen[bytes]:
+    environment = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-c", _BUILD, str(corpus), str(index)],
+            stdout=out,
+            stderr=out,
+            env=environment,
+            cwd=REPO,
+        )
+
+
+def timed_build(corpus: Path, index: Path, log: Path, timeout_s: float = 900.0) -> float:
+    started = time.monotonic()
+    process = start_build(corpus, index, log)
+    if process.wait(timeout_s) != 0:
+        raise InspectQAError(f"the build of {corpus} failed; see {log}")
+    return time.monotonic() - started
+
+
+@dataclass
+class BuildKillResult:
+    kills: int
+    served_previous: int
+    finished_before_kill: int
+    kill_points_s: list[float]
+    build_seconds: float
+    leftover_entries: int
+    next_build_completed: bool
+    next_build_s: float
+    next_generation_served: bool
+    problems: list[str] = field(default_factory=list)
+
+
+def run_build_kills(corpus: Path, workdir: Path, *, kills: int = 20, seed: int = 7) -> BuildKillResult:
+    """kill -9 an incremental build at random points; the served generation must never change."""
+    from indexer import open_index
+    from inspectqa.settings import Settings
+
+    rng = random.Random(seed)
+    overrides: dict[str, Any] = {"index": workdir / "kill-index"}
+    settings = Settings(**overrides)
+    base = make_corpus(workdir / "corpus-base", corpus, BUILD_CORPUS_BASE)
+    grown = make_corpus(workdir / "corpus-grown", corpus, BUILD_CORPUS_BASE + BUILD_CORPUS_ADDED)
+    index = workdir / "kill-index"
+    if index.exists():
+        shutil.rmtree(index)
+    log = workdir / "builds.log"
+    timed_build(base, index, log)
+    # How long the incremental build we are going to interrupt takes, measured on a scratch copy.
+    scratch = workdir / "kill-scratch"
+    if scratch.exists():
+        shutil.rmtree(scratch)
+    shutil.copytree(index, scratch, symlinks=True)
+    build_s = timed_build(grown, scratch, log)
+    shutil.rmtree(scratch)
+
+    previous = current_generation(index)
+    entries_before = set((index / "generations").iterdir()) if (index / "generations").is_dir() else set()
+    result = BuildKillResult(kills, 0, 0, [], round(build_s, 1), 0, False, 0.0, False)
+    with ServerProcess(index, workdir / "kill-server.log") as server:
+        server.wait_ready()
+        for attempt in range(kills):
+            at = rng.uniform(0.02, 0.98) * build_s
+            process = start_build(grown, index, log)
+            time.sleep(at)
+            if process.poll() is not None:
+                # Finished before the kill: put the base corpus back so the next attempt has work again.
+                result.finished_before_kill += 1
+                timed_build(base, index, log)
+                previous = current_generation(index)
+                continue
+            process.send_signal(signal.SIGKILL)
+            process.wait(30)
+            result.kill_points_s.append(round(at, 2))
+            now = current_generation(index)
+            try:
+                open_index(index, settings)
+                loadable = True
+            except InspectQAError as error:
+                loadable = False
+                result.problems.append(f"kill {attempt + 1}: index not loadable: {error}")
+            served = generation_of(server.readyz())
+            if now == previous and loadable and served == previous.name:
+                result.served_previous += 1
+            else:
+                result.problems.append(
+                    f"kill {attempt + 1} at {at:.2f} s: current={now.name}, served={served}"
+                )
+        generations = index / "generations"
+        result.leftover_entries = (
+            len(set(generations.iterdir()) - entries_before) if generations.is_dir() else 0
+        )
+        try:
+            result.next_build_s = round(timed_build(grown, index, log), 1)
+            result.next_build_completed = current_generation(index) != previous
+        except InspectQAError as error:
+            result.problems.append(str(error))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not result.next_generation_served:
+            result.next_generation_served = generation_of(server.readyz()) == current_generation(index).name
+            time.sleep(0.25)
+    return result
+
+
+# --- 3. kill -9 of the service ----------------------------------------------------------------------
+@dataclass
+class RestartResult:
+    ready_first_s: float
+    ready_after_kill_s: float
+    generation_before: str | None
+    generation_after: str | None
+    same_generation: bool
+    same_answer: bool
+
+
+def run_service_restart(index: Path, workdir: Path) -> RestartResult:
+    log = workdir / "restart-server.log"
+    answers = []
+    generations = []
+    ready_s = []
+    for _ in range(2):
+        started = time.monotonic()
+        server = ServerProcess(index, log)
+        try:
+            generations.append(generation_of(server.wait_ready()))
+            ready_s.append(round(time.monotonic() - started, 1))
+            response = httpx.post(f"{server.url}/ask", json={"question": RESTART_QUESTION}, timeout=60)
+            answers.append(response.json().get("answer"))
+        finally:
+            server.kill9()
+            server.stop()
+    return RestartResult(
+        ready_first_s=ready_s[0],
+        ready_after_kill_s=ready_s[1],
+        generation_before=generations[0],
+        generation_after=generations[1],
+        same_generation=generations[0] == generations[1],
+        same_answer=answers[0] == answers[1] and answers[0] is not None,
+    )
+
+
+# --- 4. crafted PDFs ---------------------------------------------------------------------------------
+def run_crafted(workdir: Path) -> list[dict[str, Any]]:
+    from evals.crafted_pdfs import probe, write_crafted
+
+    return [asdict(probe(path, timeout_s=120)) for path in write_crafted(workdir / "crafted")]
+
+
+# --- the suite ----------------------------------------------------------------------------------------
+def run_suite(
+    index: Path,
+    corpus: Path,
+    gold: Path,
+    workdir: Path,
+    *,
+    duration_s: float = 60.0,
+    clients: int = 16,
+    kills: int = 20,
+    parts: tuple[str, ...] = ("load", "kills", "restart", "crafted"),
+) -> dict[str, Any]:
+    workdir.mkdir(parents=True, exist_ok=True)
+    result: dict[str, Any] = {"index": str(index), "machine": {"cpus": os.cpu_count()}}
+    if "crafted" in parts:
+        result["crafted"] = run_crafted(workdir)
+    if "restart" in parts:
+        result["restart"] = asdict(run_service_restart(index, workdir))
+    if "load" in parts:
+        load = run_load(index, workdir, load_questions(gold), duration_s=duration_s, clients=clients)
+        result["load"] = asdict(load)
+    if "kills" in parts:
+        result["kills"] = asdict(run_build_kills(corpus, workdir, kills=kills))
+    return result
+
+
+def render(result: dict[str, Any]) -> str:
+    """The figures as Markdown for the README's Reliability section."""
+    lines = ["## Reliability", ""]
+    if load := result.get("load"):
+        lines += [
+            f"**Load with an index swap** ({load['clients']} clients, closed loop, {load['duration_s']:g} s, "
+            f"{result['machine']['cpus']} CPU cores, index `{result['index']}`):",
+            "",
+            "| requests | failed | throughput | p50 | p95 | unloaded p95 | p95 ratio "
+            "| RSS after warm-up → end (max) |",
+            "|---|---|---|---|---|---|---|---|",
+            f"| {load['requests']} | {load['failed']} {load['failures'] or ''} "
+            f"| {load['throughput_rps']}/s | "
+            f"{load['loaded_p50_ms']} ms | {load['loaded_p95_ms']} ms | {load['unloaded_p95_ms']} ms | "
+            f"{load['p95_ratio']}× | {load['rss_after_warmup_mb']} → {load['rss_end_mb']} MB "
+            f"({load['rss_growth_pct']:+}%, max {load['rss_max_mb']} MB) |",
+            "",
+            f"Index swapped at {load['swap_at_s']} s to generation `{load['swapped_to']}`; the service "
+            f"served it {load['swap_seen_after_s']} s later.",
+            "",
+        ]
+    if kills := result.get("kills"):
+        lines += [
+            f"**kill -9 of index builds**: {kills['served_previous']}/{len(kills['kill_points_s'])} kills at "
+            f"random points of a {kills['build_seconds']} s incremental build left the previous generation "
+            f"current, loadable and served; {kills['finished_before_kill']} builds finished before "
+            "their kill; "
+            f"leftover entries in generations/: {kills['leftover_entries']}; the next build "
+            f"{'completed' if kills['next_build_completed'] else 'FAILED'} in {kills['next_build_s']} s and "
+            f"{'was' if kills['next_generation_served'] else 'was NOT'} picked up by the running service."
+            + (f" Problems: {kills['problems']}" if kills["problems"] else ""),
+            "",
+        ]
+    if restart := result.get("restart"):
+        lines += [
+            f"**kill -9 of the service**: ready in {restart['ready_first_s']} s, killed, ready again in "
+            f"{restart['ready_after_kill_s']} s on "
+            f"{'the same' if restart['same_generation'] else 'a DIFFERENT'} generation "
+            f"(`{restart['generation_after']}`), "
+            f"{'same' if restart['same_answer'] else 'DIFFERENT'} answer to the same question.",
+            "",
+        ]
+    if crafted := result.get("crafted"):
+        lines += ["**Crafted PDFs** (loaded in a child limited to 2 GB of address space):", ""]
+        lines += ["| file | outcome | reason | seconds |", "|---|---|---|---|"]
+        lines += [f"| {c['name']} | {c['outcome']} | {c['reason']} | {c['seconds']:.1f} |" for c in crafted]
+        lines.append("")
+    return "\n".join(lines)
