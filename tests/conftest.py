@@ -7,7 +7,10 @@ Real parts on small data: real reports from ``../shared/corpus/ilacs``, the real
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,3 +35,87 @@ def corpus_dir() -> Path:
     if not CORPUS.is_dir():
         pytest.fail(f"the shared corpus is missing at {CORPUS}")
     return CORPUS
+
+
+# --- the small real corpus, the embedder and the small index (owner: indexer) -------------------
+SMALL_REPORTS = (
+    "southend-on-sea-2016-07-07",
+    "southend-on-sea-2019-08-27",
+    "essex-2014-03-21",
+    "bristol-2014-12-05",
+    "durham-2019-10-21",
+    "kingston-upon-hull-2023-01-13",
+    "barnet-2017-07-07",
+    "barnet-2019-07-01",
+    "bexley-2018-08-20",
+    "blackpool-2026-07-28",
+    "bournemouth-christchurch-poole-2022-02-11",
+    "birmingham-2012-10-19",  # an HTML error page named .pdf: every build must skip it
+)
+
+
+def make_corpus(target: Path, report_ids: tuple[str, ...] = SMALL_REPORTS) -> Path:
+    """A corpus folder of symlinks to real reports with a manifest filtered to ``report_ids``."""
+    import csv
+
+    (target / "reports").mkdir(parents=True, exist_ok=True)
+    with (CORPUS / "manifest.csv").open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        fields = list(reader.fieldnames or [])
+        rows = [row for row in reader if row["report_id"] in report_ids]
+    with (target / "manifest.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    for row in rows:
+        link = target / row["file"]
+        if not link.exists():
+            link.symlink_to(CORPUS / row["file"])
+    return target
+
+
+@pytest.fixture(scope="session")
+def small_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 12 small real reports (one HTML-as-PDF), as a corpus folder with a filtered manifest."""
+    return make_corpus(tmp_path_factory.mktemp("small-corpus"))
+
+
+@pytest.fixture(scope="session")
+def embedder():  # type: ignore[no-untyped-def]
+    """The real embedding model (ONNX int8, exported once into the user's cache), loaded once."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from indexer.embedding import load_embedder
+    from inspectqa.settings import Settings, default_cache_dir
+
+    # Explicit values: a session fixture is made before the per-test environment clean-up runs.
+    settings = Settings(model_path=None, embed_backend="onnx-int8", cache_dir=default_cache_dir())
+    return load_embedder(settings)
+
+
+# --- a real uvicorn server on loopback (owner: reliability) --------------------------------------
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """Run an ASGI ``app`` on a real uvicorn server on 127.0.0.1 (a free port); yields its base URL.
+
+    The server runs in a thread, so it installs no signal handlers; tests of signals start
+    ``inspectqa serve`` as a child process instead.
+    """
+    import threading
+    import time
+
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 120
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(30)
