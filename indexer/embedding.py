@@ -109,7 +109,10 @@ class Embedder:
     @property
     def max_tokens(self) -> int:
         """The model's window, special tokens included: longer inputs would be silently truncated."""
-        return int(self._model.max_seq_length)
+        length = self._model.max_seq_length
+        if length is None:
+            raise ConfigError(f"the model {self.model_name} does not say its maximum sequence length")
+        return int(length)
 
     @cached_property
     def tokenizer(self) -> Any:
