@@ -456,6 +456,66 @@ def test_html_in_a_passage_is_shown_as_text(page: Page, sites: dict[str, str]) -
     assert answer.get_by_role("link", name="Ofsted PDF").count() == 0  # a javascript: URL is never linked
 
 
+def test_stream_parsing_follows_the_sse_rules(page: Page, sites: dict[str, str]) -> None:
+    """CRLF line ends, comments (keep-alives), a field without a space and an unknown event."""
+    citation = {
+        "n": 1,
+        "report_id": "southend-on-sea-2019-08-27",
+        "local_authority": "Southend-on-Sea",
+        "publication_date": "2019-08-27",
+        "section": "Children in care",
+        "paragraphs": ["25"],
+        "page": 6,
+        "quote": "Annual reviews of foster carers have not all been completed in time.",
+        "url": "https://files.ofsted.gov.uk/v1/file/50103322#page=6",
+        "chunk_id": "c1",
+    }
+    done = {"answer": "Reviews were late [1].", "abstained": False, "citations": [citation], "passages": []}
+    body = "\r\n".join(
+        [
+            ": keep-alive",
+            "",
+            "event: meta",
+            'data:{"reports":[],"local_authorities":["Southend-on-Sea"],"abstained":false}',
+            "",
+            "event: progress",
+            'data: {"stage": "retrieval"}',
+            "",
+            "event: sentence",
+            'data: {"text": "Reviews were late [1].", "citations": [1]}',
+            "",
+            "event: citations",
+            f"data: {json.dumps({'citations': [citation]})}",
+            "",
+            "event: done",
+            f"data: {json.dumps(done)}",
+            "",
+            "",
+        ]
+    )
+    page.route(
+        "**/ask/stream",
+        lambda route: route.fulfill(status=200, headers={"Content-Type": "text/event-stream"}, body=body),
+    )
+    open_widget(page, sites["service"] + "/demo")
+    answer = ask(page, "Anything", expect_state="done")
+    expect(answer.locator(".body")).to_have_text("Reviews were late 1.")
+    chip = answer.locator(".body a.chip")
+    assert "/reports/southend-on-sea-2019-08-27/view?page=6&quote=Annual" in (
+        chip.get_attribute("href") or ""
+    )
+    # A stream that ends before its done event is an error with a retry, not a silent half answer.
+    page.unroute("**/ask/stream")
+    cut = body.split("event: citations")[0]
+    page.route(
+        "**/ask/stream",
+        lambda route: route.fulfill(status=200, headers={"Content-Type": "text/event-stream"}, body=cut),
+    )
+    broken = ask(page, "Again", expect_state="error")
+    expect(broken.get_by_role("alert")).to_contain_text("cut off")
+    expect(broken.get_by_role("button", name="Retry")).to_be_visible()
+
+
 def test_server_and_network_errors_show_a_retry_that_works(page: Page, sites: dict[str, str]) -> None:
     page.route(
         "**/ask/stream",

@@ -526,7 +526,7 @@
 
   function addSentence(view, text) {
     var span = el("span", { class: "sentence" });
-    var pattern = /\s*\[(\d+(?:\s*,\s*\d+)*)\]/g;
+    var pattern = /\[(\d+(?:\s*,\s*\d+)*)\]/g;
     var last = 0;
     var match;
     while ((match = pattern.exec(text))) {
@@ -638,7 +638,7 @@
       renderSources(view, passageSources(body.passages), "Nearest passages");
     }
     if (Array.isArray(body.notes) && body.notes.length) {
-      view.notes.textContent = body.notes.join(" ");
+      view.notes.textContent = "Note: " + body.notes.join("; ");
       view.notes.hidden = false;
     }
     view.status.replaceChildren();
