@@ -98,8 +98,10 @@ def strip_running_lines(pages: list[list[Line]]) -> list[list[Line]]:
     for page in pages:
         edge = {_edge_key(line.text) for line in page[:_EDGE] + page[-_EDGE:]}
         keys.update(edge)
+    # A line carrying a page number ("... board: Hull 9") is a running header even when only one
+    # part of a report repeats it; any other line must recur on many pages.
     threshold = max(3, int(0.4 * len(pages)))
-    running = {key for key, count in keys.items() if count >= threshold and key}
+    running = {key for key, count in keys.items() if key and count >= (3 if key.endswith("#") else threshold)}
     cleaned: list[list[Line]] = []
     for page in pages:
         kept: list[Line] = []
@@ -224,8 +226,8 @@ def _layout_break(previous: Line, line: Line, block: Block) -> bool:
         return abs(line.size - previous.size) > 0.6 or _gap_break(previous, line, factor=1.9)
     if line.page != previous.page:
         return _page_break_ends_block(previous, line, block)
-    if previous.size and line.size and abs(line.size - previous.size) > 1.0:
-        return True
+    # A change of font size alone is no reason: pdfium misreports single lines' sizes often enough
+    # (a paragraph number set larger, a scaled font), and footnotes sit well below the text anyway.
     return _gap_break(previous, line, factor=1.45)
 
 

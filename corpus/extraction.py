@@ -91,6 +91,7 @@ def _page_lines(textpage: pdfium.PdfTextPage, page_index: int) -> list[Line]:
     text = textpage.get_text_range()
     left, right, bottom, top = (ctypes.c_double() for _ in range(4))
     x, y = ctypes.c_double(), ctypes.c_double()
+    matrix = pdfium_c.FS_MATRIX()
     lines: list[Line] = []
     position = 0
     for raw in text.split("\r\n"):
@@ -103,9 +104,7 @@ def _page_lines(textpage: pdfium.PdfTextPage, page_index: int) -> list[Line]:
         last = start + len(raw.rstrip()) - 1
         # The median of three characters, not the first: a bullet glyph is often set larger than its
         # text, and a space after a paragraph number may report a nonsense size.
-        samples = sorted(
-            pdfium_c.FPDFText_GetFontSize(textpage, min(first + step, last)) for step in (0, 2, 4)
-        )
+        samples = sorted(_font_size(textpage, min(first + step, last), matrix) for step in (0, 2, 4))
         size = samples[1]
         bold = _is_bold(textpage, first) and _is_bold(textpage, last)
         pdfium_c.FPDFText_GetCharOrigin(textpage, first, x, y)
@@ -126,6 +125,17 @@ def _page_lines(textpage: pdfium.PdfTextPage, page_index: int) -> list[Line]:
             )
         )
     return lines
+
+
+def _font_size(textpage: pdfium.PdfTextPage, index: int, matrix: pdfium_c.FS_MATRIX) -> float:
+    """The size a character is drawn at: some producers set every font at size 1 and scale it
+    with the text matrix, so the matrix's scale is part of the size."""
+    size = float(pdfium_c.FPDFText_GetFontSize(textpage, index))
+    if pdfium_c.FPDFText_GetMatrix(textpage, index, matrix):
+        scale = abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5
+        if scale > 0:
+            size *= scale
+    return size
 
 
 def _is_bold(textpage: pdfium.PdfTextPage, index: int) -> bool:

@@ -122,7 +122,9 @@ def assemble(blocks: list[Block], page_count: int) -> Structure:
         back_matter = section_title != BACK_MATTER and bool(_BACK_MATTER_START.match(block.text))
         section_heading = (
             block.kind == "heading"
-            and block.level == 1
+            # A sub-heading that states a grade ("The experiences of children in care: outstanding")
+            # opens a judged area: a section too.
+            and (block.level == 1 or split_heading(block.text)[1] is not None)
             and position not in toc_entries
             and not _METADATA_LINE.match(block.text)
         )
