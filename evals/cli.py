@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from evals.systems import Resources
 
 eval_app = typer.Typer(
     help="Evaluate retrieval, grounding and answers against gold questions.", no_args_is_help=True
@@ -69,3 +72,126 @@ def bench_reliability_command(
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result, indent=2) + "\n")
+
+
+# --- evaluation (owner: evals) ---------------------------------------------------------------------
+IndexOption = Annotated[
+    Path | None,
+    typer.Option("--index", envvar="INSPECTQA_INDEX", help="Index directory (built by `index build`)."),
+]
+GoldOption = Annotated[Path, typer.Option("--gold", help="Gold questions, JSONL as in gold/FORMAT.md.")]
+OutOption = Annotated[Path, typer.Option("--out", help="Folder for metrics.json, results.jsonl and reports.")]
+KOption = Annotated[int, typer.Option("--k", min=1, max=50, help="Passages retrieved per question.")]
+LimitOption = Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N questions.")]
+
+
+def _resources(index: Path | None, naive_cache: Path | None = None) -> Resources:
+    from evals.systems import Resources
+    from inspectqa.settings import Settings
+
+    overrides: dict[str, object] = {}  # everything else from INSPECTQA_* variables
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    return Resources(index or settings.index, settings, naive_cache)
+
+
+@eval_app.command("run")
+def eval_run_command(
+    gold: GoldOption,
+    out: OutOption,
+    index: IndexOption = None,
+    system: Annotated[
+        str, typer.Option("--system", help="inspectqa, bm25, dense, naive or llm (when configured).")
+    ] = "inspectqa",
+    k: KOption = 10,
+    limit: LimitOption = None,
+    lexical_grounding: Annotated[
+        bool, typer.Option("--lexical-grounding", help="Judge grounding without embeddings.")
+    ] = False,
+) -> None:
+    """Run one system over gold questions; write metrics.json, results.jsonl, report.md, report.html."""
+    from evals.gold import load_gold
+    from evals.harness import run_systems, write_run
+    from evals.report import comparison_table
+
+    questions = load_gold(gold)[:limit]
+    runs, _ = run_systems(_resources(index), questions, [system], k, lexical_only=lexical_grounding)
+    write_run(runs[0], out)
+    typer.echo(comparison_table(runs))
+    typer.echo(f"wrote {out}/metrics.json, results.jsonl, report.md, report.html")
+
+
+@eval_app.command("compare")
+def eval_compare_command(
+    gold: GoldOption,
+    out: OutOption,
+    index: IndexOption = None,
+    systems: Annotated[
+        str, typer.Option("--systems", help="Comma-separated systems; llm is skipped when not configured.")
+    ] = "inspectqa,bm25,dense,naive,llm",
+    k: KOption = 10,
+    limit: LimitOption = None,
+    naive_budget: Annotated[
+        float | None,
+        typer.Option("--naive-budget", help="Seconds allowed to build the naive index; skipped beyond."),
+    ] = None,
+    naive_cache: Annotated[
+        Path | None, typer.Option("--naive-cache", help="Where the naive index is cached (by corpus hash).")
+    ] = None,
+) -> None:
+    """Run every system on the same index and questions; write one side-by-side table and report."""
+    from evals.gold import load_gold
+    from evals.harness import compare, run_systems
+
+    questions = load_gold(gold)[:limit]
+    names = [s.strip() for s in systems.split(",") if s.strip()]
+    runs, skipped = run_systems(
+        _resources(index, naive_cache), questions, names, k, naive_budget_s=naive_budget
+    )
+    typer.echo(compare(runs, out, skipped))
+    typer.echo(f"wrote {out}/comparison.md, report.html and one folder per system")
+
+
+@eval_app.command("check")
+def eval_check_command(
+    metrics: Annotated[Path, typer.Option("--metrics", help="metrics.json of the new run.")],
+    baseline: Annotated[Path, typer.Option("--baseline", help="The committed baseline metrics.")],
+    tolerance: Annotated[float, typer.Option("--tolerance", min=0.0, help="Allowed absolute drop.")] = 0.05,
+) -> None:
+    """Fail (exit 1) naming every metric that dropped more than the tolerance below the baseline."""
+    from evals.gate import compare_metrics, load_metrics
+
+    drops = compare_metrics(load_metrics(metrics), load_metrics(baseline), tolerance)
+    if drops:
+        for drop in drops:
+            typer.secho(f"dropped: {drop}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(1)
+    typer.echo(f"ok: no metric dropped more than {tolerance} below {baseline}")
+
+
+@eval_app.command("grounding")
+def eval_grounding_command(
+    pairs: Annotated[Path, typer.Option("--pairs", help="Labelled claim–passage pairs (JSONL).")] = Path(
+        "evals/data/grounding_pairs.jsonl"
+    ),
+    out: Annotated[Path | None, typer.Option("--out", help="Write per-pair verdicts (JSONL) here.")] = None,
+    split: Annotated[str | None, typer.Option("--split", help="Only this split (dev or test).")] = None,
+    lexical_only: Annotated[bool, typer.Option("--lexical-only", help="Without embeddings.")] = False,
+) -> None:
+    """Score the grounding checker: accuracy, unsupported recall and supported precision, per kind."""
+    import json
+
+    from evals.pairs import format_summary, judge, load_pairs, summarise, verdict_record
+    from service.grounding import GroundingChecker
+
+    loaded = load_pairs(pairs, split)
+    embedder = None
+    if not lexical_only:
+        embedder = _resources(None).embedder
+    verdicts = judge(GroundingChecker(embedder), loaded)
+    typer.echo(format_summary(summarise(verdicts)))
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w") as handle:
+            for verdict in verdicts:
+                handle.write(json.dumps(verdict_record(verdict), ensure_ascii=False) + "\n")
+        typer.echo(f"wrote {len(verdicts)} verdicts to {out}")

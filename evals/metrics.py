@@ -59,20 +59,26 @@ def check_sentences(output: SystemOutput, check: Check) -> tuple[SentenceCheck, 
     checks = []
     for sentence in output.sentences:
         numbers = [n for n in dict.fromkeys(sentence.citations) if n in cited]
-        verdicts = {n: check(sentence.text, _with_place(cited[n].text, cited[n].local_authority))
-                    for n in numbers}  # fmt: skip
+        verdicts = {
+            n: check(sentence.text, _with_place(cited[n].text, cited[n].local_authority)) for n in numbers
+        }
         supporting = tuple(n for n, v in verdicts.items() if v.supported)
         best_score = max((v.score for v in verdicts.values()), default=0.0)
         reason = "cites nothing" if not numbers else next(iter(verdicts.values())).reason
         grounded = bool(supporting)
         if not grounded and len(numbers) > 1:
-            joint = check(sentence.text, "\n".join(_with_place(cited[n].text, cited[n].local_authority)
-                                                   for n in numbers))  # fmt: skip
+            joint = check(
+                sentence.text,
+                "\n".join(_with_place(cited[n].text, cited[n].local_authority) for n in numbers),
+            )
             grounded, best_score, reason = joint.supported, max(best_score, joint.score), joint.reason
         if supporting:
             reason = "supported"
-        checks.append(SentenceCheck(sentence.text, tuple(sentence.citations), grounded, supporting,
-                                    round(best_score, 4), reason))  # fmt: skip
+        checks.append(
+            SentenceCheck(
+                sentence.text, tuple(sentence.citations), grounded, supporting, round(best_score, 4), reason
+            )
+        )
     return tuple(checks)
 
 

@@ -62,8 +62,20 @@ class Thresholds:
 
 # --- text handling -------------------------------------------------------------------------------
 
-_FOLD = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
-                       "\u2014": "-", "\u2010": "-", "\u2011": "-", "\u00ad": "", "\u00a0": " "})  # fmt: skip
+_FOLD = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u00ad": "",
+        "\u00a0": " ",
+    }
+)
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*%?(?:'[a-z]+)?")
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+(?=[\"'(A-Z0-9•\-])|\n\s*(?:[•\-\u2022]\s*)?(?=\S)")
 _CLAUSE_SPLIT = re.compile(
@@ -265,20 +277,59 @@ _NEGATED_CONTRACTION = re.compile(r"n't\b")
 
 # Words whose opposite a claim may swap in while keeping every other word.
 _ANTONYMS = (
-    ("improved", "declined"), ("improved", "deteriorated"), ("improving", "declining"),
-    ("increased", "decreased"), ("increased", "reduced"), ("increase", "decrease"), ("increase", "reduction"),
-    ("rising", "falling"), ("rose", "fell"), ("higher", "lower"), ("high", "low"), ("more", "fewer"),
-    ("more", "less"), ("above", "below"), ("better", "worse"), ("strength", "weakness"),
-    ("strengths", "weaknesses"), ("strong", "weak"), ("timely", "delayed"), ("stable", "unstable"),
-    ("consistent", "inconsistent"), ("effective", "ineffective"), ("appropriate", "inappropriate"),
-    ("adequate", "inadequate"), ("sufficient", "insufficient"), ("safe", "unsafe"), ("clear", "unclear"),
-    ("always", "rarely"), ("always", "sometimes"), ("all", "some"), ("most", "few"), ("good", "poor"),
-    ("quickly", "slowly"), ("well", "poorly"), ("positive", "negative"), ("before", "after"),
-    ("robust", "weak"), ("compliant", "non-compliant"), ("regularly", "rarely"), ("early", "late"),
-    ("promptly", "slowly"), ("quickly", "slowly"), ("promptly", "late"),
-)  # fmt: skip
-_VERB_PAIRS = (("increase", "decrease"), ("increase", "reduce"), ("rise", "fall"), ("improve", "decline"),
-               ("improve", "deteriorate"), ("strengthen", "weaken"), ("accelerate", "slow"))  # fmt: skip
+    ("improved", "declined"),
+    ("improved", "deteriorated"),
+    ("improving", "declining"),
+    ("increased", "decreased"),
+    ("increased", "reduced"),
+    ("increase", "decrease"),
+    ("increase", "reduction"),
+    ("rising", "falling"),
+    ("rose", "fell"),
+    ("higher", "lower"),
+    ("high", "low"),
+    ("more", "fewer"),
+    ("more", "less"),
+    ("above", "below"),
+    ("better", "worse"),
+    ("strength", "weakness"),
+    ("strengths", "weaknesses"),
+    ("strong", "weak"),
+    ("timely", "delayed"),
+    ("stable", "unstable"),
+    ("consistent", "inconsistent"),
+    ("effective", "ineffective"),
+    ("appropriate", "inappropriate"),
+    ("adequate", "inadequate"),
+    ("sufficient", "insufficient"),
+    ("safe", "unsafe"),
+    ("clear", "unclear"),
+    ("always", "rarely"),
+    ("always", "sometimes"),
+    ("all", "some"),
+    ("most", "few"),
+    ("good", "poor"),
+    ("quickly", "slowly"),
+    ("well", "poorly"),
+    ("positive", "negative"),
+    ("before", "after"),
+    ("robust", "weak"),
+    ("compliant", "non-compliant"),
+    ("regularly", "rarely"),
+    ("early", "late"),
+    ("promptly", "slowly"),
+    ("quickly", "slowly"),
+    ("promptly", "late"),
+)
+_VERB_PAIRS = (
+    ("increase", "decrease"),
+    ("increase", "reduce"),
+    ("rise", "fall"),
+    ("improve", "decline"),
+    ("improve", "deteriorate"),
+    ("strengthen", "weaken"),
+    ("accelerate", "slow"),
+)
 
 
 def _forms(verb: str) -> set[str]:
@@ -297,12 +348,38 @@ for _a, _b in _VERB_PAIRS:
         _OPPOSITE.setdefault(_y, set()).update(_forms(_a))
 
 _NUMBER_WORDS = {
-    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
-    "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13", "fourteen": "14",
-    "fifteen": "15", "sixteen": "16", "seventeen": "17", "eighteen": "18", "nineteen": "19", "twenty": "20",
-    "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "hundred": "100", "half": "50%",
-    "first": "1st", "second": "2nd", "third": "3rd", "fourth": "4th", "fifth": "5th",
-}  # fmt: skip
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "thirteen": "13",
+    "fourteen": "14",
+    "fifteen": "15",
+    "sixteen": "16",
+    "seventeen": "17",
+    "eighteen": "18",
+    "nineteen": "19",
+    "twenty": "20",
+    "thirty": "30",
+    "forty": "40",
+    "fifty": "50",
+    "sixty": "60",
+    "hundred": "100",
+    "half": "50%",
+    "first": "1st",
+    "second": "2nd",
+    "third": "3rd",
+    "fourth": "4th",
+    "fifth": "5th",
+}
 _MONTHS = [
     "january",
     "february",
@@ -317,8 +394,11 @@ _MONTHS = [
     "november",
     "december",
 ]
-_NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*)\s*(%|per\s?cent|percent)?|\b(" + "|".join(_NUMBER_WORDS)
-                     + r")\b(?:\s*(per\s?cent|percent))?")  # fmt: skip
+_NUMBER = re.compile(
+    r"(?<![\w.])(\d+(?:[.,]\d+)*)\s*(%|per\s?cent|percent)?|\b("
+    + "|".join(_NUMBER_WORDS)
+    + r")\b(?:\s*(per\s?cent|percent))?"
+)
 
 # Grades, longest first so "requires improvement to be good" is not read as "good".
 _GRADES = (
@@ -523,8 +603,22 @@ def stem(word: str) -> str:
     Crude on purpose: it only has to make "assessed", "assessment" and "assessments" meet, and it
     costs nothing.
     """
-    for suffix in ("ities", "ation", "ments", "ings", "ment", "ness", "ies", "ing", "ers", "ed", "es",
-                   "ly", "er", "s"):  # fmt: skip
+    for suffix in (
+        "ities",
+        "ation",
+        "ments",
+        "ings",
+        "ment",
+        "ness",
+        "ies",
+        "ing",
+        "ers",
+        "ed",
+        "es",
+        "ly",
+        "er",
+        "s",
+    ):
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             word = word[: -len(suffix)]
             break

@@ -140,6 +140,10 @@ def test_gold_errors_name_the_line() -> None:
         )
         parse_lines([first, "{not json"])
     with pytest.raises(BadGoldFile, match="unknown type"):
-        parse_lines(['{"id": "a", "question": "q", "type": "trivia", "answerable": true, '
-                     '"report_ids": [], "evidence": [], "answer": "", "key_facts": []}'])  # fmt: skip
+        parse_lines(
+            [
+                '{"id": "a", "question": "q", "type": "trivia", "answerable": true, '
+                '"report_ids": [], "evidence": [], "answer": "", "key_facts": []}'
+            ]
+        )
     assert len(load_gold(GOLD)) == 120

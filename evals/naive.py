@@ -1,0 +1,148 @@
+"""The naive retrieval pipeline everyone starts with, as a baseline to beat.
+
+pypdf page text → LangChain ``RecursiveCharacterTextSplitter(1000, 200)`` per page → all-MiniLM-L6-v2
+in torch fp32 → FAISS ``IndexFlatIP`` → top 4 passages as the answer. No cleaning, no structure, no
+query understanding. Embedding a whole corpus this way takes a long time on a small CPU, so the built
+index is cached under ``cache_dir/<hash of the reports' content hashes and the settings>`` and reused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from evals.records import RetrievedPassage
+from inspectqa.errors import InspectQAError
+from inspectqa.settings import Settings
+
+CHUNK_SIZE = 1000
+CHUNK_OVERLAP = 200
+VERSION = "naive-v1"
+log = logging.getLogger(__name__)
+
+
+class NaiveTooSlow(InspectQAError):
+    """Building the naive index would exceed the time budget given."""
+
+
+@dataclass(frozen=True)
+class NaiveChunk:
+    report_id: str
+    local_authority: str
+    page: int
+    text: str
+
+
+def corpus_key(reports: Sequence[Any]) -> str:
+    digest = hashlib.sha256(f"{VERSION}:{CHUNK_SIZE}:{CHUNK_OVERLAP}".encode())
+    for report in sorted(reports, key=lambda r: r.report_id):
+        digest.update(f"{report.report_id}:{report.content_hash}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def split_report(report: Any) -> list[NaiveChunk]:
+    """pypdf page text of one report, split per page; unreadable files give nothing."""
+    import pypdf
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    splitter = RecursiveCharacterTextSplitter(chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP)
+    chunks: list[NaiveChunk] = []
+    try:
+        reader = pypdf.PdfReader(report.file)
+        for number, page in enumerate(reader.pages, start=1):
+            text = page.extract_text() or ""
+            chunks.extend(
+                NaiveChunk(report.report_id, report.local_authority, number, piece)
+                for piece in splitter.split_text(text)
+            )
+    except Exception as error:  # a naive pipeline skips what pypdf cannot read, whatever the reason
+        log.warning("naive: skipped %s: %s", report.report_id, error)
+    return chunks
+
+
+class NaiveIndex:
+    def __init__(self, chunks: list[NaiveChunk], index: Any, model: Any) -> None:
+        self.chunks = chunks
+        self.index = index
+        self.model = model
+
+    @classmethod
+    def build(
+        cls, reports: Sequence[Any], cache_dir: Path, settings: Settings, *, budget_s: float | None = None
+    ) -> NaiveIndex:
+        """Load from the cache, or build (pypdf, splitter, torch fp32 embeddings) and cache."""
+        import faiss
+
+        model = _torch_model(settings)
+        folder = cache_dir / corpus_key(reports)
+        if (folder / "index.faiss").is_file() and (folder / "chunks.jsonl").is_file():
+            with (folder / "chunks.jsonl").open() as handle:
+                chunks = [NaiveChunk(**json.loads(line)) for line in handle]
+            return cls(chunks, faiss.read_index(str(folder / "index.faiss")), model)
+        started = time.monotonic()
+
+        def check_budget(stage: str) -> None:
+            if budget_s is not None and time.monotonic() - started > budget_s:
+                raise NaiveTooSlow(f"the naive index was not built within {budget_s:.0f} s ({stage})")
+
+        chunks = []
+        for report in tqdm(reports, desc="naive: pypdf + split", unit="report"):
+            chunks.extend(split_report(report))
+            check_budget("extracting text")
+        vectors = []
+        batch = 64
+        for start in tqdm(range(0, len(chunks), batch), desc="naive: embed (torch fp32)", unit="batch"):
+            texts = [c.text for c in chunks[start : start + batch]]
+            vectors.append(model.encode(texts, normalize_embeddings=True, convert_to_numpy=True))
+            check_budget("embedding")
+        matrix = np.vstack(vectors).astype(np.float32) if vectors else np.zeros((0, 384), np.float32)
+        index = faiss.IndexFlatIP(matrix.shape[1])
+        index.add(matrix)
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = folder / "chunks.jsonl.part"
+        with partial.open("w") as handle:
+            for chunk in chunks:
+                handle.write(json.dumps(asdict(chunk)) + "\n")
+        faiss.write_index(index, str(folder / "index.faiss.part"))
+        (folder / "index.faiss.part").rename(folder / "index.faiss")
+        partial.rename(folder / "chunks.jsonl")
+        return cls(chunks, index, model)
+
+    def search(self, question: str, k: int) -> list[RetrievedPassage]:
+        vector = self.model.encode([question], normalize_embeddings=True, convert_to_numpy=True)
+        scores, rows = self.index.search(np.asarray(vector, dtype=np.float32), k)
+        out = []
+        for rank, (row, score) in enumerate(zip(rows[0], scores[0], strict=True), start=1):
+            if row < 0:
+                continue
+            chunk = self.chunks[int(row)]
+            out.append(
+                RetrievedPassage(
+                    rank,
+                    f"naive:{chunk.report_id}#{row}",
+                    chunk.report_id,
+                    chunk.text,
+                    float(score),
+                    (chunk.page,),
+                    chunk.local_authority,
+                )
+            )
+        return out
+
+
+def _torch_model(settings: Settings) -> Any:
+    """all-MiniLM-L6-v2 in plain torch fp32, as a naive pipeline would load it."""
+    from sentence_transformers import SentenceTransformer
+
+    from indexer.embedding import model_path
+
+    return SentenceTransformer(str(model_path(settings)), device="cpu")
