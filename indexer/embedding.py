@@ -116,17 +116,29 @@ class Embedder:
 
     @cached_property
     def tokenizer(self) -> Any:
+        """The model's own (transformers) tokenizer, as sentence-transformers uses it."""
         return self._model.tokenizer
+
+    @cached_property
+    def _counter(self) -> Any:
+        # A private copy of the fast tokenizer with truncation and padding off: counting must see
+        # every token, and must not change the settings of the tokenizer that encoding uses.
+        counter = self.tokenizer.backend_tokenizer.__class__.from_str(
+            self.tokenizer.backend_tokenizer.to_str()
+        )
+        counter.no_truncation()
+        counter.no_padding()
+        return counter
 
     def count_tokens(self, text: str) -> int:
         """Tokens the model sees for ``text``, with [CLS] and [SEP], before any truncation."""
-        return len(self.tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
+        return len(self._counter.encode(text, add_special_tokens=True).ids)
 
     def count_tokens_batch(self, texts: Sequence[str]) -> list[int]:
         if not texts:
             return []
-        encoded = self.tokenizer(list(texts), add_special_tokens=True, truncation=False)
-        return [len(ids) for ids in encoded["input_ids"]]
+        encodings = self._counter.encode_batch(list(texts), add_special_tokens=True)
+        return [len(encoding.ids) for encoding in encodings]
 
     def encode(
         self, texts: Sequence[str], *, show_progress: bool = False, batch_size: int = 32
