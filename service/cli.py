@@ -1,11 +1,119 @@
-"""``inspectqa ask`` and ``inspectqa serve``."""
+"""``inspectqa ask`` and ``inspectqa serve``: thin shells over ``QAService`` and ``create_app``.
+
+Every option falls back to its ``INSPECTQA_*`` environment variable (through ``Settings``), so a
+deployment configures the CLI and the server the same way. ``ask --json`` prints exactly the
+body ``POST /ask`` returns.
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated, Any
 
-def ask_command(question: str) -> None:
+import typer
+
+from inspectqa.settings import Settings
+
+IndexOption = Annotated[
+    Path | None, typer.Option("--index", help="Index directory [env: INSPECTQA_INDEX; default var/index].")
+]
+
+
+def _settings(**overrides: Any) -> Settings:
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def ask_command(
+    question: Annotated[str, typer.Argument(help="The question, in plain words.")],
+    index: IndexOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the same JSON as POST /ask.")] = False,
+    local_authority: Annotated[
+        list[str] | None, typer.Option("--la", help="Only this council's reports (repeatable).")
+    ] = None,
+    report_id: Annotated[
+        list[str] | None, typer.Option("--report", help="Only this report (repeatable).")
+    ] = None,
+    year_from: Annotated[int | None, typer.Option(help="Earliest year.")] = None,
+    year_to: Annotated[int | None, typer.Option(help="Latest year.")] = None,
+    top_k: Annotated[int, typer.Option("-k", "--top-k", help="Passages to retrieve.")] = 5,
+) -> None:
     """Answer a question from the index, with citations."""
+    from indexer import open_index
+    from indexer.embedding import load_embedder
+    from service.qa import QAService
+    from service.records import Filters
+    from service.schemas import AskResponse
+
+    settings = _settings(index=index)
+    service = QAService(open_index(settings.index, settings), load_embedder(settings), settings)
+    filters = Filters(tuple(local_authority or ()), tuple(report_id or ()), year_from, year_to)
+    answer = service.ask(question, filters=filters, top_k=top_k)
+    if as_json:
+        sources = {rid: info.source_url for rid, info in service.catalogue.by_id.items()}
+        typer.echo(json.dumps(AskResponse.of(answer, sources).model_dump(), ensure_ascii=False, indent=2))
+        return
+    typer.echo(answer.answer)
+    if answer.citations:
+        typer.echo("")
+    for citation in answer.citations:
+        paragraphs = f", paragraph {', '.join(citation.paragraphs)}" if citation.paragraphs else ""
+        typer.secho(
+            f"[{citation.n}] {citation.local_authority} ({citation.publication_date}), {citation.section}"
+            f"{paragraphs}, page {citation.page}: {citation.url}",
+            fg=typer.colors.BLUE,
+        )
+    if answer.abstained and answer.passages:
+        typer.echo("\nNearest passages:")
+        for passage in answer.passages[:3]:
+            typer.echo(
+                f"- {passage.local_authority} ({passage.publication_date}), page {passage.page}: "
+                f"{' '.join(passage.text.split())[:200]}…"
+            )
 
 
-def serve_command() -> None:
+def ensure_index(settings: Settings) -> None:
+    """Build the index from ``settings.corpus`` when none can be opened at ``settings.index``."""
+    from indexer import build, open_index
+    from inspectqa.errors import IndexNotFound
+
+    try:
+        open_index(settings.index, settings)
+        return
+    except IndexNotFound:
+        pass
+    typer.secho(
+        f"no index at {settings.index}: building it from {settings.corpus} (this takes a while once)",
+        fg=typer.colors.YELLOW,
+        err=True,
+    )
+    report = build(settings.corpus, settings.index, settings, progress=True)
+    typer.secho(
+        f"indexed {report.reports_indexed} reports ({report.chunks} passages) in {report.seconds:.0f} s;"
+        f" {len(report.reports_failed)} files skipped",
+        err=True,
+    )
+
+
+def serve_command(
+    index: IndexOption = None,
+    corpus: Annotated[
+        Path | None,
+        typer.Option("--corpus", help="Reports to index when the index is missing [env: INSPECTQA_CORPUS]."),
+    ] = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on [env: INSPECTQA_HOST].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [env: INSPECTQA_PORT].")] = None,
+    build_missing: Annotated[
+        bool, typer.Option("--build/--no-build", help="Build the index first when it is missing.")
+    ] = True,
+) -> None:
     """Run the HTTP service (building the index first when it is missing)."""
+    import uvicorn
+
+    from service.app import create_app
+
+    settings = _settings(index=index, corpus=corpus, host=host, port=port)
+    if build_missing:
+        ensure_index(settings)
+    typer.secho(f"serving on http://{settings.host}:{settings.port} (index {settings.index})", err=True)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")

@@ -49,9 +49,9 @@ _ABBREVIATIONS = frozenset(
     ]
 )
 _BOUNDARY = re.compile(
-    r"([.!?])([’'\")\]]*)\s+(?=[“‘\"'(\[]?[A-Z0-9•])|\n\s*\n|\n(?=\s*(?:[•▪●\-–]|\d{1,3}\.)\s)"
+    r"([.!?])([’'\")\]]*)\s+(?=[“‘\"'(\[]?[A-Z0-9•▪●■◼◾◆])|\n\s*\n|\n(?=\s*(?:[•▪●■◼◾◆\-–]|\d{1,3}\.)\s)"
 )
-_BULLET = re.compile(r"\s*(?:[•▪●\-–]|\d{1,3}\.)\s+")
+_BULLET = re.compile(r"\s*(?:[•▪●■◼◾◆\-–]|\d{1,3}\.)\s+")
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _SUFFIXES = (
     "ational",

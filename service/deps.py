@@ -1,0 +1,39 @@
+"""What route handlers receive, as ``Annotated[..., Depends(...)]`` aliases.
+
+The service lives on ``app.state.qa`` (set in the lifespan; swapped whole by a live index reload).
+``get_qa`` reads it once per request, so one request never mixes two indexes; when no index is
+loaded it raises ``IndexNotFound``, which the app's one exception handler turns into a 503 that
+says how to build one.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from inspectqa.errors import IndexNotFound
+from inspectqa.settings import Settings
+from service.qa import QAService
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_qa(request: Request) -> QAService:
+    qa: QAService | None = getattr(request.app.state, "qa", None)
+    if qa is None:
+        settings: Settings = request.app.state.settings
+        reason = getattr(request.app.state, "load_error", None) or f"no index at {settings.index}"
+        raise IndexNotFound(
+            f"the service has no index loaded: {reason}",
+            hint=f"build it with `inspectqa index build --corpus {settings.corpus} --index {settings.index}`"
+            " (or start `inspectqa serve`, which builds it when missing)",
+        )
+    return qa
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+QADep = Annotated[QAService, Depends(get_qa)]

@@ -1,0 +1,313 @@
+"""``QAService``: the whole question-answering path, usable without HTTP.
+
+``ask`` = validate → understand the question (councils, dates, sections; context from earlier
+turns) → plan which reports to search → hybrid retrieval per target → compose an answer (the
+judgements table, extracted sentences, or the optional LLM) → decide whether to abstain → check
+every sentence with the shared grounding checker. The HTTP API, the CLI and the evaluation all
+call this one object, so they cannot drift apart. It holds only read-only state (the index, the
+model, term statistics), so one instance serves concurrent requests.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from inspectqa.errors import BadQuestion
+from inspectqa.settings import Settings
+from service.answering import ABSTAIN_TEXT, Composer, Draft
+from service.grounding import GroundingChecker
+from service.planning import Catalogue, Plan, plan
+from service.query import SECTION_HINTS, QueryIntent, parse, with_context
+from service.records import Answer, Filters, Passage, Turn
+from service.retrieval import Query, Retriever, TermStats, quoted_phrases
+
+MAX_TOP_K = 50
+IMPROVE_SECTION = re.compile(r"what needs to improve|areas? for improvement|recommendations", re.I)
+
+# Below these, the best evidence found does not answer the question (tuned on the dev questions).
+MIN_SENTENCE_COVER = 0.5
+MIN_DENSE = 0.3
+
+
+class QAService:
+    """Answers questions from one opened index; safe to share between threads."""
+
+    def __init__(
+        self, index: Any, embedder: Any, settings: Settings, *, stats: TermStats | None = None
+    ) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+        self.catalogue = Catalogue(index.reports())
+        self.stats = stats or TermStats.from_index(index)
+        self.retriever = Retriever(index, embedder, self.stats)
+        self.composer = Composer(index, self.catalogue, self.stats)
+        # Extracted sentences are verbatim, so the lexical checks decide them; the LLM path,
+        # which paraphrases, also uses embedding similarity.
+        self.checker = GroundingChecker(None)
+        self.llm: Any = None
+        if settings.llm_enabled:
+            from service.llm import LLMAnswerer
+
+            self.llm = LLMAnswerer(settings, GroundingChecker(embedder))
+
+    # --- input --------------------------------------------------------------------------------
+    def validate(self, question: str, history: Sequence[Turn] | None, top_k: int) -> str:
+        text = " ".join((question or "").split())
+        if not text:
+            raise BadQuestion("the question is empty", hint="ask something about the inspection reports")
+        if len(question) > self.settings.max_question_chars:
+            raise BadQuestion(
+                f"the question is {len(question):,} characters long; the limit is "
+                f"{self.settings.max_question_chars:,}",
+                hint="shorten it to the question itself",
+            )
+        if history and len(history) > self.settings.max_history_turns:
+            raise BadQuestion(
+                f"the conversation history has {len(history)} turns; the limit is "
+                f"{self.settings.max_history_turns}",
+                hint="send only the most recent turns",
+            )
+        if not 1 <= top_k <= MAX_TOP_K:
+            raise BadQuestion(f"top_k must be between 1 and {MAX_TOP_K}, not {top_k}")
+        return text
+
+    def understand(self, question: str, history: Sequence[Turn] | None = None) -> QueryIntent:
+        intent = parse(question, self.catalogue.gazetteer)
+        previous = None
+        for turn in reversed(history or ()):
+            earlier = parse(turn.content[: self.settings.max_question_chars], self.catalogue.gazetteer)
+            if earlier.places:
+                previous = earlier
+                break
+        return with_context(intent, previous)
+
+    # --- retrieval ----------------------------------------------------------------------------
+    def _query(
+        self, question: str, intent: QueryIntent, report_ids: tuple[str, ...] | None, filters: Filters | None
+    ) -> Query:
+        patterns = [p for name, _, p in SECTION_HINTS if name in intent.sections]
+        if filters and filters.section:
+            patterns.append(re.compile(re.escape(filters.section), re.I))
+        return Query(
+            text=question,
+            terms=intent.terms,
+            report_ids=report_ids,
+            section_patterns=tuple(patterns),
+            section_boost=1.0 if "improve" in intent.sections else 0.25,
+            phrases=quoted_phrases(question),
+        )
+
+    def _retrieve(
+        self,
+        question: str,
+        intent: QueryIntent,
+        the_plan: Plan,
+        filters: Filters | None,
+        top_k: int,
+        timings: dict[str, float],
+    ) -> list[list[Passage]]:
+        started = time.perf_counter()
+        vector = self.retriever.encode(question)
+        timings["embed_ms"] = _ms(started)
+        started = time.perf_counter()
+        groups = [
+            self.retriever.search(self._query(question, intent, target.report_ids, filters), top_k, vector)
+            for target in the_plan.targets
+        ]
+        if filters and filters.section:
+            groups = [
+                [p for p in g if filters.section.lower() in (p.section or "").lower()] or g for g in groups
+            ]
+        timings["retrieve_ms"] = _ms(started)
+        return groups
+
+    def search(
+        self,
+        question: str,
+        filters: Filters | None = None,
+        k: int = 10,
+        history: Sequence[Turn] | None = None,
+    ) -> list[Passage]:
+        """Passages only, ranked, with the same understanding and filters as ``ask``."""
+        text = self.validate(question, history, k)
+        intent = self.understand(text, history)
+        the_plan = plan(intent, self.catalogue, filters)
+        if the_plan.abstain_reason:
+            return []
+        return _interleave(self._retrieve(text, intent, the_plan, filters, k, {}), k)
+
+    # --- answers ------------------------------------------------------------------------------
+    def ask(
+        self, question: str, filters: Filters | None = None, history: list[Turn] | None = None, top_k: int = 5
+    ) -> Answer:
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        text = self.validate(question, history, top_k)
+        intent = self.understand(text, history)
+        the_plan = plan(intent, self.catalogue, filters)
+        notes = list(the_plan.notes)
+        if the_plan.abstain_reason:
+            nearest = self._nearest(text, intent, top_k, timings)
+            return self._finish(text, None, the_plan.abstain_reason, nearest, notes, timings, started)
+
+        groups = self._retrieve(text, intent, the_plan, filters, top_k, timings)
+        passages = _interleave(groups, top_k * max(1, min(len(groups), 3)))
+        if not passages:
+            return self._finish(
+                text,
+                None,
+                "No passage of the selected reports matches the question.",
+                passages,
+                notes,
+                timings,
+                started,
+            )
+        compose_started = time.perf_counter()
+        draft: Draft | None = None
+        if intent.is_judgement:
+            ids = [r for t in the_plan.targets for r in (t.report_ids or ())]
+            if not ids:
+                ids = list(dict.fromkeys(p.report_id for p in passages[:1]))
+            draft = self.composer.judgements(intent, ids, passages)
+            if not draft.sentences:
+                draft = None
+        if draft is None:
+            weak = self._weak(intent, passages)
+            if weak:
+                timings["compose_ms"] = _ms(compose_started)
+                return self._finish(text, None, weak, passages, notes, timings, started)
+            if self.llm is not None:
+                draft = self.llm.answer(text, passages, self.composer)
+                if draft is not None:
+                    notes.extend(draft.notes)
+            if draft is None or not draft.sentences:
+                draft = self._extract(intent, groups, passages)
+        timings["compose_ms"] = _ms(compose_started)
+        if not draft.sentences:
+            return self._finish(
+                text,
+                None,
+                "No sentence of the retrieved passages answers the question.",
+                passages,
+                notes,
+                timings,
+                started,
+            )
+        return self._finish(text, draft, None, _cited_first(draft, passages), notes, timings, started)
+
+    def _extract(self, intent: QueryIntent, groups: list[list[Passage]], passages: list[Passage]) -> Draft:
+        if len(groups) > 1:
+            per_report, limit = 2, min(6, 2 * len(groups) + 1)
+            pool = _interleave([g[:3] for g in groups], 12)
+        elif "improve" in intent.sections:
+            # "What needs to improve" is a list in its own section: give its items, in order.
+            top_report = [passages[0].report_id] if passages else []
+            listed = self.composer.section_list(top_report, IMPROVE_SECTION)
+            if listed.sentences:
+                return listed
+            per_report, limit, pool = 6, 6, passages[:3]
+        else:
+            per_report, limit, pool = 3, 3, passages[:4]
+        return self.composer.extractive(intent, pool, per_report=per_report, max_sentences=limit)
+
+    def _weak(self, intent: QueryIntent, passages: list[Passage]) -> str | None:
+        """Why the evidence does not answer the question, or None when it may."""
+        best_cover = max((p.scores.get("sentence", 0.0) for p in passages), default=0.0)
+        best_dense = max((p.scores.get("dense", 0.0) for p in passages), default=0.0)
+        if best_dense < MIN_DENSE and best_cover < MIN_SENTENCE_COVER:
+            return "The retrieved passages are not about what the question asks."
+        if intent.terms and best_cover < MIN_SENTENCE_COVER * 0.6:
+            return "No retrieved passage mentions what the question asks about."
+        return None
+
+    def _nearest(
+        self, question: str, intent: QueryIntent, top_k: int, timings: dict[str, float]
+    ) -> list[Passage]:
+        started = time.perf_counter()
+        query = self._query(question, intent, None, None)
+        found = self.retriever.search(query, top_k)
+        timings["retrieve_ms"] = _ms(started)
+        return found
+
+    def _finish(
+        self,
+        question: str,
+        draft: Draft | None,
+        reason: str | None,
+        passages: list[Passage],
+        notes: list[str],
+        timings: dict[str, float],
+        started: float,
+    ) -> Answer:
+        if draft is None:
+            text = f"{ABSTAIN_TEXT}" if not reason else f"{ABSTAIN_TEXT} {reason}"
+            timings["total_ms"] = _ms(started)
+            return Answer(
+                question=question,
+                answer=text,
+                abstained=True,
+                citations=(),
+                passages=tuple(passages),
+                sentences=(),
+                grounding_score=0.0,
+                timings_ms=timings,
+                notes=tuple(notes),
+            )
+        grounding_started = time.perf_counter()
+        # Whitespace folded: a grade split over a line break ("requires\nimprovement") still reads as one.
+        if draft.check_quotes:
+            cited = {c.n: " ".join(c.quote.split()) for c in draft.citations}
+        else:
+            cited = {n: " ".join(p.text.split()) for n, p in draft.cited.items()}
+        verdicts = self.checker.check_sentences(draft.sentences, cited)
+        timings["grounding_ms"] = _ms(grounding_started)
+        timings["total_ms"] = _ms(started)
+        reports = tuple(dict.fromkeys(c.report_id for c in draft.citations))
+        councils = tuple(dict.fromkeys(c.local_authority for c in draft.citations))
+        supported = sum(v.supported for v in verdicts)
+        return Answer(
+            question=question,
+            answer=draft.text(),
+            abstained=False,
+            citations=tuple(draft.citations),
+            passages=tuple(passages),
+            sentences=tuple(verdicts),
+            grounding_score=round(supported / len(verdicts), 4) if verdicts else 0.0,
+            reports=reports,
+            local_authorities=councils,
+            timings_ms=timings,
+            notes=tuple(notes),
+        )
+
+
+def _cited_first(draft: Draft, passages: list[Passage]) -> list[Passage]:
+    """The passages the answer quotes, in citation order, then the rest as retrieved."""
+    first: list[Passage] = []
+    for n in sorted(draft.cited):
+        passage = draft.cited[n]
+        if all(p.chunk_id != passage.chunk_id for p in first):
+            match = next((p for p in passages if p.chunk_id == passage.chunk_id), passage)
+            first.append(match)
+    seen = {p.chunk_id for p in first}
+    return first + [p for p in passages if p.chunk_id not in seen]
+
+
+def _interleave(groups: Sequence[Sequence[Passage]], limit: int) -> list[Passage]:
+    """Round-robin over groups, so a comparison's top passages include every side."""
+    out: list[Passage] = []
+    seen: set[str] = set()
+    depth = max((len(g) for g in groups), default=0)
+    for i in range(depth):
+        for group in groups:
+            if i < len(group) and group[i].chunk_id not in seen:
+                seen.add(group[i].chunk_id)
+                out.append(group[i])
+    return out[:limit]
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)

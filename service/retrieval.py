@@ -1,0 +1,235 @@
+"""Hybrid retrieval: dense and lexical candidates fused, then re-scored by looking inside passages.
+
+1. **Candidates.** FAISS inner product on the question's embedding and SQLite FTS5 bm25 on its
+   content words, both restricted to the report ids planning chose, fused by reciprocal rank
+   (Cormack et al.), which needs no score calibration between the two.
+2. **Re-scoring.** A chunk-level embedding cannot see that one sentence of a 250-token passage
+   answers the question. So each candidate is also scored by its *best sentence*: the share of
+   the question's content words (weighted by inverse document frequency over the whole index, so
+   "foster" counts for more than "children") found in that sentence, with a bonus for the
+   question's phrases appearing verbatim ('Speaker Box', "annual reviews"). Passages in the
+   section a question points at ("what needs to improve", "care leavers") get a boost.
+3. **Diversity.** A greedy pass that skips near-copies of passages already chosen (two councils'
+   boilerplate, or one point restated in a summary), so five passages carry five points.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from service.records import Passage
+from service.text import fold, sentence_spans, stem, stems
+
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How the parts of a passage's score combine (tuned on the development questions)."""
+
+    rrf: float = 20.0  # × the fused rank score (about 1/60 at best per list)
+    dense: float = 0.6
+    sentence: float = 1.0
+    chunk: float = 0.35
+    phrase: float = 0.5
+    candidates: int = 60  # from each of dense and lexical
+    rescore: int = 40  # fused candidates looked inside
+
+
+class TermStats:
+    """Inverse document frequencies of stemmed words over every chunk of the index.
+
+    Counted once when the service starts (a few seconds for the full corpus): it is what lets
+    "Yuva" or "Mockingbird" outweigh "children" and "social" in a question.
+    """
+
+    def __init__(self, documents: int, frequencies: Counter[str]) -> None:
+        self.documents = max(documents, 1)
+        self.frequencies = frequencies
+
+    @classmethod
+    def from_index(cls, index: Any, batch: int = 2000) -> TermStats:
+        total = int(index.count())
+        counts: Counter[str] = Counter()
+        for first in range(0, total, batch):
+            for chunk in index.chunks(list(range(first, min(first + batch, total)))):
+                counts.update(set(stems(chunk.text)))
+        return cls(total, counts)
+
+    def idf(self, term: str) -> float:
+        df = self.frequencies.get(term, 0)
+        return math.log(1 + (self.documents - df + 0.5) / (df + 0.5))
+
+
+@dataclass(frozen=True)
+class Query:
+    """A retrieval request: what to embed, which words matter, where to look."""
+
+    text: str
+    terms: tuple[str, ...]
+    report_ids: tuple[str, ...] | None = None
+    section_patterns: tuple[re.Pattern[str], ...] = ()
+    section_boost: float = 0.25  # "what needs to improve" points at one section: worth more
+    phrases: tuple[str, ...] = ()
+
+
+_QUOTED = re.compile(r"[‘'\"“]([^‘'\"“”’]{3,60})[’'\"”]")
+
+
+def quoted_phrases(question: str) -> tuple[str, ...]:
+    """Phrases a user put in quotes ('Speaker Box'): strong evidence when a passage holds them."""
+    return tuple(fold(m.group(1)) for m in _QUOTED.finditer(question) if len(m.group(1).split()) <= 8)
+
+
+class Retriever:
+    """Search one opened ``Index`` with one ``Embedder``; safe to share between threads."""
+
+    def __init__(self, index: Any, embedder: Any, stats: TermStats, weights: Weights | None = None) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.stats = stats
+        self.weights = weights or Weights()
+        self._lock = threading.Lock()
+        self._row_cache: dict[tuple[str, ...], np.ndarray] = {}
+
+    def encode(self, text: str) -> np.ndarray:
+        return np.asarray(self.embedder.encode([text]), dtype=np.float32)
+
+    def rows_for(self, report_ids: tuple[str, ...]) -> np.ndarray:
+        key = tuple(sorted(report_ids))
+        with self._lock:
+            rows = self._row_cache.get(key)
+        if rows is None:
+            rows = np.asarray(self.index.chunk_ids_for_reports(list(key)), dtype=np.int64)
+            with self._lock:
+                if len(self._row_cache) > 4096:
+                    self._row_cache.clear()
+                self._row_cache[key] = rows
+        return rows
+
+    def search(self, query: Query, k: int = 5, vector: np.ndarray | None = None) -> list[Passage]:
+        """The ``k`` best passages for a query, best first."""
+        w = self.weights
+        if vector is None:
+            vector = self.encode(query.text)
+        rows = self.rows_for(query.report_ids) if query.report_ids is not None else None
+        if rows is not None and len(rows) == 0:
+            return []
+        n = w.candidates if rows is None else min(w.candidates, len(rows))
+        dense_hits = self.index.dense_search(vector, n, row_ids=rows)[0]
+        lexical_text = " ".join(query.terms) or query.text
+        lexical_hits = self.index.lexical_search(
+            lexical_text, w.candidates, report_ids=list(query.report_ids) if query.report_ids else None
+        )
+        fused: dict[int, float] = {}
+        for hits in (dense_hits, lexical_hits):
+            for rank, (row, _score) in enumerate(hits):
+                fused[int(row)] = fused.get(int(row), 0.0) + 1.0 / (RRF_K + rank + 1)
+        if not fused:
+            return []
+        candidates = sorted(fused, key=lambda r: -fused[r])[: w.rescore]
+        dense = {int(r): float(s) for r, s in dense_hits}
+        missing = [r for r in candidates if r not in dense]
+        if missing:
+            for row, score in self.index.dense_search(
+                vector, len(missing), row_ids=np.asarray(missing, dtype=np.int64)
+            )[0]:
+                dense[int(row)] = float(score)
+        chunks = self.index.chunks(candidates)
+        scored = [
+            self._score(chunk, row, query, fused[row], dense.get(row, 0.0))
+            for row, chunk in zip(candidates, chunks, strict=True)
+        ]
+        scored.sort(key=lambda p: -p.score)
+        return diversify(scored, k)
+
+    def _score(self, chunk: Any, row: int, query: Query, rrf: float, dense: float) -> Passage:
+        w = self.weights
+        term_stems = [stem(t) for t in query.terms]
+        weights = {t: self.stats.idf(t) for t in term_stems}
+        total = sum(weights.values()) or 1.0
+        text = chunk.text
+        chunk_stems = set(stems(text))
+        chunk_cover = sum(v for t, v in weights.items() if t in chunk_stems) / total
+        best_sentence = 0.0
+        for start, end in sentence_spans(text):
+            present = set(stems(text[start:end]))
+            cover = sum(v for t, v in weights.items() if t in present) / total
+            best_sentence = max(best_sentence, cover)
+        folded = fold(text)
+        squashed = folded.replace(" ", "")
+        phrase = 0.0
+        for p in query.phrases:
+            if p in folded or p.replace(" ", "") in squashed:
+                phrase = 1.0
+        joined = " " + " ".join(stems(folded)) + " "
+        for a, b in itertools.pairwise(term_stems):
+            if f" {a} {b} " in joined:
+                phrase = max(phrase, 0.4)
+        section = 1.0 if any(p.search(chunk.section or "") for p in query.section_patterns) else 0.0
+        parts = {
+            "rrf": rrf,
+            "dense": dense,
+            "sentence": best_sentence,
+            "chunk": chunk_cover,
+            "phrase": phrase,
+            "section": section,
+        }
+        score = (
+            w.rrf * rrf
+            + w.dense * dense
+            + w.sentence * best_sentence
+            + w.chunk * chunk_cover
+            + w.phrase * phrase
+            + query.section_boost * section
+        )
+        parts["row"] = float(row)
+        return passage_from_chunk(chunk, score, parts)
+
+
+def passage_from_chunk(chunk: Any, score: float, scores: dict[str, float] | None = None) -> Passage:
+    return Passage(
+        chunk_id=chunk.chunk_id,
+        report_id=chunk.report_id,
+        local_authority=chunk.local_authority,
+        publication_date=chunk.publication_date,
+        section=chunk.section,
+        paragraphs=tuple(chunk.paragraphs),
+        pages=tuple(chunk.pages),
+        text=chunk.text,
+        score=round(float(score), 6),
+        scores={k: round(float(v), 6) for k, v in (scores or {}).items()},
+        page_start=int(getattr(chunk, "page_start", 0)),
+    )
+
+
+def diversify(passages: Sequence[Passage], k: int, threshold: float = 0.6) -> list[Passage]:
+    """Best-first, skipping passages whose words mostly repeat one already chosen."""
+    chosen: list[Passage] = []
+    chosen_words: list[set[str]] = []
+    spare: list[Passage] = []
+    for passage in passages:
+        vocabulary = set(stems(passage.text))
+        if any(_jaccard(vocabulary, other) > threshold for other in chosen_words):
+            spare.append(passage)
+            continue
+        chosen.append(passage)
+        chosen_words.append(vocabulary)
+        if len(chosen) == k:
+            return chosen
+    return (chosen + spare)[:k]
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
