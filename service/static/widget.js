@@ -58,8 +58,8 @@
     "margin:0 auto;box-shadow:none}",
     "@media (max-width:520px){.panel:not(.page){inset:0;width:100%;height:100%;border-radius:0;border:0}}",
     "header{display:flex;align-items:center;gap:8px;padding:10px 12px;border-bottom:1px solid var(--line)}",
-    "header h2{flex:1;margin:0;font-size:16px}",
-    ".icon{border:1px solid var(--line);background:var(--soft);border-radius:8px;padding:4px 10px;cursor:pointer}",
+    "header h2{flex:1;margin:0;font-size:15px;line-height:1.3}",
+    ".icon{border:1px solid var(--line);background:var(--soft);border-radius:8px;padding:4px 8px;font-size:13px;cursor:pointer;white-space:nowrap}",
     ".filters-box{border-bottom:1px solid var(--line);padding:8px 12px;background:var(--soft);display:grid;gap:8px}",
     ".filters-box[hidden]{display:none}",
     ".row{display:flex;gap:8px;flex-wrap:wrap;align-items:end}",
@@ -469,6 +469,12 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  // Follow a growing answer down, but never scroll its beginning out of view.
+  function follow(view) {
+    var top = log.scrollTop + view.root.getBoundingClientRect().top - log.getBoundingClientRect().top - 8;
+    log.scrollTop = Math.max(0, Math.min(top, log.scrollHeight - log.clientHeight));
+  }
+
   function ask(payload, view) {
     var controller = new AbortController();
     state.controller = controller;
@@ -488,7 +494,7 @@
         if (state.controller === controller) state.controller = null;
         setBusy(false);
         view.body.classList.remove("cursor");
-        scrollDown();
+        follow(view);
       });
   }
 
@@ -512,7 +518,7 @@
       var status = Number(body.status) || 500;
       throw new WidgetError(body.detail || "The service could not answer.", status >= 500, status);
     }
-    scrollDown();
+    follow(view);
   }
 
   function markAbstained(view) {
