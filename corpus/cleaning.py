@@ -155,6 +155,9 @@ def build_blocks(pages: list[list[Line]]) -> list[Block]:
             current.add(line)
             previous = line
     for block in blocks:
+        if _plain_text_heading(block):
+            block.kind, block.level = "heading", 1
+    for block in blocks:
         normalised = [(index, normalise(text)) for index, text in block.parts]
         block.parts = [(index, text) for index, text in normalised if text]
         if block.kind == "heading" and block.parts:
@@ -162,6 +165,18 @@ def build_blocks(pages: list[list[Line]]) -> list[Block]:
             index, text = block.parts[-1]
             block.parts[-1] = (index, re.sub(r"(?<=[a-z?)])\d{1,2}$", "", text) or text)
     return [block for block in blocks if block.parts]
+
+
+def _plain_text_heading(block: Block) -> bool:
+    """In a .txt report nothing marks a heading but its shape: one short line of its own, starting
+    with a capital, without a sentence's closing punctuation."""
+    if block.kind != "text" or len(block.lines) != 1:
+        return False
+    line = block.lines[0]
+    if line.top is not None or line.heading:
+        return False
+    text = line.text.strip()
+    return len(text) <= 150 and text[:1].isupper() and not text.endswith((".", ",", ";", "!"))
 
 
 def _normalised(line: Line) -> Line:

@@ -161,8 +161,11 @@ class _HTMLLines(HTMLParser):
         self._skip = 0
         self._heading = 0
         self._bullet = False
+        self.title = ""
+        self._in_title = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._in_title = tag == "title"
         if tag in ("script", "style", "head", "nav"):
             self._skip += 1
         elif tag in self.BLOCKS:
@@ -171,6 +174,7 @@ class _HTMLLines(HTMLParser):
             self._bullet = tag == "li"
 
     def handle_endtag(self, tag: str) -> None:
+        self._in_title = False
         if tag in ("script", "style", "head", "nav"):
             self._skip = max(self._skip - 1, 0)
         elif tag in self.BLOCKS:
@@ -179,6 +183,8 @@ class _HTMLLines(HTMLParser):
                 self._heading = max(self._heading - 1, 0)
 
     def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
         if not self._skip:
             self._buffer.append(data)
 
@@ -189,11 +195,20 @@ class _HTMLLines(HTMLParser):
             if self._bullet and not text.startswith("•"):
                 text = f"• {text}"
             self.lines.append(Line(text=text, page=0, heading=self._heading > 0, bold=self._heading > 0))
+            # Each HTML block is a paragraph of its own: an empty line tells cleaning so.
+            self.lines.append(Line(text="", page=0))
         self._bullet = False
 
     def close(self) -> None:
         super().close()
         self._flush()
+
+
+def html_title(data: bytes) -> str:
+    """The <title> of an HTML page, for saying what a page that is not a report is."""
+    parser = _HTMLLines()
+    parser.feed(data[:65536].decode("utf-8", errors="replace"))
+    return re.sub(r"\s+", " ", parser.title).strip()
 
 
 def html_lines(data: bytes) -> list[list[Line]]:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from corpus.cleaning import build_blocks, strip_running_lines
-from corpus.extraction import Line, html_lines, pdf_lines, sniff, text_lines
+from corpus.extraction import Line, html_lines, html_title, pdf_lines, sniff, text_lines
 from corpus.judgements import parse_judgements
 from corpus.metadata import (
     display_name,
@@ -28,6 +28,9 @@ from inspectqa.errors import CorruptReport
 
 # Fewer characters than this over the whole file: an image-only scan or an empty document.
 MIN_TEXT_CHARS = 200
+# The shortest real report has tens of thousands of characters; a page with fewer than this is an
+# error page or a fragment.
+MIN_REPORT_CHARS = 1500
 # Words every inspection report of children's services uses; a file with none of them is not one.
 _REPORT_WORDS = re.compile(r"\b(ofsted|inspection|inspectors?|children)\b", re.IGNORECASE)
 
@@ -50,7 +53,11 @@ def read_lines(source: SourceFile) -> list[list[Line]]:
             raise CorruptReport("not a PDF (no %PDF- header)")
         return pdf_lines(path, data)
     if suffix in (".html", ".htm"):
-        return html_lines(data)
+        lines = html_lines(data)
+        if sum(len(line.text) for line in lines[0]) < MIN_REPORT_CHARS:
+            title = html_title(data) or "untitled"
+            raise CorruptReport(f"not an inspection report: an HTML page titled {title!r}")
+        return lines
     if suffix == ".txt":
         if b"\x00" in data[:4096]:
             raise CorruptReport("binary data in a .txt file")
@@ -64,7 +71,8 @@ def load_report(source: SourceFile) -> Report:
     characters = sum(len(line.text) for page in pages for line in page)
     if not pages or characters < MIN_TEXT_CHARS:
         raise CorruptReport(
-            f"no extractable text ({characters} characters on {len(pages)} pages): image-only or empty"
+            f"no extractable text ({characters} characters in {len(pages)} "
+            f"page{'' if len(pages) == 1 else 's'}): image-only or empty"
         )
     cleaned = strip_running_lines(pages)
     blocks = build_blocks(cleaned)
@@ -72,6 +80,8 @@ def load_report(source: SourceFile) -> Report:
     text = "\n".join(page.text for page in structure.pages[:3])
     if len(_REPORT_WORDS.findall(text)) < 3:
         raise CorruptReport("not an inspection report (no mention of Ofsted, inspection or children)")
+    if characters < MIN_REPORT_CHARS:
+        raise CorruptReport(f"not an inspection report (only {characters} characters of text)")
     judgements = parse_judgements(structure.pages, structure.sections)
     first_page = structure.pages[0].text if structure.pages else ""
     start, end = inspection_dates(text)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -88,8 +89,21 @@ def _scan_manifest(root: Path, manifest: Path) -> list[SourceFile]:
 
 
 def _scan_plain(root: Path) -> list[SourceFile]:
-    sources = []
-    for file in sorted(root.rglob("*")):
-        if file.is_file() and file.suffix.lower() in SUFFIXES and not file.name.startswith("."):
-            sources.append(SourceFile(report_id=file.stem, path=file, content_hash=sha256_file(file)))
-    return sources
+    """Report id = file stem; where two files share a stem ("a.pdf", "a.txt") each gets its
+    suffix too ("a-pdf", "a-txt"), so that ids stay unique and stable."""
+    files = [
+        file
+        for file in sorted(root.rglob("*"))
+        if file.is_file() and file.suffix.lower() in SUFFIXES and not file.name.startswith(".")
+    ]
+    stems = Counter(file.stem for file in files)
+    return [
+        SourceFile(
+            report_id=file.stem
+            if stems[file.stem] == 1
+            else f"{file.stem}-{file.suffix.lower().lstrip('.')}",
+            path=file,
+            content_hash=sha256_file(file),
+        )
+        for file in files
+    ]
