@@ -262,6 +262,11 @@ def test_southend_question_streams_a_cited_answer_and_a_chip_opens_the_highlight
     open_widget(page, sites["service"] + "/demo")
     answer = ask(page, SOUTHEND_QUESTION, expect_state="done")
     assert seen and seen[0].startswith("text/event-stream")
+    # Screen readers hear the answer as it streams (a polite live log) and a summary when it ends.
+    log = page.get_by_role("log")
+    assert log.get_attribute("aria-live") == "polite"
+    expect(log.locator("article.answer")).to_have_count(1)
+    expect(page.get_by_role("status").filter(has_text="Answer complete")).to_have_count(1)
     assert answer.locator(".sentence").count() >= 1
     chips = answer.locator(".body a.chip[href]")
     assert chips.count() >= 1
