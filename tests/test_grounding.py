@@ -89,7 +89,7 @@ def test_check_sentences_uses_each_sentences_own_citations(lexical: GroundingChe
 
 def test_held_out_pairs_lexical_only_floor(lexical: GroundingChecker) -> None:
     pairs = load_pairs(PAIRS, split="test")
-    assert len(load_pairs(PAIRS)) >= 150 and len(pairs) >= 50
+    assert len(load_pairs(PAIRS)) >= 150 and len(pairs) >= 140
     verdicts = judge(lexical, pairs)
     overall = summarise(verdicts)["overall"]
     # Without embeddings paraphrases suffer, but bad claims are still caught.
@@ -102,7 +102,7 @@ def test_held_out_pairs_with_embeddings_floor(embedder) -> None:
     checker = GroundingChecker(embedder)
     verdicts = judge(checker, load_pairs(PAIRS, split="test"))
     overall = summarise(verdicts)["overall"]
-    assert overall["accuracy"] >= 0.85
+    assert overall["accuracy"] >= 0.88
     assert overall["unsupported_recall"] >= 0.88
     # Fast enough for the service once the passages' sentences are cached: re-check every pair.
     started = time.perf_counter()
