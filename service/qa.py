@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from inspectqa.errors import BadQuestion
@@ -76,12 +77,23 @@ class QAService:
         return text
 
     def understand(self, question: str, history: Sequence[Turn] | None = None) -> QueryIntent:
+        """Parse the question; a follow-up borrows council, dates and topic from earlier turns.
+
+        The user's own earlier questions come first; an assistant answer only lends its council
+        (e.g. after "which council runs 'Freedom cards'?"), never its wording as a topic.
+        """
         intent = parse(question, self.catalogue.gazetteer)
         previous = None
-        for turn in reversed(history or ()):
-            earlier = parse(turn.content[: self.settings.max_question_chars], self.catalogue.gazetteer)
-            if earlier.places:
-                previous = earlier
+        limit = self.settings.max_question_chars
+        for role in ("user", "assistant"):
+            for turn in reversed(history or ()):
+                if turn.role != role:
+                    continue
+                earlier = parse(turn.content[:limit], self.catalogue.gazetteer)
+                if earlier.places:
+                    previous = earlier if role == "user" else replace(earlier, terms=(), question="")
+                    break
+            if previous is not None:
                 break
         return with_context(intent, previous)
 
@@ -154,7 +166,8 @@ class QAService:
             nearest = self._nearest(text, intent, top_k, timings)
             return self._finish(text, None, the_plan.abstain_reason, nearest, notes, timings, started)
 
-        groups = self._retrieve(text, intent, the_plan, filters, top_k, timings)
+        search_text = f"{intent.context} {text}" if intent.context else text
+        groups = self._retrieve(search_text, intent, the_plan, filters, top_k, timings)
         passages = _interleave(groups, top_k * max(1, min(len(groups), 3)))
         if not passages:
             return self._finish(

@@ -289,6 +289,7 @@ class QueryIntent:
     is_comparison: bool = False
     asks_which_council: bool = False
     terms: tuple[str, ...] = field(default=())  # content words, for lexical search and scoring
+    context: str = ""  # an earlier question whose topic a bare follow-up ("and in 2016?") continues
 
     @property
     def council_keys(self) -> tuple[str, ...]:
@@ -362,8 +363,9 @@ def parse(question: str, gazetteer: Gazetteer) -> QueryIntent:
 def with_context(intent: QueryIntent, previous: QueryIntent | None) -> QueryIntent:
     """Carry the council and dates of an earlier question into a follow-up that names none.
 
-    "And what about in 2016?" keeps the council and takes the new year; "what did they say about
-    care leavers?" keeps both. A follow-up that names its own council starts afresh.
+    "And what about in 2016?" keeps the council and the topic and takes the new year; "what did
+    they say about care leavers?" keeps council and year. A follow-up that names its own council
+    starts afresh.
     """
     if previous is None or intent.places or intent.outside_places:
         return intent
@@ -378,6 +380,8 @@ def with_context(intent: QueryIntent, previous: QueryIntent | None) -> QueryInte
             year_to=previous.year_to,
             relative=previous.relative,
         )
+    if not intent.terms and previous.terms:
+        carried = replace(carried, terms=previous.terms, context=previous.question)
     if len({p.key for p in carried.places}) > 1 or len({y.year for y in carried.years}) > 1:
         carried = replace(carried, is_comparison=True)
     return carried
