@@ -23,10 +23,8 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 import uvicorn
-from conftest import REPO
+from conftest import REPO, index_settings
 from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
-
-from inspectqa.settings import Settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -103,7 +101,7 @@ def sites(small_index: Path, embedder: Any) -> Iterator[dict[str, str]]:
     service_sock, allowed_sock, denied_sock = _listening_socket(), _listening_socket(), _listening_socket()
     service_url = f"http://127.0.0.1:{service_sock.getsockname()[1]}"
     allowed = f"http://127.0.0.1:{allowed_sock.getsockname()[1]}"
-    settings = Settings(index=small_index, cors_origins=[allowed])
+    settings = index_settings(index=small_index, cors_origins=[allowed])
     qa = QAService(open_index(small_index, settings), embedder, settings)
     with (
         _Uvicorn(create_app(settings, service=qa), service_sock),

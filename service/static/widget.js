@@ -410,6 +410,7 @@
     if (state.picked.length) filters.local_authority = state.picked.slice();
     var from = parseInt(yearFrom.value, 10);
     var to = parseInt(yearTo.value, 10);
+    if (from > to) { var swap = from; from = to; to = swap; } // "2019 to 2016" means the same range
     if (!isNaN(from)) filters.year_from = from;
     if (!isNaN(to)) filters.year_to = to;
     return filters;
