@@ -95,7 +95,7 @@ def _as_counter(embedder_or_tokenizer: object) -> Callable[[str], int]:
     """Accept an ``Embedder`` (anything with ``count_tokens``) or a transformers tokenizer."""
     count = getattr(embedder_or_tokenizer, "count_tokens", None)
     if callable(count):
-        return count  # type: ignore[no-any-return]
+        return count
     if callable(embedder_or_tokenizer):
         tokenizer = embedder_or_tokenizer
 

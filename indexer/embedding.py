@@ -13,8 +13,10 @@ loaded once and shared by the CLI, the service and the tests.
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
+import json
 import logging
 import os
 import platform
@@ -78,10 +80,30 @@ def _cpu_flags() -> set[str]:
     return set()
 
 
+def model_window(path: Path) -> int:
+    """The model's maximum input length in tokens, read from its folder without loading it."""
+    try:
+        config = json.loads((path / "sentence_bert_config.json").read_text())
+        return int(config["max_seq_length"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 512
+
+
 def model_fingerprint(path: Path) -> str:
     """A short hash of every file of a model folder: a changed model gets a fresh ONNX export."""
+    files = tuple(
+        (str(p), p.stat().st_size, p.stat().st_mtime_ns)
+        for p in sorted(path.rglob("*"))
+        if p.is_file() and "onnx" not in p.relative_to(path).parts
+    )
+    return _fingerprint(path, files)
+
+
+@functools.lru_cache(maxsize=8)
+def _fingerprint(path: Path, files: tuple[tuple[str, int, int], ...]) -> str:
     digest = hashlib.sha256()
-    for file in sorted(p for p in path.rglob("*") if p.is_file() and "onnx" not in p.parts):
+    for name, _, _ in files:
+        file = Path(name)
         digest.update(str(file.relative_to(path)).encode())
         with file.open("rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):

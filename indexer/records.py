@@ -42,3 +42,7 @@ class BuildReport:
     reports_updated: int = 0
     reports_removed: int = 0
     reports_unchanged: int = 0
+    generation: str = ""  # the generation directory this build published
+    embedded_tokens: int = 0  # tokens (special tokens and context headers included) embedded in this run
+    embed_seconds: float = 0.0  # time spent in the embedding model
+    max_chunk_tokens: int = 0  # the longest embedded input of the whole index, in tokens

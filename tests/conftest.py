@@ -74,6 +74,26 @@ def make_corpus(target: Path, report_ids: tuple[str, ...] = SMALL_REPORTS) -> Pa
     return target
 
 
+def index_settings(**overrides: object):  # type: ignore[no-untyped-def]
+    """Settings for the embedder and index fixtures, explicit so no INSPECTQA_* variable leaks in.
+
+    Session fixtures are made before the per-test environment clean-up runs. The ONNX export is
+    cached in the user's cache folder, as in real use: made once per machine.
+    """
+    from inspectqa.settings import Settings, default_cache_dir
+
+    values: dict[str, object] = {
+        "model_path": None,
+        "model_name": "sentence-transformers/all-MiniLM-L6-v2",
+        "embed_backend": "onnx-int8",
+        "cache_dir": default_cache_dir(),
+        "chunk_max_tokens": 256,
+        "batch_size": 32,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
 @pytest.fixture(scope="session")
 def small_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The 12 small real reports (one HTML-as-PDF), as a corpus folder with a filtered manifest."""
@@ -85,11 +105,8 @@ def embedder():  # type: ignore[no-untyped-def]
     """The real embedding model (ONNX int8, exported once into the user's cache), loaded once."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from indexer.embedding import load_embedder
-    from inspectqa.settings import Settings, default_cache_dir
 
-    # Explicit values: a session fixture is made before the per-test environment clean-up runs.
-    settings = Settings(model_path=None, embed_backend="onnx-int8", cache_dir=default_cache_dir())
-    return load_embedder(settings)
+    return load_embedder(index_settings())
 
 
 # --- a real uvicorn server on loopback (owner: reliability) --------------------------------------
@@ -119,3 +136,13 @@ def serving(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(30)
+
+
+@pytest.fixture(scope="session")
+def small_index(small_corpus: Path, embedder, tmp_path_factory: pytest.TempPathFactory) -> Path:  # type: ignore[no-untyped-def]
+    """An index built once per session from ``small_corpus`` (11 reports indexed, 1 skipped)."""
+    from indexer import build
+
+    index = tmp_path_factory.mktemp("small-index") / "index"
+    build(small_corpus, index, index_settings(), progress=False)
+    return index

@@ -1,0 +1,361 @@
+"""``build``: bring an index directory up to date with a corpus folder, incrementally and atomically.
+
+What it does, in order:
+1. Takes the index's build lock, removes what dead builds left behind.
+2. Scans the corpus (cheap: manifest metadata and a SHA-256 per file) and compares each report's
+   content hash with the current generation's manifest. Unchanged reports are neither re-extracted nor
+   re-embedded; files that failed before with the same bytes fail again without being re-read.
+3. Writes a new generation in a staging directory: starting from a copy of the current generation's
+   SQLite and FAISS files (when the model and chunker are the same), it deletes removed and changed
+   reports, then extracts, chunks and embeds added and changed ones. Chunks keep their row ids across
+   generations, so an id means the same passage before and after an update.
+4. fsyncs everything and switches ``current`` with one rename (see ``indexer.generations``).
+
+The embedding model is loaded only when something needs embedding: importing it costs seconds, and an
+unchanged corpus needs none of it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib.metadata
+import json
+import logging
+import os
+import platform
+import shutil
+import sqlite3
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+from tqdm import tqdm
+
+from corpus import load_report, scan_corpus
+from corpus.records import Report, SourceFile
+from indexer.chunking import chunk, chunker_settings, embedding_text
+from indexer.embedding import Embedder, load_embedder, model_fingerprint, model_path, model_window
+from indexer.generations import (
+    MANIFEST_FORMAT,
+    build_lock,
+    clean,
+    current_generation,
+    new_generation_id,
+    publish,
+    read_manifest,
+    staging_directory,
+    write_json,
+)
+from indexer.records import BuildReport, Chunk
+from indexer.store import (
+    BUILD_REPORT_FILE,
+    FAISS_FILE,
+    MANIFEST_FILE,
+    SQLITE_FILE,
+    create_schema,
+    delete_reports,
+    insert_chunks,
+    insert_report,
+    new_faiss_index,
+)
+from inspectqa.errors import CorruptReport, IndexProblem
+from inspectqa.settings import Settings
+
+log = logging.getLogger(__name__)
+
+FLUSH_CHUNKS = 512  # chunks embedded per call: large enough for length-sorted batches with little padding
+VERSIONED = (
+    "inspectqa",
+    "sentence-transformers",
+    "transformers",
+    "onnxruntime",
+    "optimum-onnx",
+    "torch",
+    "faiss-cpu",
+    "numpy",
+    "langchain-text-splitters",
+    "pypdfium2",
+)
+
+
+def model_identity(settings: Settings) -> dict[str, Any]:
+    """What the vectors depend on, known without loading the model (compared before reusing vectors)."""
+    path = model_path(settings)
+    window = model_window(path)
+    config = chunker_settings(settings)
+    return {
+        "model": {
+            "name": settings.model_name,
+            "backend": settings.embed_backend,
+            "fingerprint": model_fingerprint(path),
+            "max_tokens": window,
+        },
+        "chunker": dataclasses.replace(config, max_tokens=min(config.max_tokens, window)).as_dict(),
+    }
+
+
+class _Builder:
+    def __init__(self, corpus: Path, index: Path, settings: Settings, progress: bool) -> None:
+        self.corpus = corpus
+        self.index = index
+        self.settings = settings
+        self.progress = progress
+        self._embedder: Embedder | None = None
+        self.embedded_chunks = 0
+        self.embedded_tokens = 0
+        self.embed_seconds = 0.0
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = load_embedder(self.settings)
+        return self._embedder
+
+    def run(self, limit: int | None) -> BuildReport:
+        started = time.perf_counter()
+        sources = sorted(scan_corpus(self.corpus), key=lambda s: s.report_id)
+        if limit is not None:
+            sources = sources[: max(limit, 0)]
+        identity = model_identity(self.settings)
+        previous = current_generation(self.index)
+        manifest = self._reusable_manifest(previous, identity)
+        old_reports: dict[str, dict[str, Any]] = manifest["reports"] if manifest else {}
+        old_failures: dict[str, dict[str, str]] = manifest["failures"] if manifest else {}
+
+        unchanged: list[SourceFile] = []
+        to_load: list[SourceFile] = []
+        failures: list[dict[str, str]] = []
+        for source in sources:
+            old = old_reports.get(source.report_id)
+            failed = old_failures.get(_file_key(source))
+            if old is not None and old["content_hash"] == source.content_hash:
+                unchanged.append(source)
+            elif failed is not None and failed["content_hash"] == source.content_hash:
+                failures.append({"file": _file_key(source), "error": failed["error"]})
+            else:
+                to_load.append(source)
+        wanted = {s.report_id for s in sources}
+        removed = sorted(set(old_reports) - wanted)
+        changed = [s.report_id for s in to_load if s.report_id in old_reports]
+
+        generation_id = new_generation_id()
+        staging = staging_directory(self.index, generation_id)
+        vectors: Any = None
+        if manifest is not None and previous is not None:
+            shutil.copyfile(previous / SQLITE_FILE, staging / SQLITE_FILE)
+            vectors = faiss.read_index(str(previous / FAISS_FILE))
+            connection = sqlite3.connect(staging / SQLITE_FILE)
+        else:
+            connection = sqlite3.connect(staging / SQLITE_FILE)
+            create_schema(connection)
+        entries = {s.report_id: old_reports[s.report_id] for s in unchanged}
+        try:
+            gone = delete_reports(connection, [*removed, *changed])
+            if vectors is not None and gone:
+                vectors.remove_ids(np.asarray(gone, dtype=np.int64))
+            if vectors is None:
+                dimension = manifest["model"]["dimension"] if manifest else self.embedder.dimension
+                vectors = new_faiss_index(int(dimension))
+            if to_load:
+                next_row = (connection.execute("SELECT MAX(row_id) FROM chunks").fetchone()[0] or -1) + 1
+                self._add(connection, vectors, to_load, next_row, entries, failures)
+            if manifest is None:
+                connection.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('optimize')")
+            connection.commit()
+            counts = self._counts(connection)
+        finally:
+            connection.close()
+        faiss.write_index(vectors, str(staging / FAISS_FILE))
+
+        loaded = [s.report_id for s in to_load if s.report_id in entries]
+        report = BuildReport(
+            reports_indexed=counts["reports"],
+            reports_failed=sorted(failures, key=lambda f: f["file"]),
+            chunks=counts["chunks"],
+            pages=counts["pages"],
+            seconds=0.0,
+            embedded_chunks=self.embedded_chunks,
+            reports_added=sum(1 for r in loaded if r not in old_reports),
+            reports_updated=sum(1 for r in loaded if r in old_reports),
+            reports_removed=len(removed),
+            reports_unchanged=len(unchanged),
+            generation=generation_id,
+            embedded_tokens=self.embedded_tokens,
+            embed_seconds=round(self.embed_seconds, 3),
+            max_chunk_tokens=counts["max_tokens"],
+        )
+        dimension = int(vectors.d)
+        hashes = {_file_key(s): s.content_hash for s in sources}
+        new_manifest = self._manifest(generation_id, identity, dimension, report, entries, sources)
+        new_manifest["failures"] = {
+            f["file"]: {"content_hash": hashes.get(f["file"], ""), "error": f["error"]}
+            for f in report.reports_failed
+        }
+        new_manifest["files"] = {
+            name: {"bytes": (staging / name).stat().st_size} for name in (FAISS_FILE, SQLITE_FILE)
+        }
+        report = dataclasses.replace(report, seconds=round(time.perf_counter() - started, 3))
+        write_json(staging / MANIFEST_FILE, new_manifest)
+        write_json(staging / BUILD_REPORT_FILE, dataclasses.asdict(report))
+        publish(self.index, staging, generation_id)
+        clean(self.index)
+        return report
+
+    # --- pieces -------------------------------------------------------------------------------
+    def _reusable_manifest(self, previous: Path | None, identity: dict[str, Any]) -> dict[str, Any] | None:
+        """The current generation's manifest if its vectors and chunks can be reused, else None."""
+        if previous is None:
+            return None
+        try:
+            manifest = read_manifest(previous)
+        except IndexProblem as error:
+            log.warning("ignoring the current generation (%s): building from scratch", error)
+            return None
+        model = manifest.get("model", {})
+        same_model = all(model.get(key) == value for key, value in identity["model"].items())
+        if not same_model or manifest.get("chunker") != identity["chunker"]:
+            log.info("model or chunker changed since the last build: re-embedding everything")
+            return None
+        if not all((previous / name).is_file() for name in (SQLITE_FILE, FAISS_FILE)):
+            return None
+        return manifest
+
+    def _add(
+        self,
+        connection: sqlite3.Connection,
+        vectors: Any,
+        sources: Sequence[SourceFile],
+        next_row: int,
+        entries: dict[str, dict[str, Any]],
+        failures: list[dict[str, str]],
+    ) -> None:
+        pending: list[Chunk] = []
+        bar = tqdm(
+            sources, desc="indexing reports", unit="report", disable=not self.progress, dynamic_ncols=True
+        )
+        for source in bar:
+            try:
+                report = load_report(source)
+                chunks = chunk(report, self.embedder, self.settings)
+                if not chunks:
+                    raise CorruptReport("no text to index (an empty or image-only document?)")
+            except CorruptReport as error:
+                failures.append({"file": _file_key(source), "error": _one_line(str(error))})
+                continue
+            except Exception as error:  # one bad file must not stop a corpus build
+                log.exception("unexpected failure on %s", source.path)
+                failures.append(
+                    {"file": _file_key(source), "error": _one_line(f"{type(error).__name__}: {error}")}
+                )
+                continue
+            insert_report(connection, report)
+            entries[report.report_id] = _entry(report, source, chunks)
+            pending.extend(chunks)
+            if len(pending) >= FLUSH_CHUNKS:
+                next_row = self._embed(connection, vectors, pending, next_row)
+                pending = []
+            bar.set_postfix(chunks=self.embedded_chunks + len(pending), failed=len(failures), refresh=False)
+        if pending:
+            self._embed(connection, vectors, pending, next_row)
+        bar.close()
+
+    def _embed(self, connection: sqlite3.Connection, vectors: Any, chunks: list[Chunk], next_row: int) -> int:
+        window = self.embedder.max_tokens
+        too_long = [c.chunk_id for c in chunks if c.n_tokens > window]
+        if too_long:  # the chunker guarantees this; a violation would silently truncate passages
+            raise AssertionError(f"chunks over the model's {window}-token window: {too_long[:3]}")
+        started = time.perf_counter()
+        matrix = self.embedder.encode(
+            [embedding_text(c) for c in chunks], batch_size=self.settings.batch_size
+        )
+        self.embed_seconds += time.perf_counter() - started
+        row_ids = np.arange(next_row, next_row + len(chunks), dtype=np.int64)
+        vectors.add_with_ids(matrix, row_ids)
+        insert_chunks(connection, chunks, row_ids.tolist())
+        self.embedded_chunks += len(chunks)
+        self.embedded_tokens += sum(c.n_tokens for c in chunks)
+        return next_row + len(chunks)
+
+    @staticmethod
+    def _counts(connection: sqlite3.Connection) -> dict[str, int]:
+        reports = connection.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
+        chunks, max_tokens = connection.execute(
+            "SELECT COUNT(*), COALESCE(MAX(n_tokens), 0) FROM chunks"
+        ).fetchone()
+        pages = connection.execute("SELECT COUNT(*) FROM pages").fetchone()[0]
+        return {"reports": reports, "chunks": chunks, "pages": pages, "max_tokens": max_tokens}
+
+    def _manifest(
+        self,
+        generation_id: str,
+        identity: dict[str, Any],
+        dimension: int,
+        report: BuildReport,
+        entries: dict[str, dict[str, Any]],
+        sources: Sequence[SourceFile],
+    ) -> dict[str, Any]:
+        hashes = sorted(s.content_hash for s in sources)
+        return {
+            "format": MANIFEST_FORMAT,
+            "generation": generation_id,
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "corpus": str(self.corpus.resolve()),
+            "corpus_hash": hashlib.sha256("".join(hashes).encode()).hexdigest(),
+            "model": {**identity["model"], "dimension": dimension},
+            "chunker": identity["chunker"],
+            "counts": {
+                "reports": report.reports_indexed,
+                "chunks": report.chunks,
+                "pages": report.pages,
+                "failed": len(report.reports_failed),
+                "max_chunk_tokens": report.max_chunk_tokens,
+            },
+            "versions": _versions(),
+            "reports": dict(sorted(entries.items())),
+        }
+
+
+def build(
+    corpus: Path, index: Path, settings: Settings, limit: int | None = None, progress: bool = True
+) -> BuildReport:
+    """Build or update the index at ``index`` from the reports in ``corpus``; see the module docstring."""
+    with build_lock(Path(index)):
+        clean(Path(index))
+        return _Builder(Path(corpus), Path(index), settings, progress).run(limit)
+
+
+def _file_key(source: SourceFile) -> str:
+    return str(source.path)
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())[:300]
+
+
+def _entry(report: Report, source: SourceFile, chunks: Sequence[Chunk]) -> dict[str, Any]:
+    return {
+        "content_hash": report.content_hash,
+        "file": os.path.abspath(source.path),
+        "chunks": len(chunks),
+        "pages": len(report.pages),
+        "max_tokens": max(c.n_tokens for c in chunks),
+    }
+
+
+def _versions() -> dict[str, str]:
+    versions = {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version}
+    for name in VERSIONED:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def read_build_report(generation: Path) -> dict[str, Any]:
+    report: dict[str, Any] = json.loads((generation / BUILD_REPORT_FILE).read_text())
+    return report
