@@ -282,6 +282,8 @@ def test_southend_question_streams_a_cited_answer_and_a_chip_opens_the_highlight
         "aria-expanded", "true"
     )
     shot(page, "answer")
+    page.get_by_role("log").evaluate("log => { log.scrollTop = 0; }")
+    page.get_by_role("dialog").screenshot(path=str(SHOTS / "answer-panel.png"))
 
     chip = answer.locator(f".body a.chip[data-n='{target + 1}']").first
     if chip.count() == 0:
