@@ -1,12 +1,165 @@
-"""``inspectqa index ...`` and ``inspectqa search``."""
+"""``inspectqa index build|info`` and ``inspectqa search``: a thin shell over ``indexer``.
+
+Every option falls back to its ``INSPECTQA_*`` setting (``--corpus`` to ``INSPECTQA_CORPUS``,
+``--index`` to ``INSPECTQA_INDEX``). Heavy libraries are imported inside the commands so that
+``inspectqa --help`` stays quick. Errors are ``inspectqa.errors`` exceptions, printed as one line by
+``inspectqa.cli.main``.
+"""
 
 from __future__ import annotations
 
+import json
+import resource
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+from inspectqa.errors import ConfigError
 
 index_app = typer.Typer(help="Build, update and inspect the index.", no_args_is_help=True)
 
+CorpusOption = Annotated[
+    Path | None,
+    typer.Option("--corpus", help="Folder of reports (manifest.csv or plain files). [env: INSPECTQA_CORPUS]"),
+]
+IndexOption = Annotated[Path | None, typer.Option("--index", help="Index directory. [env: INSPECTQA_INDEX]")]
 
-def search_command(query: str) -> None:
-    """Show the top passages for a query: dense, lexical and fused."""
-    raise typer.Exit(1)
+
+def _settings(**overrides: Any) -> Any:
+    from pydantic import ValidationError
+
+    from inspectqa.settings import Settings
+
+    try:
+        return Settings(**{key: value for key, value in overrides.items() if value is not None})
+    except ValidationError as error:
+        raise ConfigError(f"invalid settings: {error.errors()[0]['msg']}") from error
+
+
+def _peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+@index_app.command("build")
+def build_command(
+    corpus: CorpusOption = None,
+    index: IndexOption = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=0, help="Index only the first N reports.")
+    ] = None,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
+) -> None:
+    """Build the index, or bring it up to date: only new and changed reports are embedded."""
+    from indexer.build import build
+
+    settings = _settings(corpus=corpus, index=index)
+    report = build(settings.corpus, settings.index, settings, limit=limit, progress=progress)
+    rate = report.embedded_chunks / report.embed_seconds if report.embed_seconds else 0.0
+    typer.echo(
+        f"indexed {report.reports_indexed} reports into {settings.index} in {report.seconds:.1f} s: "
+        f"{report.chunks} chunks, {report.pages} pages; "
+        f"{report.reports_added} added, {report.reports_updated} updated, {report.reports_removed} removed, "
+        f"{report.reports_unchanged} unchanged"
+    )
+    typer.echo(
+        f"embedded {report.embedded_chunks} chunks ({report.embedded_tokens} tokens) in "
+        f"{report.embed_seconds:.1f} s ({rate:.1f} chunks/s); "
+        f"longest input {report.max_chunk_tokens} tokens; peak memory {_peak_rss_mb()} MB"
+    )
+    if report.reports_failed:
+        typer.echo(f"skipped {len(report.reports_failed)} files:")
+        for failure in report.reports_failed:
+            typer.echo(f"  {failure['file']}: {failure['error']}")
+
+
+@index_app.command("info")
+def info_command(
+    index: IndexOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the manifest and counts as JSON.")] = False,
+) -> None:
+    """Show the index's manifest (model, chunker, versions, build time) and counts."""
+    from indexer.build import read_build_report
+    from indexer.generations import open_index
+
+    settings = _settings(index=index)
+    opened = open_index(settings.index, settings)
+    manifest = {key: value for key, value in opened.manifest.items() if key not in {"reports", "failures"}}
+    build_report = read_build_report(opened.path)
+    info = {
+        "path": str(opened.path),
+        **manifest,
+        "vectors": opened.count(),
+        "failures": opened.manifest.get("failures", {}),
+        "last_build": build_report,
+    }
+    if as_json:
+        typer.echo(json.dumps(info, indent=2))
+        return
+    model = manifest["model"]
+    counts = manifest["counts"]
+    typer.echo(f"index      {opened.path}")
+    typer.echo(f"built      {manifest['built_at']} (generation {manifest['generation']})")
+    typer.echo(f"corpus     {manifest['corpus']}")
+    typer.echo(f"model      {model['name']} ({model['backend']}, {model['dimension']} dimensions)")
+    typer.echo(f"chunker    {json.dumps(manifest['chunker'])}")
+    typer.echo(
+        f"counts     {counts['reports']} reports, {counts['chunks']} chunks, {counts['pages']} pages, "
+        f"{counts['failed']} failed; longest input {counts['max_chunk_tokens']} tokens"
+    )
+    typer.echo(f"last build {build_report['seconds']} s, {build_report['embedded_chunks']} chunks embedded")
+    typer.echo("versions   " + ", ".join(f"{k} {v}" for k, v in manifest["versions"].items()))
+    for file, failure in info["failures"].items():
+        typer.echo(f"failed     {file}: {failure['error']}")
+
+
+def search_command(
+    query: Annotated[str, typer.Argument(help="What to look for, in plain words.")],
+    index: IndexOption = None,
+    k: Annotated[int, typer.Option("-k", "--top", min=1, max=100, help="Passages per list.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the three lists as JSON.")] = False,
+) -> None:
+    """Show the top passages for a query: dense, lexical and fused (RRF), to inspect the index."""
+    from indexer.embedding import load_embedder
+    from indexer.fusion import reciprocal_rank_fusion
+    from indexer.generations import open_index
+    from inspectqa.errors import BadQuestion
+
+    if not query.strip():
+        raise BadQuestion("the query is empty")
+    settings = _settings(index=index)
+    opened = open_index(settings.index, settings)
+    embedder = load_embedder(settings)
+    dense = opened.dense_search(embedder.encode([query]), k * 4)[0]
+    lexical = opened.lexical_search(query, k * 4)
+    fused = reciprocal_rank_fusion([dense, lexical], limit=k)
+    lists = {"dense": dense[:k], "lexical": lexical[:k], "fused": fused}
+    chunks = {c_id: c for c_id, c in zip(*_chunk_map(opened, lists), strict=True)}
+    result: dict[str, Any] = {"query": query, "index": str(opened.path)}
+    for name, ranking in lists.items():
+        result[name] = [
+            {"row_id": row_id, "score": round(score, 4), **asdict(chunks[row_id])}
+            for row_id, score in ranking
+        ]
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        return
+    for name in lists:
+        typer.secho(f"== {name} ==", bold=True)
+        if not result[name]:
+            typer.echo("  (nothing)")
+        for rank, hit in enumerate(result[name], start=1):
+            pages = ",".join(str(p) for p in hit["pages"])
+            paragraphs = f" ¶{','.join(hit['paragraphs'])}" if hit["paragraphs"] else ""
+            typer.echo(
+                f"{rank:>2}. {hit['score']:.4f}  {hit['local_authority']} {hit['publication_date'] or ''}  "
+                f"p.{pages}{paragraphs}  [{hit['section'][:60]}]  {hit['chunk_id']}"
+            )
+            snippet = " ".join(hit["text"].split())
+            typer.echo(f"      {snippet[:220]}{'…' if len(snippet) > 220 else ''}")
+
+
+def _chunk_map(opened: Any, lists: dict[str, list[tuple[int, float]]]) -> tuple[list[int], list[Any]]:
+    ids = list(dict.fromkeys(row_id for ranking in lists.values() for row_id, _ in ranking))
+    return ids, opened.chunks(ids)
