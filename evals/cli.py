@@ -195,3 +195,22 @@ def eval_grounding_command(
             for verdict in verdicts:
                 handle.write(json.dumps(verdict_record(verdict), ensure_ascii=False) + "\n")
         typer.echo(f"wrote {len(verdicts)} verdicts to {out}")
+
+
+@eval_app.command("baseline")
+def eval_baseline_command(
+    metrics: Annotated[
+        Path, typer.Option("--metrics", help="metrics.json of a run to keep as the baseline.")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", help="The baseline file to write (e.g. evals/baselines/...).")
+    ],
+) -> None:
+    """Keep a run's overall metrics as a baseline for `eval check` (per-type and timings left out)."""
+    import json
+
+    from evals.gate import baseline_from, load_metrics
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(baseline_from(load_metrics(metrics)), indent=2) + "\n")
+    typer.echo(f"wrote {out}")

@@ -1,8 +1,8 @@
 """The systems an evaluation compares, each reduced to ``SystemOutput`` for every question.
 
 - ``inspectqa``: the full service path, exactly what ``/ask`` does (``QAService.ask`` with the
-  default ``top_k``); the ranked passages for the retrieval metrics come from ``QAService.search``
-  with the same query understanding and the evaluation's ``k``.
+  default ``top_k``); the ranked passages for the retrieval metrics are the passages ``ask`` itself
+  retrieved, in its order, followed by ``QAService.search``'s (same query understanding) up to ``k``.
 - ``llm``: the same service with the optional LLM answerer configured (``INSPECTQA_LLM_*``).
 - ``bm25``: the index's SQLite FTS5 BM25 only, over the same chunks; extractive answer.
 - ``dense``: the index's FAISS vectors only, the raw question embedded, no query understanding;
@@ -175,11 +175,14 @@ def service_system(service: Any, k: int, top_k: int = 5) -> System:
 
     def run(question: GoldQuestion) -> SystemOutput:
         def work() -> SystemOutput:
-            ranked = service.search(question.question, k=k)
-            passages = tuple(_service_passage(r, p) for r, p in enumerate(ranked, start=1))
             started = time.perf_counter()
             answer = service.ask(question.question, top_k=top_k)
             ms = (time.perf_counter() - started) * 1000
+            # Ranks: the passages /ask itself retrieved, in its order, then search's to reach k.
+            ranked = list(answer.passages)
+            seen = {p.chunk_id for p in ranked}
+            ranked += [p for p in service.search(question.question, k=k) if p.chunk_id not in seen]
+            passages = tuple(_service_passage(r, p) for r, p in enumerate(ranked[:k], start=1))
             by_chunk = {p.chunk_id: p for p in answer.passages}
             cited = []
             for citation in answer.citations:

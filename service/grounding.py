@@ -666,11 +666,12 @@ def months(text: str) -> set[str]:
 
 
 def grades(text: str) -> set[str]:
-    return {_GRADE_NAME[g] for g in _GRADE.findall(fold(text).lower())}
+    # Whitespace folded: a grade is often broken over two lines ("requires\nimprovement").
+    return {_GRADE_NAME[g] for g in _GRADE.findall(" ".join(fold(text).lower().split()))}
 
 
 def places(text: str) -> set[str]:
-    return {_PLACE_ALIASES.get(p, p) for p in _PLACE.findall(fold(text))}
+    return {_PLACE_ALIASES.get(p, p) for p in _PLACE.findall(" ".join(fold(text).split()))}
 
 
 def negation_count(text: str) -> int:

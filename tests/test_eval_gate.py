@@ -41,6 +41,14 @@ def test_equal_or_better_passes() -> None:
     )  # within tolerance
 
 
+def test_abstention_directions() -> None:
+    # Abstaining less on unanswerable questions is worse; abstaining more on answerable ones is worse.
+    assert [
+        d.metric for d in compare_metrics(degraded({"abstention.unanswerable_abstained": 0.5}), BASELINE)
+    ] == ["abstention.unanswerable_abstained"]
+    assert compare_metrics(degraded({"abstention.answerable_abstained": 0.0}), BASELINE) == []
+
+
 def test_each_dropped_metric_is_named() -> None:
     changes = {
         "retrieval.mrr": 0.5,
