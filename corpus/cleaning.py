@@ -181,9 +181,10 @@ def _plain_text_heading(block: Block) -> bool:
 
 def _normalised(line: Line) -> Line:
     text = line.text
-    if text and text[0] in BULLETS and (len(text) == 1 or text[1] == " "):
-        glyph = _PRIVATE_BULLETS.get(text[0], text[0])
-        text = f"{glyph} {text[1:].strip()}".rstrip()
+    if not (text and text[0] in BULLETS and (len(text) == 1 or text[1] == " ")):
+        return line
+    glyph = _PRIVATE_BULLETS.get(text[0], text[0])
+    text = f"{glyph} {text[1:].strip()}".rstrip()
     return Line(
         text=text,
         page=line.page,
@@ -192,7 +193,6 @@ def _normalised(line: Line) -> Line:
         top=line.top,
         bottom=line.bottom,
         left=line.left,
-        right=line.right,
         heading=line.heading,
     )
 

@@ -37,7 +37,6 @@ class Line:
     top: float | None = None  # baseline of the line's first character
     bottom: float | None = None  # baseline of its last character (a line may wrap at a soft hyphen)
     left: float | None = None
-    right: float | None = None
     heading: bool = False  # markup says it is a heading (HTML <h1>..<h6>)
 
 
@@ -89,9 +88,10 @@ def _pdfium_reason(message: str) -> str:
 
 def _page_lines(textpage: pdfium.PdfTextPage, page_index: int) -> list[Line]:
     text = textpage.get_text_range()
-    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
     x, y = ctypes.c_double(), ctypes.c_double()
     matrix = pdfium_c.FS_MATRIX()
+    font_size = pdfium_c.FPDFText_GetFontSize
+    origin = pdfium_c.FPDFText_GetCharOrigin
     lines: list[Line] = []
     position = 0
     for raw in text.split("\r\n"):
@@ -102,16 +102,20 @@ def _page_lines(textpage: pdfium.PdfTextPage, page_index: int) -> list[Line]:
             continue
         first = start + (len(raw) - len(raw.lstrip()))
         last = start + len(raw.rstrip()) - 1
-        # The median of three characters, not the first: a bullet glyph is often set larger than its
-        # text, and a space after a paragraph number may report a nonsense size.
-        samples = sorted(_font_size(textpage, min(first + step, last), matrix) for step in (0, 2, 4))
-        size = samples[1]
+        # The size of the first letter after the line's first two characters: a bullet glyph is
+        # often set larger than its text, and the space after a paragraph number may report a
+        # nonsense size.
+        index = first + _first_letter(stripped)
+        size = font_size(textpage, index)
+        # Some producers set every font at size 1 and scale it with the text matrix.
+        if pdfium_c.FPDFText_GetMatrix(textpage, index, matrix):
+            scale = abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5
+            if scale > 0:
+                size *= scale
         bold = _is_bold(textpage, first) and _is_bold(textpage, last)
-        pdfium_c.FPDFText_GetCharOrigin(textpage, first, x, y)
+        origin(textpage, first, x, y)
         line_left, line_top = x.value, y.value
-        pdfium_c.FPDFText_GetCharOrigin(textpage, last, x, y)
-        line_bottom = y.value
-        pdfium_c.FPDFText_GetCharBox(textpage, last, left, right, bottom, top)
+        origin(textpage, last, x, y)
         lines.append(
             Line(
                 text=stripped,
@@ -119,23 +123,18 @@ def _page_lines(textpage: pdfium.PdfTextPage, page_index: int) -> list[Line]:
                 bold=bold,
                 size=round(size, 1),
                 top=line_top,
-                bottom=line_bottom,
+                bottom=y.value,
                 left=line_left,
-                right=right.value,
             )
         )
     return lines
 
 
-def _font_size(textpage: pdfium.PdfTextPage, index: int, matrix: pdfium_c.FS_MATRIX) -> float:
-    """The size a character is drawn at: some producers set every font at size 1 and scale it
-    with the text matrix, so the matrix's scale is part of the size."""
-    size = float(pdfium_c.FPDFText_GetFontSize(textpage, index))
-    if pdfium_c.FPDFText_GetMatrix(textpage, index, matrix):
-        scale = abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5
-        if scale > 0:
-            size *= scale
-    return size
+def _first_letter(text: str) -> int:
+    for index in range(min(2, len(text) - 1), min(len(text), 10)):
+        if text[index].isalpha():
+            return index
+    return 0
 
 
 def _is_bold(textpage: pdfium.PdfTextPage, index: int) -> bool:

@@ -49,16 +49,15 @@ _TABLE_ROWS: tuple[tuple[str, str], ...] = (
 )
 # Statements found anywhere in a report, first occurrence wins.
 _ANYWHERE: tuple[tuple[str, str], ...] = (
-    (
-        "lscb",
-        r"(?:the effectiveness of )?the (?:local )?safeguarding children board(?: \(lscb\))?"
-        r"(?: is| requires| are)?",
-    ),
-    (
-        "overall_effectiveness",
-        r"overall effectiveness of services for looked after children and young people\s+grade \d\s*\(",
-    ),
-    ("impact_of_leaders", r"^leadership and management\s+grade \d\s*\("),
+    ("lscb", "safeguarding children board"),
+    ("overall_effectiveness", "overall effectiveness of services"),
+    ("impact_of_leaders", "leadership and management"),
+)
+_ANYWHERE_PATTERNS = (
+    r"(?:the effectiveness of )?the (?:local )?safeguarding children board(?: \(lscb\))?"
+    r"(?: is| requires| are)?",
+    r"overall effectiveness of services for looked after children and young people\s+grade \d\s*\(",
+    r"^leadership and management\s+grade \d\s*\(",
 )
 _HEADLINES = (
     re.compile(r"children[’']?s services in .{2,60}? (?:are |is )?" + _GRADE, re.IGNORECASE),
@@ -73,7 +72,7 @@ _TABLE = tuple(
 )
 _STATEMENTS = tuple(
     (area, re.compile(wording + _GAP + _GRADE + r"\b\)?", re.IGNORECASE | re.MULTILINE))
-    for area, wording in _ANYWHERE
+    for area, wording in zip((area for area, _ in _ANYWHERE), _ANYWHERE_PATTERNS, strict=True)
 )
 _HEADING_AREAS = (
     ("impact_of_leaders", re.compile(r"impact of leaders|leadership, management", re.IGNORECASE)),
@@ -101,8 +100,8 @@ def _judgement(area: str, match: re.Match[str], page: int) -> Judgement:
 def parse_judgements(pages: tuple[Page, ...], sections: tuple[Section, ...]) -> tuple[Judgement, ...]:
     """The judgements a report states, one per area, in ``JUDGEMENT_AREAS`` order."""
     found: dict[str, Judgement] = {}
-    flat_pages = [(page.number, re.sub(r"[ \t]*\n[ \t]*", " ", page.text)) for page in pages]
-    for number, flat in flat_pages[:_TABLE_PAGES]:
+    flat_pages = [(page.number, re.sub(r"[ \t]*\n[ \t]*", " ", page.text)) for page in pages[:_TABLE_PAGES]]
+    for number, flat in flat_pages:
         for area, pattern in _TABLE:
             match = pattern.search(flat)
             if match and area not in found:
@@ -111,9 +110,12 @@ def parse_judgements(pages: tuple[Page, ...], sections: tuple[Section, ...]) -> 
             match = headline.search(flat)
             if match and "overall_effectiveness" not in found:
                 found["overall_effectiveness"] = _judgement("overall_effectiveness", match, number)
-    for area, pattern in _STATEMENTS:
+    lowered = [(page.number, page.text, page.text.lower()) for page in pages]
+    for (area, keyword), (_, pattern) in zip(_ANYWHERE, _STATEMENTS, strict=True):
         if area not in found:
-            located = _first(pattern, ((page.number, page.text) for page in pages))
+            # The keyword test first: a regex that may start anywhere is slow over a long report.
+            candidates = ((number, text) for number, text, lower in lowered if keyword in lower)
+            located = _first(pattern, candidates)
             if located:
                 found[area] = _judgement(area, *located)
     _from_headings(found, pages, sections)
