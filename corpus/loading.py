@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 from corpus.cleaning import build_blocks, strip_running_lines
@@ -66,7 +68,21 @@ def read_lines(source: SourceFile) -> list[list[Line]]:
 
 
 def load_report(source: SourceFile) -> Report:
-    """One report, cleaned and structured; raises CorruptReport with a one-line reason."""
+    """One report, cleaned and structured; raises CorruptReport with a one-line reason.
+
+    Anything else that goes wrong inside (a PDF that trips pdfium or the parser in a way not met
+    before) is a CorruptReport too, so that one odd file never stops a build.
+    """
+    try:
+        return _load(source)
+    except CorruptReport:
+        raise
+    except (OSError, ValueError, IndexError, KeyError, TypeError, UnicodeError, MemoryError) as error:
+        detail = " ".join(str(error).split())[:200]
+        raise CorruptReport(f"could not be read ({type(error).__name__}: {detail})") from error
+
+
+def _load(source: SourceFile) -> Report:
     pages = read_lines(source)
     characters = sum(len(line.text) for page in pages for line in page)
     if not pages or characters < MIN_TEXT_CHARS:
@@ -108,12 +124,39 @@ def _authority(source: SourceFile, first_page: str) -> str:
     return written or display_name(source.report_id.replace("-", " "))
 
 
-def load_reports(path: Path, failures: list[LoadFailure] | None = None) -> Iterator[Report]:
-    """Every loadable report of a corpus folder; each failure is appended to ``failures`` (when
-    given) with its one-line reason, and loading goes on."""
-    for source in scan_corpus(path):
-        try:
-            yield load_report(source)
-        except CorruptReport as error:
-            if failures is not None:
-                failures.append(LoadFailure(file=str(source.path), error=str(error)))
+def load_reports(
+    path: Path, failures: list[LoadFailure] | None = None, *, workers: int = 1
+) -> Iterator[Report]:
+    """Every loadable report of a corpus folder, in report-id order; each failure is appended to
+    ``failures`` (when given) with its one-line reason, and loading goes on.
+
+    ``workers`` > 1 extracts in that many processes (pdfium is not thread-safe); reports still
+    come out in order.
+    """
+    sources = scan_corpus(path)
+    if workers <= 1 or len(sources) < 2:
+        outcomes: Iterator[Report | str] = map(_load_or_reason, sources)
+        yield from _collect(sources, outcomes, failures)
+        return
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+    try:
+        yield from _collect(sources, pool.map(_load_or_reason, sources, chunksize=4), failures)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _load_or_reason(source: SourceFile) -> Report | str:
+    try:
+        return load_report(source)
+    except CorruptReport as error:
+        return str(error)
+
+
+def _collect(
+    sources: list[SourceFile], outcomes: Iterator[Report | str], failures: list[LoadFailure] | None
+) -> Iterator[Report]:
+    for source, outcome in zip(sources, outcomes, strict=True):
+        if isinstance(outcome, Report):
+            yield outcome
+        elif failures is not None:
+            failures.append(LoadFailure(file=str(source.path), error=outcome))

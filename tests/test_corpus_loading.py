@@ -195,3 +195,20 @@ def test_load_report_raises_corrupt_report(tmp_path: Path) -> None:
     empty.write_bytes(b"")
     with pytest.raises(CorruptReport, match="empty file"):
         corpus.load_report(SourceFile(report_id="empty", path=empty, content_hash=""))
+
+
+def test_load_reports_in_worker_processes_matches_one_process(tmp_path: Path) -> None:
+    folder = _bad_corpus(tmp_path)
+    for name in ("durham-2019-10-21.pdf", "blackpool-2026-07-28.pdf"):
+        shutil.copy(CORPUS / "reports" / name, folder / name)
+    serial_failures: list[corpus.LoadFailure] = []
+    parallel_failures: list[corpus.LoadFailure] = []
+    serial = list(corpus.load_reports(folder, serial_failures))
+    parallel = list(corpus.load_reports(folder, parallel_failures, workers=2))
+    assert [r.report_id for r in parallel] == [
+        "bexley-2018-08-20",
+        "blackpool-2026-07-28",
+        "durham-2019-10-21",
+    ]
+    assert parallel == serial
+    assert parallel_failures == serial_failures and len(parallel_failures) == 6
