@@ -21,9 +21,15 @@ from dataclasses import dataclass, field
 
 from corpus.extraction import SOFT_HYPHEN, Line
 
-BULLETS = "◼■▪●•◦‣∙○□➢➤✓-–―\uf06e\uf0b7\uf0a7\uf0d8\uf0fc\uf076\uf0a8"
+BULLETS = "◼■▪●•◦‣∙○□➢➤✓-–―\uf06e\uf0b7\uf0a7\uf0d8\uf0fc\uf076\uf0a8\uf02d\uf0be"
 # Private-use glyphs of the Symbol/Wingdings bullets become a plain bullet so the text reads well.
-_PRIVATE_BULLETS = {c: "•" for c in "\uf06e\uf0b7\uf0a7\uf0d8\uf0fc\uf076\uf0a8"}
+# Symbol/Wingdings glyphs in the Private Use Area: squares and dots become "•", the Symbol font's
+# dashes (sub-bullets) "–"; inside a line the Symbol hyphen is a hyphen.
+_PRIVATE_BULLETS = {c: "•" for c in "\uf06e\uf0b7\uf0a7\uf0d8\uf0fc\uf076\uf0a8"} | {
+    "\uf02d": "–",
+    "\uf0be": "–",
+}
+_PRIVATE_INLINE = {"\uf02d": "-", "\uf0be": "–"}
 NUMBERED = re.compile(r"^(\d{1,3})\.{1,2}(?:$|\s+(?=\S)|(?=[A-Z‘'“(]))")
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?\d{1,3}(?:\s+of\s+\d{1,3})?$", re.IGNORECASE)
 _TERMINAL = (".", "!", "?", ":", ";", ".)", ".’", ".”", "’", "”")
@@ -77,6 +83,8 @@ def join_lines(previous: str, following: str) -> str:
 
 def normalise(text: str) -> str:
     text = text.replace(SOFT_HYPHEN, "-").replace("\u00a0", " ").replace("\t", " ")
+    for glyph, inline in _PRIVATE_INLINE.items():
+        text = text.replace(glyph, inline)
     for glyph, bullet in _PRIVATE_BULLETS.items():
         text = text.replace(glyph, bullet)
     return re.sub(r" {2,}", " ", text).strip()
@@ -123,6 +131,7 @@ def _edge_key(text: str) -> str:
 def build_blocks(pages: list[list[Line]]) -> list[Block]:
     """Group the cleaned lines of all pages into blocks, in reading order."""
     body = body_size(pages)
+    widths = _full_widths(pages)
     blocks: list[Block] = []
     last_number = 0
     previous: Line | None = None
@@ -144,7 +153,7 @@ def build_blocks(pages: list[list[Line]]) -> list[Block]:
                 or (line.text[0] in BULLETS and not line.text[0:2].isalnum())
                 or (heading_level > 0) != (current.kind == "heading")
                 or line.heading != previous.heading
-                or _layout_break(previous, line, current)
+                or _layout_break(previous, line, current, widths[previous.page])
             )
             if starts:
                 current = _new_block(line, number, heading_level)
@@ -177,6 +186,16 @@ def _plain_text_heading(block: Block) -> bool:
         return False
     text = line.text.strip()
     return len(text) <= 150 and text[:1].isupper() and not text.endswith((".", ",", ";", "!"))
+
+
+def _full_widths(pages: list[list[Line]]) -> dict[int, int]:
+    """Characters in a full line of body text, per page index (the 80th percentile of lengths)."""
+    widths: dict[int, int] = {}
+    for page in pages:
+        lengths = sorted(len(line.text) for line in page if line.text)
+        if lengths:
+            widths[page[0].page] = lengths[int(0.8 * (len(lengths) - 1))]
+    return widths
 
 
 def _normalised(line: Line) -> Line:
@@ -233,14 +252,16 @@ def _new_block(line: Line, number: str | None, level: int) -> Block:
     return Block(kind=kind, size=line.size, bold=line.bold, number=number, level=level)
 
 
-def _layout_break(previous: Line, line: Line, block: Block) -> bool:
+def _layout_break(previous: Line, line: Line, block: Block, full_width: int) -> bool:
     """Whether ``line`` starts a new block, judged from the layout."""
     if block.kind == "heading":
-        if _GRADE_ONLY.match(line.text) and line.page == previous.page:
+        if line.page != previous.page:
+            return True  # a heading never runs on over a page break
+        if _GRADE_ONLY.match(line.text):
             return False  # the grade set beside a heading: "... permanence" | "Requires improvement"
         return abs(line.size - previous.size) > 0.6 or _gap_break(previous, line, factor=1.9)
     if line.page != previous.page:
-        return _page_break_ends_block(previous, line, block)
+        return _page_break_ends_block(previous, line, block, full_width)
     # A change of font size alone is no reason: pdfium misreports single lines' sizes often enough
     # (a paragraph number set larger, a scaled font), and footnotes sit well below the text anyway.
     return _gap_break(previous, line, factor=1.45)
@@ -256,7 +277,7 @@ def _gap_break(previous: Line, line: Line, *, factor: float) -> bool:
     return delta > factor * size or delta < 0
 
 
-def _page_break_ends_block(previous: Line, line: Line, block: Block) -> bool:
+def _page_break_ends_block(previous: Line, line: Line, block: Block, full_width: int) -> bool:
     """A paragraph runs on over a page break unless its text visibly ended."""
     if block.kind == "numbered" and len(block.lines) > 1 and line.left is not None:
         hanging = block.lines[-1].left
@@ -264,4 +285,8 @@ def _page_break_ends_block(previous: Line, line: Line, block: Block) -> bool:
             return abs(line.left - hanging) > 4
     if line.text[:1].islower():
         return False
-    return previous.text.rstrip().endswith(_TERMINAL)
+    if previous.text.rstrip().endswith(_TERMINAL):
+        return True
+    # A short last line ("Quality assurance manager: Marie McGuinness") ended its paragraph even
+    # without a full stop; a paragraph broken by the page fills its last line.
+    return len(previous.text) < 0.6 * full_width
