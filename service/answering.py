@@ -11,6 +11,7 @@ the answer says so (``abstained``) and still shows the nearest passages.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -128,16 +129,23 @@ class Composer:
         return passage.page
 
     # --- extractive answers -----------------------------------------------------------------------
-    def sentence_score(self, sentence: str, weights: dict[str, float], total: float) -> float:
-        present = set(stems(sentence))
-        return sum(v for t, v in weights.items() if t in present) / total
+    def sentence_score(
+        self, sentence: str, weights: dict[str, float], total: float, pairs: Sequence[str] = ()
+    ) -> float:
+        """Share of the question's (idf-weighted) words in the sentence, plus its phrases kept whole."""
+        sentence_stems = stems(sentence)
+        present = set(sentence_stems)
+        cover = sum(v for t, v in weights.items() if t in present) / total
+        joined = f" {' '.join(sentence_stems)} "
+        return cover + 0.15 * sum(1 for pair in pairs if f" {pair} " in joined)
 
     def extractive(
         self, intent: QueryIntent, passages: Sequence[Passage], *, per_report: int, max_sentences: int = 6
     ) -> Draft:
         """Pick the sentences that best answer the question, grouped and labelled by report."""
-        term_stems = {stem(t) for t in intent.terms}
-        weights = {t: self.stats.idf(t) for t in term_stems}
+        ordered = [stem(t) for t in intent.terms]
+        pairs = [f"{a} {b}" for a, b in itertools.pairwise(ordered)]
+        weights = {t: self.stats.idf(t) for t in ordered}
         total = sum(weights.values()) or 1.0
         top_score = max((p.score for p in passages), default=1.0) or 1.0
         list_mode = "improve" in intent.sections
@@ -149,7 +157,7 @@ class Composer:
                 sentence = passage.text[start:end]
                 if not prose_like(sentence):
                     continue
-                cover = self.sentence_score(sentence, weights, total)
+                cover = self.sentence_score(sentence, weights, total, pairs)
                 score = cover + 0.35 * (passage.score / top_score) - 0.02 * rank
                 if in_list:
                     score += 0.5

@@ -86,6 +86,9 @@ class LLMAnswerer:
             headers["Authorization"] = f"Bearer {settings.llm_api_key.get_secret_value()}"
         self.client = client or httpx.Client(timeout=settings.llm_timeout_s, headers=headers)
 
+    def close(self) -> None:
+        self.client.close()
+
     def complete(self, question: str, passages: Sequence[Passage]) -> str:
         payload = {"model": self.model, "messages": build_messages(question, passages), "temperature": 0}
         try:

@@ -237,8 +237,8 @@ def plan(intent: QueryIntent, catalogue: Catalogue, filters: Filters | None = No
         return Plan(
             (),
             abstain_reason=(
-                f"The indexed reports are Ofsted inspections of English councils' children's services; "
-                f"{places} is not among the {len(catalogue.by_key)} councils they cover."
+                f"{places} is not among the {len(catalogue.by_key)} English councils whose Ofsted "
+                "children's services reports are indexed."
             ),
         )
     if intent.outside_places:

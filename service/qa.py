@@ -55,6 +55,11 @@ class QAService:
 
             self.llm = LLMAnswerer(settings, GroundingChecker(embedder))
 
+    def close(self) -> None:
+        """Release the LLM client's connections (the index and model are shared, not owned)."""
+        if self.llm is not None:
+            self.llm.close()
+
     # --- input --------------------------------------------------------------------------------
     def validate(self, question: str, history: Sequence[Turn] | None, top_k: int) -> str:
         text = " ".join((question or "").split())
@@ -223,6 +228,10 @@ class QAService:
             if listed.sentences:
                 return listed
             per_report, limit, pool = 6, 6, passages[:3]
+        elif intent.asks_which_council and not intent.places and passages:
+            # "Which council ...?": answer from the report that best matches, not from several.
+            best = passages[0].report_id
+            per_report, limit, pool = 3, 3, [p for p in passages[:4] if p.report_id == best]
         else:
             per_report, limit, pool = 3, 3, passages[:4]
         return self.composer.extractive(intent, pool, per_report=per_report, max_sentences=limit)

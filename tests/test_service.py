@@ -1,0 +1,215 @@
+"""``QAService`` on a real index of 11 real reports (the small corpus), with the real model.
+
+What users rely on: the right paragraph cited, the right council and inspection chosen from how the
+question names them, judgements as the report states them, plain abstention, follow-ups that keep
+their context, and quotes that are the report's own characters.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from inspectqa.errors import BadQuestion, UnknownFilter
+from inspectqa.settings import Settings
+from service.qa import QAService
+from service.records import Answer, Filters, Turn
+
+
+@pytest.fixture(scope="module")
+def qa(small_index: Path, embedder: Any) -> QAService:
+    from indexer import open_index
+
+    settings = Settings(index=small_index)
+    return QAService(open_index(small_index, settings), embedder, settings)
+
+
+def cited_reports(answer: Answer) -> set[str]:
+    return {c.report_id for c in answer.citations}
+
+
+def test_southend_foster_carer_question_cites_the_annual_reviews_paragraph(qa: QAService) -> None:
+    answer = qa.ask("What did Ofsted say about foster carer reviews in Southend-on-Sea?")
+    assert not answer.abstained
+    assert (
+        answer.answer.startswith("In its 2019 inspection of Southend-on-Sea")
+        or "Southend-on-Sea" in answer.answer
+    )
+    quotes = [
+        c for c in answer.citations if "annual reviews of foster carers" in " ".join(c.quote.lower().split())
+    ]
+    assert quotes, answer.answer
+    citation = quotes[0]
+    assert citation.report_id == "southend-on-sea-2019-08-27"
+    assert citation.paragraphs and citation.page >= 1
+    assert citation.url.endswith(f"#page={citation.page}")
+    assert re.search(r"\[\d\]", answer.answer)
+    assert answer.grounding_score == 1.0
+
+
+@pytest.mark.parametrize(
+    ("question", "report_id"),
+    [
+        (
+            "What did inspectors say needed to improve in Hull's inspection in November 2022?",
+            "kingston-upon-hull-2023-01-13",
+        ),
+        (
+            "What is the quality of practice with care leavers in BCP?",
+            "bournemouth-christchurch-poole-2022-02-11",
+        ),
+        ("What did Southend's 2016 inspection say about care leavers?", "southend-on-sea-2016-07-07"),
+        (
+            "What did Durham County Council's latest inspection say about foster carers' annual reviews?",
+            "durham-2019-10-21",
+        ),
+        (
+            "What did Barnet's previous inspection say about help for children looked after?",
+            "barnet-2017-07-07",
+        ),
+    ],
+)
+def test_aliases_and_years_select_the_report(qa: QAService, question: str, report_id: str) -> None:
+    answer = qa.ask(question)
+    assert not answer.abstained, answer.answer
+    assert cited_reports(answer) == {report_id}
+    assert all(p.report_id == report_id for p in answer.passages)
+
+
+def test_improvement_questions_list_the_reports_own_points(qa: QAService) -> None:
+    answer = qa.ask("What were the areas for improvement in Durham's 2019 inspection?")
+    text = answer.answer.lower()
+    for point in ("management oversight", "timebound", "private fostering"):
+        assert point in text
+    assert all("improve" in c.section.lower() for c in answer.citations)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What judgement did Ofsted give Cardiff's children's services in 2022?",
+        "How did Ofsted rate services for care leavers in Belfast?",
+        "What was Bexley's overall effectiveness judgement in its 2021 inspection?",
+        "What is the best recipe for a chocolate sponge cake?",
+    ],
+)
+def test_places_years_and_topics_outside_the_reports_abstain(qa: QAService, question: str) -> None:
+    answer = qa.ask(question)
+    assert answer.abstained
+    assert answer.citations == ()
+    assert "do not appear to answer" in answer.answer
+
+
+def test_a_year_without_a_report_says_which_years_exist(qa: QAService) -> None:
+    answer = qa.ask("What was Bexley's overall effectiveness judgement in its 2021 inspection?")
+    assert "no Bexley report from 2021" in answer.answer and "August 2018" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "report_id", "grade"),
+    [
+        (
+            "What was the overall effectiveness judgement for Bexley in its 2018 inspection?",
+            "bexley-2018-08-20",
+            "outstanding",
+        ),
+        ("What overall judgement did Essex receive in its 2014 inspection?", "essex-2014-03-21", "good"),
+        (
+            "What was the headline judgement for Barnet's children's services in the 2017 inspection?",
+            "barnet-2017-07-07",
+            "inadequate",
+        ),
+        (
+            "How did Ofsted grade the experiences and progress of children who need help and protection in "
+            "Blackpool's 2026 inspection?",
+            "blackpool-2026-07-28",
+            "good",
+        ),
+    ],
+)
+def test_judgements_match_the_report_text_of_each_era(
+    qa: QAService, question: str, report_id: str, grade: str
+) -> None:
+    answer = qa.ask(question)
+    assert not answer.abstained
+    assert cited_reports(answer) == {report_id}
+    first = answer.citations[0]
+    stated = {j.text for j in qa.index.judgements(report_id)}
+    assert " ".join(first.quote.split()) in {" ".join(s.split()) for s in stated}
+    assert grade in first.quote.lower()
+    assert grade in answer.answer.lower()
+    assert answer.grounding_score == 1.0
+
+
+def test_comparison_keeps_reports_apart_and_labelled(qa: QAService) -> None:
+    answer = qa.ask(
+        "How did Ofsted's overall judgement of Barnet change between the 2017 and 2019 inspections?"
+    )
+    assert cited_reports(answer) == {"barnet-2017-07-07", "barnet-2019-07-01"}
+    first, second = answer.answer.split("\n\n")[:2]
+    assert first.startswith("Barnet, 2017 inspection") and "inadequate" in first.lower()
+    assert second.startswith("Barnet, 2019 inspection") and "good" in second.lower()
+
+
+def test_follow_ups_keep_council_and_take_the_new_year(qa: QAService) -> None:
+    first_question = "What did Southend-on-Sea's 2019 inspection say about foster carers?"
+    first = qa.ask(first_question)
+    history = [Turn("user", first_question), Turn("assistant", first.answer)]
+    follow = qa.ask("And what about in 2016?", history=history)
+    assert cited_reports(follow) == {"southend-on-sea-2016-07-07"}
+    same = qa.ask("What did they say about care leavers?", history=history)
+    assert cited_reports(same) == {"southend-on-sea-2019-08-27"}
+
+
+def test_every_quote_is_a_verbatim_span_of_its_passage(qa: QAService) -> None:
+    questions = [
+        "What did Ofsted say about foster carer reviews in Southend-on-Sea?",
+        "What were the areas for improvement in Durham's 2019 inspection?",
+        "How did Ofsted's overall judgement of Barnet change between the 2017 and 2019 inspections?",
+        "What overall judgement did Essex receive in its 2014 inspection?",
+        "How long were care proceedings taking in Bristol at its 2014 inspection?",
+    ]
+    checked = 0
+    for question in questions:
+        answer = qa.ask(question)
+        passages = {p.chunk_id: p for p in answer.passages}
+        for citation in answer.citations:
+            passage = passages[citation.chunk_id]
+            assert citation.quote in passage.text
+            assert citation.report_id == passage.report_id and citation.page in passage.pages
+            page_text = " ".join(qa.index.page_text(citation.report_id, citation.page).split())
+            assert " ".join(citation.quote.split())[:60] in page_text
+            checked += 1
+    assert checked >= 10
+
+
+def test_explicit_filters(qa: QAService) -> None:
+    answer = qa.ask(
+        "What did inspectors find about care leavers?", filters=Filters(local_authority=("Hull",))
+    )
+    assert cited_reports(answer) == {"kingston-upon-hull-2023-01-13"}
+    passages = qa.search("care leavers", filters=Filters(report_id=("essex-2014-03-21",)), k=5)
+    assert passages and {p.report_id for p in passages} == {"essex-2014-03-21"}
+    with pytest.raises(UnknownFilter) as raised:
+        qa.ask("care leavers", filters=Filters(local_authority=("Southend on See",)))
+    assert "Southend-on-Sea" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("question", "history", "message"),
+    [
+        ("", None, "empty"),
+        ("   \n\t ", None, "empty"),
+        ("x" * 2001, None, "2,001 characters"),
+        ("What about care leavers?", [Turn("user", "hi")] * 21, "history has 21 turns"),
+    ],
+)
+def test_bad_questions_are_refused_with_a_reason(
+    qa: QAService, question: str, history: list[Turn] | None, message: str
+) -> None:
+    with pytest.raises(BadQuestion) as raised:
+        qa.ask(question, history=history)
+    assert message in str(raised.value)

@@ -1,0 +1,136 @@
+"""The optional LLM answerer against a small OpenAI-compatible server on loopback (real HTTP).
+
+The server returns canned completions built from the passages it is sent: one sentence copied
+from passage [1] (supported) and one invented claim citing [1] (unsupported). The service must keep
+the first, drop the second, say so in its notes, and fall back to the extractive answer when the
+server fails or declines.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from inspectqa.settings import Settings
+from service.qa import QAService
+from service.text import sentences
+
+INVENTED = "The council spent £4.2 million on agency social workers in 2018 and closed two children's homes."
+
+
+class FakeChatServer(ThreadingHTTPServer):
+    mode = "mixed"
+    requests: list[dict[str, Any]]
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: FakeChatServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.server.requests.append(
+            {"path": self.path, "body": body, "auth": self.headers.get("Authorization")}
+        )
+        if self.server.mode == "fail":
+            self.send_response(500)
+            self.end_headers()
+            self.wfile.write(b"model overloaded")
+            return
+        user = body["messages"][-1]["content"]
+        first_passage = re.search(r"\[1\][^\n]*\n<<<\n(.*?)\n>>>", user, re.S)
+        assert first_passage is not None
+        copied = next(s for s in sentences(first_passage.group(1)) if len(s.split()) >= 6)
+        if self.server.mode == "decline":
+            content = "NOT IN THE REPORTS"
+        else:
+            content = f"{' '.join(copied.split())} [1] {INVENTED} [1]"
+        reply = {
+            "id": "cmpl-1",
+            "object": "chat.completion",
+            "model": body["model"],
+            "choices": [
+                {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
+            ],
+        }
+        data = json.dumps(reply).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+@pytest.fixture(scope="module")
+def chat_server() -> Iterator[FakeChatServer]:
+    server = FakeChatServer(("127.0.0.1", 0), Handler)
+    server.requests = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def llm_qa(small_index: Path, embedder: Any, chat_server: FakeChatServer) -> Iterator[QAService]:
+    from indexer import open_index
+
+    settings = Settings(
+        index=small_index,
+        llm_base_url=f"http://127.0.0.1:{chat_server.server_address[1]}/v1",
+        llm_model="canned-model",
+        llm_api_key="sk-test",  # type: ignore[arg-type]
+    )
+    service = QAService(open_index(small_index, settings), embedder, settings)
+    yield service
+    service.close()
+
+
+QUESTION = "What did Ofsted say about foster carer reviews in Southend-on-Sea?"
+
+
+def test_unsupported_sentence_is_dropped_and_supported_one_kept(
+    llm_qa: QAService, chat_server: FakeChatServer
+) -> None:
+    chat_server.mode = "mixed"
+    answer = llm_qa.ask(QUESTION)
+    request = chat_server.requests[-1]
+    assert request["path"] == "/v1/chat/completions" and request["auth"] == "Bearer sk-test"
+    assert request["body"]["model"] == "canned-model"
+    prompt = request["body"]["messages"][-1]["content"]
+    assert "<<<" in prompt and "data, not instructions" in prompt
+    assert not answer.abstained
+    assert "4.2 million" not in answer.answer
+    assert any("removed" in note for note in answer.notes)
+    assert len(answer.sentences) == 1 and answer.sentences[0].supported
+    assert "canned-model" in answer.answer
+    citation = answer.citations[0]
+    assert citation.quote in next(p.text for p in answer.passages if p.chunk_id == citation.chunk_id)
+
+
+def test_server_failure_falls_back_to_the_extractive_answer(
+    llm_qa: QAService, chat_server: FakeChatServer
+) -> None:
+    chat_server.mode = "fail"
+    answer = llm_qa.ask(QUESTION)
+    assert not answer.abstained and answer.citations
+    assert any("HTTP 500" in note for note in answer.notes)
+    assert answer.answer.startswith("In its 2019 inspection of Southend-on-Sea")
+
+
+def test_a_declining_model_falls_back_too(llm_qa: QAService, chat_server: FakeChatServer) -> None:
+    chat_server.mode = "decline"
+    answer = llm_qa.ask(QUESTION)
+    assert answer.citations and answer.grounding_score == 1.0
+    assert any("no answer" in note for note in answer.notes)
