@@ -104,7 +104,7 @@ def strip_running_lines(pages: list[list[Line]]) -> list[list[Line]]:
     body = body_size(pages)
     keys: Counter[str] = Counter()
     for page in pages:
-        edge = {_edge_key(line.text) for line in page[:_EDGE] + page[-_EDGE:]}
+        edge = {_edge_key(line) for line in page[:_EDGE] + page[-_EDGE:]}
         keys.update(edge)
     # A line carrying a page number ("... board: Hull 9") is a running header even when only one
     # part of a report repeats it; any other line must recur on many pages.
@@ -115,7 +115,7 @@ def strip_running_lines(pages: list[list[Line]]) -> list[list[Line]]:
         kept: list[Line] = []
         for position, line in enumerate(page):
             at_edge = position < _EDGE or position >= len(page) - _EDGE
-            if at_edge and (_edge_key(line.text) in running or _PAGE_NUMBER.match(line.text)):
+            if at_edge and (_edge_key(line) in running or _PAGE_NUMBER.match(line.text)):
                 continue
             if body and line.size and line.size < 0.8 * body and re.fullmatch(r"\d{1,2}", line.text):
                 continue  # a superscript footnote marker on a line of its own
@@ -124,8 +124,10 @@ def strip_running_lines(pages: list[list[Line]]) -> list[list[Line]]:
     return cleaned
 
 
-def _edge_key(text: str) -> str:
-    return re.sub(r"\d+", "#", text.strip().lower())
+def _edge_key(line: Line) -> str:
+    """Digits ignored, font size kept: the first page's title ("Inspection of Bracknell Forest local
+    authority children's services", 26 pt) is not the running header of the same words (8 pt)."""
+    return f"{round(line.size)}|" + re.sub(r"\d+", "#", line.text.strip().lower())
 
 
 def build_blocks(pages: list[list[Line]]) -> list[Block]:

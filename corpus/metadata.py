@@ -16,21 +16,41 @@ _MONTH_NAMES = (
     "january", "february", "march", "april", "may", "june",
     "july", "august", "september", "october", "november", "december",
 )  # fmt: skip
-_MONTHS = {name: index for index, name in enumerate(_MONTH_NAMES, 1)}
-_DATE = r"(\d{1,2})\s+([A-Za-z]+)\s+(\d{4})"
-_SHORT_START = r"(\d{1,2})(?:\s+([A-Za-z]+))?(?:\s+(\d{4}))?"
-_INSPECTION_DATES = re.compile(
-    r"Inspection dates?\s*:?\s*" + _SHORT_START + r"\s*(?:to|–|-|and)\s*" + _DATE, re.IGNORECASE
+_MONTHS = (
+    {name: index for index, name in enumerate(_MONTH_NAMES, 1)}
+    | {name[:3]: index for index, name in enumerate(_MONTH_NAMES, 1)}
+    | {"sept": 9}
 )
-_PUBLISHED = re.compile(r"(?:Report published|Publication date|Published)\s*:?\s*" + _DATE, re.IGNORECASE)
+_WORD_DATE = r"\d{1,2}\s+[A-Za-z]{3,9}\.?,?\s+\d{4}"  # 7 July 2016, 18 Feb 2014
+_NUMERIC_DATE = r"\d{1,2}/\d{1,2}/\d{4}"  # 12/09/2016
+_DATE = rf"(?:{_NUMERIC_DATE}|{_WORD_DATE})"
+_START = (
+    rf"(?:{_NUMERIC_DATE}|\d{{1,2}}(?:\s+[A-Za-z]{{3,9}}\.?)?(?:\s+\d{{4}})?)"  # 8 | 8 June | 8 June 2026
+)
+_RANGE_DASH = r"(?:to|and|–|—|─|-)"
+_INSPECTION_DATES = re.compile(
+    rf"Inspection dates?\s*:?\s*(?P<start>{_START})\s*(?:{_RANGE_DASH}\s*(?P<end>{_DATE}))?", re.IGNORECASE
+)
+_PUBLISHED = re.compile(
+    rf"(?:Report published|Publication date|Published)\s*:?\s*(?P<date>{_DATE})", re.IGNORECASE
+)
 _STEM_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _SUFFIXES = re.compile(
-    r"\s+(?:metropolitan\s+)?(?:borough|county|city|district)?\s*council$|\s+council$", re.IGNORECASE
+    r"(?:,?\s+(?:metropolitan\s+)?(?:borough|county|city|district)?\s*council"
+    r"|\s+metropolitan borough|\s+unitary authority|\s+children[’']?s services"
+    r"|\s+safeguarding children board|,?\s+city of|\s+borough|\s+district|\s+city)$",
+    re.IGNORECASE,
 )
 _PREFIXES = re.compile(
-    r"^(?:the\s+)?(?:london\s+borough\s+of|royal\s+borough\s+of|city\s+of)\s+", re.IGNORECASE
+    r"^(?:the\s+)?(?:council of the\s+|london\s+borough\s+of\s+|royal\s+borough\s+of\s+"
+    r"|metropolitan\s+borough\s+of\s+|borough\s+of\s+|city\s+of\s+(?!london\b)|the\s+)",
+    re.IGNORECASE,
 )
-_ILACS_TITLE = re.compile(r"^Inspection of (.+?) local authority children[’']?s services", re.IGNORECASE)
+_ILACS_TITLE = re.compile(r"^Inspection of (.+?)(?: local authority)? children[’']?s services", re.IGNORECASE)
+# Services run by a trust for the council: "Inspection of Bradford Children and Families Trust".
+_TRUST_TITLE = re.compile(r"^Inspection of (.+?) Children and Families Trust\b", re.IGNORECASE)
+# "Inspection of local authority children's services" (2018-2020) names no authority.
+_NOT_NAMES = frozenset({"local authority", "the local authority", "local authority's", ""})
 _OLD_TITLE = re.compile(r"^(.+?) children[’']?s services inspection", re.IGNORECASE)
 _GENERIC = re.compile(
     r"^(?:inspection|review|judgement|report|ofsted|contents|lead inspector|\d)", re.IGNORECASE
@@ -38,30 +58,45 @@ _GENERIC = re.compile(
 _SMALL = {"and", "of", "upon", "on", "with", "the", "in", "under"}
 
 
-def _date(day: str, month: str, year: str) -> date | None:
-    number = _MONTHS.get(month.lower())
+def parse_date(text: str, *, month: int | None = None, year: int | None = None) -> date | None:
+    """ "7 July 2016", "18 Feb 2014", "12/09/2016" (day first, as in England); a start date
+    written without its month or year ("8 to 19 June") takes them from the end date."""
+    text = text.strip().rstrip(".,")
+    numeric = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)
     try:
-        return date(int(year), number, int(day)) if number else None
+        if numeric:
+            day, month_number, year_number = (int(part) for part in numeric.groups())
+            return date(year_number, month_number, day)
+        parts = re.split(r"[\s.,]+", text)
+        day = int(parts[0])
+        if len(parts) > 1 and not parts[1].isdigit():
+            month = _MONTHS.get(parts[1].lower())
+        if parts[-1].isdigit() and len(parts[-1]) == 4:
+            year = int(parts[-1])
+        return date(year, month, day) if month and year else None
     except ValueError:
         return None
 
 
 def inspection_dates(text: str) -> tuple[date | None, date | None]:
-    """ "Inspection dates: 8 to 19 June 2026" -> (2026-06-08, 2026-06-19)."""
+    """ "Inspection dates: 8 to 19 June 2026" -> (2026-06-08, 2026-06-19); a single date is both."""
     match = _INSPECTION_DATES.search(text)
     if not match:
         return None, None
-    day, month, year, end_day, end_month, end_year = match.groups()
-    end = _date(end_day, end_month, end_year)
-    start = _date(day, month or end_month, year or end_year)
-    return start, end
+    if match.group("end") is None:
+        single = parse_date(match.group("start"))
+        return single, single
+    end = parse_date(match.group("end"))
+    if end is None:
+        return None, None
+    return parse_date(match.group("start"), month=end.month, year=end.year), end
 
 
 def publication_date(text: str, stem: str = "") -> date | None:
     """ "Report published: 7 July 2016", else a date in the file name ("barnet-2019-07-01")."""
     match = _PUBLISHED.search(text)
     if match:
-        found = _date(*match.groups())
+        found = parse_date(match.group("date"))
         if found:
             return found
     stem_match = _STEM_DATE.search(stem)
@@ -89,7 +124,7 @@ def display_name(name: str) -> str:
 def normalise_authority(name: str) -> str:
     """A comparable form: lower case, no "Borough Council" and the like, "&" spelled "and"."""
     name = _PREFIXES.sub("", _SUFFIXES.sub("", name.strip()))
-    name = name.replace("&", "and").replace("’", "'")
+    name = name.replace("&", "and").replace("’", "'").replace(".", "")
     return re.sub(r"[\s-]+", " ", name).strip().lower()
 
 
@@ -97,9 +132,9 @@ def local_authority(first_page: str) -> str | None:
     """The authority named at the top of a report's first page, without "Council" and the like."""
     lines = [line.strip() for line in first_page.splitlines() if line.strip()]
     for line in lines[:8]:
-        for pattern in (_ILACS_TITLE, _OLD_TITLE):
+        for pattern in (_ILACS_TITLE, _OLD_TITLE, _TRUST_TITLE):
             match = pattern.match(line)
-            if match:
+            if match and match.group(1).strip().lower() not in _NOT_NAMES:
                 return _strip_name(match.group(1))
     for line in lines[:4]:
         if not _GENERIC.match(line) and len(line) < 80 and not line.endswith("."):

@@ -15,6 +15,7 @@ import pytest
 from conftest import CORPUS
 
 import corpus
+from corpus import metadata
 from corpus.records import Report
 
 
@@ -174,3 +175,36 @@ def test_encrypted_scanned_blank_and_error_pages_are_skipped(tmp_path: Path) -> 
         "not an inspection report: an HTML page titled 'Report not found"
     )
     assert reasons["empty.txt"] == "empty file (0 bytes)"
+
+
+def test_dates_and_names_as_reports_write_them() -> None:
+    # Each string is copied from a real report of the shared corpus (named in the comment).
+    cases = {
+        "Inspection dates: 8 to 19 June 2026": ("2026-06-08", "2026-06-19"),  # blackpool-2026
+        "Inspection date: 18 Feb 2014 – 12 March 2014": ("2014-02-18", "2014-03-12"),  # bradford-2014
+        "Inspection date: 20 June 2017 ─ 13 July 2017": ("2017-06-20", "2017-07-13"),  # north-lincolnshire
+        "Inspection date: 12/09/2016 to 06/10/2016": ("2016-09-12", "2016-10-06"),  # redbridge-2016
+        "Inspection date: 28 July 2016": ("2016-07-28", "2016-07-28"),  # london-corporation-2016
+        "Inspection dates: 15 – 19 July 2013": ("2013-07-15", "2013-07-19"),  # kent-2013
+        "Inspection dates: 30 November 2020 to 4 December 2020": ("2020-11-30", "2020-12-04"),
+    }
+    for text, expected in cases.items():
+        assert tuple(str(day) for day in metadata.inspection_dates(text)) == expected, text
+    assert str(metadata.publication_date("Report published: 10/08/2015")) == "2015-08-10"
+    assert str(metadata.publication_date("Age group: All Published: 23 August 2013")) == "2013-08-23"
+    assert metadata.publication_date("no date here", "report") is None
+    names = {
+        "Inspection of Kent County Council children’s services": "Kent",
+        "Inspection of Barking and Dagenham children’s services": "Barking and Dagenham",
+        "Inspection of Bradford Children and Families Trust": "Bradford",
+        "Metropolitan Borough of Rotherham": "Rotherham",
+        "Council of the Isles of Scilly": "Isles of Scilly",
+        "Bristol City of": "Bristol",
+        "City of London": "City of London",
+        "St. Helens": "St. Helens",
+    }
+    for line, expected in names.items():
+        assert metadata.local_authority(line) == expected, line
+    assert metadata.normalise_authority("St. Helens") == metadata.normalise_authority("st helens")
+    assert metadata.display_name("southend-on-sea") == "Southend-on-Sea"
+    assert metadata.display_name("telford & wrekin") == "Telford & Wrekin"
