@@ -4,6 +4,10 @@ questions, and the regression gate against the committed baseline (which must be
 from __future__ import annotations
 
 import json
+import re
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -12,6 +16,7 @@ from typer.testing import CliRunner
 
 from evals.gold import load_gold, select_for_reports
 from inspectqa.cli import app
+from inspectqa.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "evals" / "baselines" / "small-inspectqa.json"
@@ -70,3 +75,68 @@ def test_small_evaluation_meets_the_baseline(
     )
     assert code == 1
     assert "abstention.unanswerable_abstained" in output and "answer.key_fact_recall" in output
+
+
+class _ChatHandler(BaseHTTPRequestHandler):
+    """A loopback OpenAI-compatible server: answers with the first full sentence of passage [1]."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        user = body["messages"][-1]["content"]
+        found = re.search(r"\[1\][^\n]*\n<<<\n(.*?)\n>>>", user, re.S)
+        text = " ".join(found.group(1).split()) if found else ""
+        sentence = next((s for s in re.split(r"(?<=\.)\s+", text) if len(s.split()) >= 6), "")
+        content = f"{sentence} [1]" if sentence else "NOT IN THE REPORTS"
+        reply = {
+            "id": "cmpl-eval",
+            "object": "chat.completion",
+            "model": body["model"],
+            "choices": [
+                {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
+            ],
+        }
+        data = json.dumps(reply).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+@pytest.fixture()
+def chat_url() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _ChatHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.slow
+def test_llm_system_is_evaluated_by_the_same_harness(
+    small_index: Path, small_gold: Path, tmp_path: Path, chat_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unconfigured = CliRunner().invoke(
+        app,
+        ["eval", "run", "--index", str(small_index), "--gold", str(small_gold), "--out", str(tmp_path / "x"),
+         "--system", "llm", "--limit", "3"],
+    )  # fmt: skip
+    # not configured: the error the CLI turns into a one-line message (exit 2), not a traceback
+    assert isinstance(unconfigured.exception, ConfigError) and unconfigured.exception.exit_code == 2
+    assert "INSPECTQA_LLM_BASE_URL" in str(unconfigured.exception)
+
+    monkeypatch.setenv("INSPECTQA_LLM_BASE_URL", chat_url)
+    monkeypatch.setenv("INSPECTQA_LLM_MODEL", "fake-model")
+    out = tmp_path / "llm"
+    code, output = invoke(
+        "eval", "run", "--index", str(small_index), "--gold", str(small_gold), "--out", str(out),
+        "--system", "llm", "--limit", "6",
+    )  # fmt: skip
+    assert code == 0, output
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["system"] == "llm" and metrics["n_questions"] == 6 and metrics["errors"] == 0
+    assert metrics["answer"]["grounded_sentence_rate"] > 0.5
