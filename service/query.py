@@ -259,7 +259,7 @@ STOPWORDS = frozenset(
         "according",
     ]
 )
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’]*")
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import itertools
 import math
 import re
 import threading
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +43,18 @@ class Weights:
     phrase: float = 0.5
     candidates: int = 60  # from each of dense and lexical
     rescore: int = 40  # fused candidates looked inside
+
+
+ANALYSIS_CACHE = 20_000  # chunks whose stems are kept (about 40 MB for the full corpus)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    stems: frozenset[str]
+    sentences: tuple[frozenset[str], ...]
+    joined: str
+    folded: str
+    squashed: str
 
 
 class TermStats:
@@ -100,6 +112,7 @@ class Retriever:
         self.weights = weights or Weights()
         self._lock = threading.Lock()
         self._row_cache: dict[tuple[str, ...], np.ndarray] = {}
+        self._analyses: OrderedDict[str, Analysis] = OrderedDict()
 
     def encode(self, text: str) -> np.ndarray:
         return np.asarray(self.embedder.encode([text]), dtype=np.float32)
@@ -152,28 +165,46 @@ class Retriever:
         scored.sort(key=lambda p: -p.score)
         return diversify(scored, k)
 
+    def analyse(self, chunk: Any) -> Analysis:
+        """A chunk's stems, per sentence and whole, cached by chunk id (texts never change)."""
+        with self._lock:
+            found = self._analyses.get(chunk.chunk_id)
+            if found is not None:
+                self._analyses.move_to_end(chunk.chunk_id)
+                return found
+        text = chunk.text
+        folded = fold(text)
+        all_stems = stems(text)
+        analysis = Analysis(
+            stems=frozenset(all_stems),
+            sentences=tuple(frozenset(stems(text[a:b])) for a, b in sentence_spans(text)),
+            joined=f" {' '.join(all_stems)} ",
+            folded=folded,
+            squashed=folded.replace(" ", ""),
+        )
+        with self._lock:
+            self._analyses[chunk.chunk_id] = analysis
+            if len(self._analyses) > ANALYSIS_CACHE:
+                self._analyses.popitem(last=False)
+        return analysis
+
     def _score(self, chunk: Any, row: int, query: Query, rrf: float, dense: float) -> Passage:
         w = self.weights
         term_stems = [stem(t) for t in query.terms]
         weights = {t: self.stats.idf(t) for t in term_stems}
         total = sum(weights.values()) or 1.0
-        text = chunk.text
-        chunk_stems = set(stems(text))
-        chunk_cover = sum(v for t, v in weights.items() if t in chunk_stems) / total
-        best_sentence = 0.0
-        for start, end in sentence_spans(text):
-            present = set(stems(text[start:end]))
-            cover = sum(v for t, v in weights.items() if t in present) / total
-            best_sentence = max(best_sentence, cover)
-        folded = fold(text)
-        squashed = folded.replace(" ", "")
+        analysis = self.analyse(chunk)
+        chunk_cover = sum(v for t, v in weights.items() if t in analysis.stems) / total
+        best_sentence = max(
+            (sum(v for t, v in weights.items() if t in present) / total for present in analysis.sentences),
+            default=0.0,
+        )
         phrase = 0.0
         for p in query.phrases:
-            if p in folded or p.replace(" ", "") in squashed:
+            if p in analysis.folded or p.replace(" ", "") in analysis.squashed:
                 phrase = 1.0
-        joined = " " + " ".join(stems(folded)) + " "
         for a, b in itertools.pairwise(term_stems):
-            if f" {a} {b} " in joined:
+            if f" {a} {b} " in analysis.joined:
                 phrase = max(phrase, 0.4)
         section = 1.0 if any(p.search(chunk.section or "") for p in query.section_patterns) else 0.0
         parts = {
@@ -206,8 +237,8 @@ def passage_from_chunk(chunk: Any, score: float, scores: dict[str, float] | None
         paragraphs=tuple(chunk.paragraphs),
         pages=tuple(chunk.pages),
         text=chunk.text,
-        score=round(float(score), 6),
-        scores={k: round(float(v), 6) for k, v in (scores or {}).items()},
+        score=float(score),
+        scores=dict(scores or {}),
         page_start=int(getattr(chunk, "page_start", 0)),
     )
 

@@ -132,8 +132,8 @@ class PassageOut(BaseModel):
             pages=list(p.pages),
             page=p.page,
             text=p.text,
-            score=p.score,
-            scores=dict(p.scores),
+            score=round(p.score, 6),
+            scores={k: round(v, 6) for k, v in p.scores.items()},
             url=f"{base}#page={p.page}",
         )
 

@@ -9,6 +9,7 @@ its passage. ``stem`` is deliberately crude (suffix stripping): it only has to m
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -48,9 +49,7 @@ _ABBREVIATIONS = frozenset(
         "ltd",
     ]
 )
-_BOUNDARY = re.compile(
-    r"([.!?])([’'\")\]]*)\s+(?=[“‘\"'(\[]?[A-Z0-9•▪●■◼◾◆])|\n\s*\n|\n(?=\s*(?:[•▪●■◼◾◆\-–]|\d{1,3}\.)\s)"
-)
+_BOUNDARY = re.compile(r"([.!?])([’'\")\]]*)\s+(?=[“‘\"'(\[]?[A-Z0-9•▪●■◼◾◆])|\s*\n\s*")
 _BULLET = re.compile(r"\s*(?:[•▪●■◼◾◆\-–]|\d{1,3}\.)\s+")
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _SUFFIXES = (
@@ -124,6 +123,7 @@ def fold(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+@functools.lru_cache(maxsize=262_144)
 def stem(word: str) -> str:
     word = word.lower().replace("’", "'")
     if word.endswith("'s"):
