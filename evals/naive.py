@@ -90,20 +90,32 @@ class NaiveIndex:
             return cls(chunks, faiss.read_index(str(folder / "index.faiss")), model)
         started = time.monotonic()
 
-        def check_budget(stage: str) -> None:
-            if budget_s is not None and time.monotonic() - started > budget_s:
-                raise NaiveTooSlow(f"the naive index was not built within {budget_s:.0f} s ({stage})")
+        def check_budget(stage: str, done: int, total: int, stage_started: float) -> None:
+            """Give up as soon as the projected finish of this stage passes the budget: no point
+            spending the budget to learn what the first few steps already show."""
+            if budget_s is None or done == 0:
+                return
+            now = time.monotonic()
+            projected = (now - started) + (now - stage_started) / done * (total - done)
+            if now - started > budget_s or (done >= 3 and projected > budget_s):
+                raise NaiveTooSlow(
+                    f"building the naive index would take about {projected / 60:.0f} min ({stage}: {done} of "
+                    f"{total} in {now - stage_started:.0f} s), over the {budget_s:.0f} s budget"
+                )
 
         chunks = []
-        for report in tqdm(reports, desc="naive: pypdf + split", unit="report"):
+        stage_started = time.monotonic()
+        for i, report in enumerate(tqdm(reports, desc="naive: pypdf + split", unit="report"), start=1):
             chunks.extend(split_report(report))
-            check_budget("extracting text")
+            check_budget("pypdf text", i, len(reports), stage_started)
         vectors = []
         batch = 64
-        for start in tqdm(range(0, len(chunks), batch), desc="naive: embed (torch fp32)", unit="batch"):
+        stage_started = time.monotonic()
+        starts = range(0, len(chunks), batch)
+        for i, start in enumerate(tqdm(starts, desc="naive: embed (torch fp32)", unit="batch"), start=1):
             texts = [c.text for c in chunks[start : start + batch]]
             vectors.append(model.encode(texts, normalize_embeddings=True, convert_to_numpy=True))
-            check_budget("embedding")
+            check_budget("embedding", i, len(starts), stage_started)
         matrix = np.vstack(vectors).astype(np.float32) if vectors else np.zeros((0, 384), np.float32)
         index = faiss.IndexFlatIP(matrix.shape[1])
         index.add(matrix)
