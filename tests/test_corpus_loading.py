@@ -148,6 +148,32 @@ def test_judgements_of_every_era() -> None:
     overall = next(j for j in hull.judgements if j.area == "overall_effectiveness")
     assert overall.grade == "requires improvement to be good" and overall.page == 1
     assert overall.text == "Overall effectiveness Requires improvement to be good"
+    warrington = corpus.load_report(_source("warrington-2015-05-12"))
+    assert _grades(warrington) == {
+        "overall_effectiveness": "requires improvement",
+        "impact_of_leaders": "requires improvement",
+        "help_and_protection": "requires improvement",
+        "children_in_care": "good",
+        "care_leavers": "good",
+        "adoption": "good",
+        "lscb": "requires improvement",
+    }
+    headline = next(j for j in warrington.judgements if j.area == "overall_effectiveness")
+    assert headline.text == "The overall judgement is that children’s services require improvement"
+    lscb = next(j for j in warrington.judgements if j.area == "lscb")
+    assert lscb.page == 44 and lscb.text == "The Local Safeguarding Children Board requires improvement"
+    barnet = corpus.load_report(_source("barnet-2024-07-23"))
+    assert _grades(barnet) == {
+        "overall_effectiveness": "good",
+        "impact_of_leaders": "good",
+        "help_and_protection": "good",
+        "children_in_care": "outstanding",
+        "care_leavers": "good",
+    }
+    kent = corpus.load_report(_source("kent-2013-08-23"))
+    assert _grades(kent) == {"overall_effectiveness": "adequate", "impact_of_leaders": "adequate"}
+    scilly = corpus.load_report(_source("isles-of-scilly-2016-06-27"))
+    assert _grades(scilly)["children_in_care"] == "not judged"
     blackpool = corpus.load_report(_source("blackpool-2026-07-28"))
     assert _grades(blackpool) == {
         "impact_of_leaders": "outstanding",
