@@ -238,3 +238,30 @@ def test_load_reports_in_worker_processes_matches_one_process(tmp_path: Path) ->
     ]
     assert parallel == serial
     assert parallel_failures == serial_failures and len(parallel_failures) == 6
+
+
+def test_manifest_rows_and_missing_folders(tmp_path: Path) -> None:
+    from inspectqa.errors import CorpusNotFound
+
+    with pytest.raises(CorpusNotFound, match="corpus folder not found"):
+        corpus.scan_corpus(tmp_path / "nowhere")
+    (tmp_path / "reports").mkdir()
+    shutil.copy(CORPUS / "reports" / "bexley-2018-08-20.pdf", tmp_path / "reports" / "bexley-2018-08-20.pdf")
+    (tmp_path / "manifest.csv").write_text(
+        "report_id,file,local_authority,publication_date,overall_effectiveness\n"
+        "bexley-2018-08-20,reports/bexley-2018-08-20.pdf,bexley,2018-08-20,data_unreadable\n"
+        "gone-2020-01-01,reports/gone-2020-01-01.pdf,gone,not a date,\n"
+    )
+    sources = corpus.scan_corpus(tmp_path)
+    assert [s.report_id for s in sources] == ["bexley-2018-08-20", "gone-2020-01-01"]
+    assert sources[0].manifest_grades == {"overall_effectiveness": "data_unreadable"}
+    assert sources[1].content_hash == "" and sources[1].publication_date is None
+    failures: list[corpus.LoadFailure] = []
+    [report] = corpus.load_reports(tmp_path, failures)
+    assert report.local_authority == "Bexley" and str(report.publication_date) == "2018-08-20"
+    # The manifest's noisy grade is a hint only: the report says outstanding.
+    assert {j.area: j.grade for j in report.judgements}["overall_effectiveness"] == "outstanding"
+    assert [(Path(f.file).name, f.error) for f in failures] == [("gone-2020-01-01.pdf", "file not found")]
+    (tmp_path / "manifest.csv").write_text("id,file\nx,reports/x.pdf\n")
+    with pytest.raises(CorpusNotFound, match="no report_id column"):
+        corpus.scan_corpus(tmp_path)
