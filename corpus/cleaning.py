@@ -82,7 +82,10 @@ def join_lines(previous: str, following: str) -> str:
 
 
 def normalise(text: str) -> str:
-    text = text.replace(SOFT_HYPHEN, "-").replace("\u00a0", " ").replace("\t", " ")
+    """Plain spaces and hyphens for their no-break twins, so that searching "multi-agency" finds
+    every spelling of it; Symbol-font glyphs as the characters they show."""
+    text = text.replace(SOFT_HYPHEN, "-").replace("\u2011", "-").replace("\t", " ")
+    text = text.replace("\u00a0", " ").replace("\u202f", " ")
     for glyph, inline in _PRIVATE_INLINE.items():
         text = text.replace(glyph, inline)
     for glyph, bullet in _PRIVATE_BULLETS.items():
