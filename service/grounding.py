@@ -799,6 +799,8 @@ class GroundingChecker:
             return Verdict(True, 1.0, "nothing to check")
         if not passage.strip():
             return Verdict(False, 0.0, "empty passage")
+        if _whole_sentences_of(claim, passage):
+            return Verdict(True, 1.0, "supported (verbatim)")
         sentences = split_sentences(passage)
         contradiction = self._contradiction(claim, passage, sentences)
         support, why = self._support(claim, passage, sentences)
@@ -940,6 +942,22 @@ class GroundingChecker:
             if len(self._cache) > 512:
                 self._cache.popitem(last=False)
         return units, vectors
+
+
+def _whole_sentences_of(claim: str, passage: str) -> bool:
+    """The claim is one or more whole sentences of the passage, verbatim (whitespace aside).
+
+    Only whole sentences: a verbatim fragment can still drop the negation before it ("... were not
+    aware of X" → "aware of X").
+    """
+    flat_claim = " ".join(fold(claim).split())
+    flat_passage = " ".join(fold(passage).split())
+    at = flat_passage.find(flat_claim)
+    if at < 0 or len(flat_claim) < 20:
+        return False
+    starts = at == 0 or flat_passage[at - 2 : at - 1] in {".", "!", "?", ":", ";"}
+    ends = flat_claim[-1] in ".!?" or at + len(flat_claim) == len(flat_passage)
+    return starts and ends
 
 
 def _clause_score(coverage: float, similarity: float | None, uncovered_run: int, t: Thresholds) -> float:
