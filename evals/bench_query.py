@@ -16,10 +16,11 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ class LatencyStats:
     mean_ms: float
     seconds: float
     per_second: float
+    error_kinds: dict[str, int] = field(default_factory=dict)
 
 
 def _stats(latencies: Sequence[float], errors: int, seconds: float) -> LatencyStats:
@@ -80,15 +82,23 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         command = [sys.executable, "-m", "inspectqa.cli", "serve", "--index", str(index), "--no-build",
                    "--host", "127.0.0.1", "--port", str(self.port)]  # fmt: skip
-        environment = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
-        self.process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.PIPE)  # fmt: skip
+        # The per-client rate limit would refuse a benchmark's one client by design: it is turned off.
+        environment = {
+            **os.environ,
+            "HF_HUB_OFFLINE": "1",
+            "INSPECTQA_RATE_LIMIT_PER_MINUTE": "0",
+            **(env or {}),
+        }
+        # The server's log goes to a file: a pipe nobody reads would fill up and stall the server.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop(), outlives this method
+        self.process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=self.log)
 
     def wait_ready(self, timeout_s: float = 300.0) -> dict[str, Any]:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                error = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
+                self.log.seek(0)
+                error = self.log.read().decode(errors="replace")
                 raise InspectQAError(f"the server exited before it was ready: {error[-500:]}")
             try:
                 response = httpx.get(f"{self.url}/readyz", timeout=2)
@@ -114,6 +124,7 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self.log.close()
 
     def __enter__(self) -> Server:
         return self
@@ -138,7 +149,8 @@ def drive(url: str, questions: Sequence[str], clients: int, total: int) -> Laten
     errors = 0
     lock = threading.Lock()
     counter = iter(range(total))
-    bar = tqdm(total=total, desc=f"/ask x{clients}", unit="q", leave=False)
+    statuses: dict[str, int] = {}
+    bar = tqdm(total=total, desc=f"/ask x{clients}", unit="q", leave=False, disable=not sys.stderr.isatty())
 
     def worker() -> None:
         nonlocal errors
@@ -151,15 +163,16 @@ def drive(url: str, questions: Sequence[str], clients: int, total: int) -> Laten
                 started = time.perf_counter()
                 try:
                     response = client.post("/ask", json={"question": questions[i % len(questions)]})
-                    ok = response.status_code == 200
-                except httpx.HTTPError:
-                    ok = False
+                    ok, status = response.status_code == 200, str(response.status_code)
+                except httpx.HTTPError as error:
+                    ok, status = False, type(error).__name__
                 elapsed = (time.perf_counter() - started) * 1000
                 with lock:
                     if ok:
                         latencies.append(elapsed)
                     else:
                         errors += 1
+                        statuses[status] = statuses.get(status, 0) + 1
                     bar.update(1)
 
     started = time.perf_counter()
@@ -169,7 +182,8 @@ def drive(url: str, questions: Sequence[str], clients: int, total: int) -> Laten
     for thread in threads:
         thread.join()
     bar.close()
-    return _stats(latencies, errors, time.perf_counter() - started)
+    stats = _stats(latencies, errors, time.perf_counter() - started)
+    return replace(stats, error_kinds=statuses)
 
 
 def naive_baseline(questions: Sequence[str], n_vectors: int, dimension: int = 384) -> LatencyStats:
@@ -191,7 +205,7 @@ def naive_baseline(questions: Sequence[str], n_vectors: int, dimension: int = 38
     model.encode(["warm up"], normalize_embeddings=True)
     latencies = []
     started = time.perf_counter()
-    for question in tqdm(questions, desc="naive", unit="q", leave=False):
+    for question in tqdm(questions, desc="naive", unit="q", leave=False, disable=not sys.stderr.isatty()):
         t0 = time.perf_counter()
         query = model.encode([question], normalize_embeddings=True)
         flat.search(np.asarray(query, dtype=np.float32), 4)
@@ -247,7 +261,7 @@ def render(result: dict[str, Any]) -> str:
         f"1 client : p50 {one['p50_ms']} ms, p95 {one['p95_ms']} ms, {one['per_second']} answers/s, "
         f"{one['errors']} errors",
         f"8 clients: p50 {many['p50_ms']} ms, p95 {many['p95_ms']} ms, {many['per_second']} answers/s, "
-        f"{many['errors']} errors of {many['requests']}",
+        f"{many['errors']} errors of {many['requests']} {many.get('error_kinds') or ''}",
         f"memory: {result['rss_idle_mb']} MB resident when ready, peak {result['rss_peak_mb']} MB",
     ]
     if "naive" in result:
