@@ -108,6 +108,8 @@ class NaiveIndex:
         for i, report in enumerate(tqdm(reports, desc="naive: pypdf + split", unit="report"), start=1):
             chunks.extend(split_report(report))
             check_budget("pypdf text", i, len(reports), stage_started)
+            if i == 3 and budget_s is not None and len(reports) > 3:
+                _probe_whole_build(model, chunks, i, len(reports), time.monotonic() - stage_started, budget_s)
         vectors = []
         batch = 64
         stage_started = time.monotonic()
@@ -149,6 +151,27 @@ class NaiveIndex:
                 )
             )
         return out
+
+
+def _probe_whole_build(
+    model: Any, chunks: list[NaiveChunk], done: int, total: int, extract_s: float, budget_s: float
+) -> None:
+    """Embed one batch of the first reports' chunks and project the whole build from both rates,
+    so a build that cannot fit its budget stops after a few seconds, not after extracting everything."""
+    sample = [c.text for c in chunks[:32]]
+    if not sample:
+        return
+    started = time.monotonic()
+    model.encode(sample, normalize_embeddings=True, convert_to_numpy=True)
+    per_chunk = (time.monotonic() - started) / len(sample)
+    expected_chunks = len(chunks) / done * total
+    projected = extract_s / done * total + per_chunk * expected_chunks
+    if projected > budget_s:
+        raise NaiveTooSlow(
+            f"building the naive index would take about {projected / 60:.0f} min "
+            f"(pypdf {extract_s / done:.1f} s a report, torch fp32 {1 / per_chunk:.1f} chunks/s, "
+            f"~{expected_chunks:,.0f} chunks), over the {budget_s:.0f} s budget"
+        )
 
 
 def _torch_model(settings: Settings) -> Any:
