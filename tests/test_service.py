@@ -213,3 +213,41 @@ def test_bad_questions_are_refused_with_a_reason(
     with pytest.raises(BadQuestion) as raised:
         qa.ask(question, history=history)
     assert message in str(raised.value)
+
+
+def test_an_english_council_without_reports_in_this_index_abstains(qa: QAService) -> None:
+    answer = qa.ask("What overall effectiveness grade did Wolverhampton receive in its 2019 inspection?")
+    assert answer.abstained and "Wolverhampton is not among" in answer.answer
+
+
+def test_ask_command_prints_the_api_json(small_index: Path, embedder: Any) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from inspectqa.cli import app
+
+    result = CliRunner().invoke(
+        app,
+        [
+            "ask",
+            "--index",
+            str(small_index),
+            "--json",
+            "What did Durham's 2019 inspection say about foster carers' annual reviews?",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert {c["report_id"] for c in body["citations"]} == {"durham-2019-10-21"}
+    assert set(body) >= {"answer", "abstained", "citations", "passages", "grounding", "timings_ms"}
+    plain = CliRunner().invoke(
+        app,
+        [
+            "ask",
+            "--index",
+            str(small_index),
+            "What did Ofsted say about houses of multiple occupation in BCP?",
+        ],
+    )
+    assert plain.exit_code == 0 and "[1]" in plain.output and "#page=" in plain.output
