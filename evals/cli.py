@@ -39,6 +39,24 @@ def bench_query_command(
         out.write_text(json.dumps(result, indent=2) + "\n")
 
 
+@bench_app.command("index")
+def bench_index_command(
+    corpus: Annotated[
+        Path | None, typer.Option("--corpus", help="Reports to index. [env: INSPECTQA_CORPUS]")
+    ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N reports.")] = None,
+    naive: Annotated[bool, typer.Option("--naive/--no-naive", help="Also build the naive baseline.")] = True,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the figures as JSON here.")] = None,
+) -> None:
+    """Index build: ours vs the naive pipeline on the same reports; times, chunks/s, tokens/s, memory."""
+    from evals.bench_index import render, run_bench, save, settings_from_environment
+
+    result = run_bench(corpus or settings_from_environment().corpus, limit=limit, naive=naive)
+    typer.echo(render(result))
+    if out is not None:
+        save(result, out)
+
+
 @bench_app.command("reliability")
 def bench_reliability_command(
     index: Annotated[
