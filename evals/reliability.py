@@ -350,19 +350,25 @@ def timed_build(corpus: Path, index: Path, log: Path, timeout_s: float = 900.0) 
 @dataclass
 class BuildKillResult:
     kills: int
-    served_previous: int
-    finished_before_kill: int
+    served_previous: int  # killed before the publish: the previous generation stayed current and served
+    published_before_kill: int  # killed after the atomic publish: the new generation, complete and served
+    finished_before_kill: int  # the build exited before its kill came
     kill_points_s: list[float]
     build_seconds: float
     leftover_entries: int
     next_build_completed: bool
     next_build_s: float
     next_generation_served: bool
+    unfinished_after_next_build: int = 0  # dead builds' staging folders left once the next build ran
     problems: list[str] = field(default_factory=list)
 
 
 def run_build_kills(corpus: Path, workdir: Path, *, kills: int = 20, seed: int = 7) -> BuildKillResult:
-    """kill -9 an incremental build at random points; the served generation must never change."""
+    """kill -9 an incremental build at random points: the index must always be a complete generation.
+
+    Before the build's one atomic rename, that is the previous generation; after it (a kill during
+    clean-up), the new one. Either way it must load and be the one the running service serves.
+    """
     from indexer import open_index
     from inspectqa.settings import Settings
 
@@ -385,8 +391,7 @@ def run_build_kills(corpus: Path, workdir: Path, *, kills: int = 20, seed: int =
     shutil.rmtree(scratch)
 
     previous = current_generation(index)
-    entries_before = set((index / "generations").iterdir()) if (index / "generations").is_dir() else set()
-    result = BuildKillResult(kills, 0, 0, [], round(build_s, 1), 0, False, 0.0, False)
+    result = BuildKillResult(kills, 0, 0, 0, [], round(build_s, 1), 0, False, 0.0, False)
     with ServerProcess(index, workdir / "kill-server.log") as server:
         server.wait_ready()
         for attempt in range(kills):
@@ -409,20 +414,32 @@ def run_build_kills(corpus: Path, workdir: Path, *, kills: int = 20, seed: int =
             except InspectQAError as error:
                 loadable = False
                 result.problems.append(f"kill {attempt + 1}: index not loadable: {error}")
+            # The service polls INDEX/current; give it a moment to follow a publish that beat the kill.
+            served_deadline = time.monotonic() + 10
             served = generation_of(server.readyz())
-            if now == previous and loadable and served == previous.name:
-                result.served_previous += 1
-            else:
+            while served != now.name and time.monotonic() < served_deadline:
+                time.sleep(0.2)
+                served = generation_of(server.readyz())
+            if not loadable or served != now.name:
                 result.problems.append(
                     f"kill {attempt + 1} at {at:.2f} s: current={now.name}, served={served}"
                 )
+            elif now == previous:
+                result.served_previous += 1
+            else:
+                # Killed after the atomic publish: the new generation is complete and served. Put the
+                # base corpus back so the next attempt has work to interrupt again.
+                result.published_before_kill += 1
+                timed_build(base, index, log)
+                previous = current_generation(index)
         generations = index / "generations"
-        result.leftover_entries = (
-            len(set(generations.iterdir()) - entries_before) if generations.is_dir() else 0
-        )
+        result.leftover_entries = sum(1 for entry in generations.iterdir() if entry.name.startswith(".tmp-"))
         try:
             result.next_build_s = round(timed_build(grown, index, log), 1)
             result.next_build_completed = current_generation(index) != previous
+            result.unfinished_after_next_build = sum(
+                1 for entry in (index / "generations").iterdir() if entry.name.startswith(".tmp-")
+            )
         except InspectQAError as error:
             result.problems.append(str(error))
         deadline = time.monotonic() + 60
@@ -525,11 +542,14 @@ def render(result: dict[str, Any]) -> str:
         ]
     if kills := result.get("kills"):
         lines += [
-            f"**kill -9 of index builds**: {kills['served_previous']}/{len(kills['kill_points_s'])} kills at "
-            f"random points of a {kills['build_seconds']} s incremental build left the previous generation "
-            f"current, loadable and served; {kills['finished_before_kill']} builds finished before "
-            "their kill; "
-            f"leftover entries in generations/: {kills['leftover_entries']}; the next build "
+            f"**kill -9 of index builds**: {len(kills['kill_points_s'])} kills at random points of a "
+            f"{kills['build_seconds']} s incremental build: {kills['served_previous']} left the previous "
+            f"generation current, loadable and served, {kills['published_before_kill']} came after the "
+            f"build's atomic publish (the new generation complete and served), "
+            f"{len(kills['problems'])} left anything else; {kills['finished_before_kill']} builds "
+            "finished before their kill; "
+            f"dead builds' staging folders: {kills['leftover_entries']} after the kills, "
+            f"{kills['unfinished_after_next_build']} once the next build ran; the next build "
             f"{'completed' if kills['next_build_completed'] else 'FAILED'} in {kills['next_build_s']} s and "
             f"{'was' if kills['next_generation_served'] else 'was NOT'} picked up by the running service."
             + (f" Problems: {kills['problems']}" if kills["problems"] else ""),
