@@ -133,3 +133,15 @@ def test_unknown_job_is_404(tmp_path: Path) -> None:
     app = create_app(admin_settings(tmp_path))
     with serving(app) as url, httpx.Client(base_url=url) as client:
         assert client.get("/admin/reports/nope", headers=auth()).status_code == 404
+
+
+def test_the_real_app_limits_questions_per_client(tmp_path: Path) -> None:
+    app = create_app(admin_settings(tmp_path, rate_limit_per_minute=60, rate_limit_burst=2))
+    with serving(app) as url, httpx.Client(base_url=url) as client:
+        first = [client.post("/ask", json={"question": "care leavers"}).status_code for _ in range(2)]
+        limited = client.post("/ask", json={"question": "care leavers"})
+        stream = client.post("/ask/stream", json={"question": "care leavers"})
+    assert first == [503, 503]  # no index here: the limit counts questions, answered or not
+    assert limited.status_code == 429 and stream.status_code == 429
+    assert 1 <= int(limited.headers["retry-after"]) <= 60
+    assert limited.headers["x-request-id"] and limited.headers["x-content-type-options"] == "nosniff"
