@@ -127,9 +127,14 @@ def page(browser: Browser) -> Iterator[Page]:
     opened = context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda error: errors.append(str(error)))
+    # The service's pages forbid inline script and style; nothing of the widget may trip that policy.
+    opened.on(
+        "console",
+        lambda message: errors.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     yield opened
     context.close()
-    assert errors == [], f"uncaught errors in the page: {errors}"
+    assert errors == [], f"uncaught errors or policy violations in the page: {errors}"
 
 
 # ------------------------------------------------------------------------------------------ helpers
