@@ -45,7 +45,7 @@ class Weights:
     rescore: int = 40  # fused candidates looked inside
 
 
-ANALYSIS_CACHE = 20_000  # chunks whose stems are kept (about 40 MB for the full corpus)
+ANALYSIS_CACHE = 8_000  # chunks whose stems are kept (about 10 kB each)
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,6 @@ class Analysis:
     stems: frozenset[str]
     sentences: tuple[frozenset[str], ...]
     joined: str
-    folded: str
-    squashed: str
 
 
 class TermStats:
@@ -173,14 +171,11 @@ class Retriever:
                 self._analyses.move_to_end(chunk.chunk_id)
                 return found
         text = chunk.text
-        folded = fold(text)
         all_stems = stems(text)
         analysis = Analysis(
             stems=frozenset(all_stems),
             sentences=tuple(frozenset(stems(text[a:b])) for a, b in sentence_spans(text)),
             joined=f" {' '.join(all_stems)} ",
-            folded=folded,
-            squashed=folded.replace(" ", ""),
         )
         with self._lock:
             self._analyses[chunk.chunk_id] = analysis
@@ -200,8 +195,10 @@ class Retriever:
             default=0.0,
         )
         phrase = 0.0
-        for p in query.phrases:
-            if p in analysis.folded or p.replace(" ", "") in analysis.squashed:
+        if query.phrases:
+            folded = fold(chunk.text)
+            squashed = folded.replace(" ", "")
+            if any(p in folded or p.replace(" ", "") in squashed for p in query.phrases):
                 phrase = 1.0
         for a, b in itertools.pairwise(term_stems):
             if f" {a} {b} " in analysis.joined:
