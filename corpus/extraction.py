@@ -87,6 +87,8 @@ def _pdfium_reason(message: str) -> str:
 
 
 def _page_lines(textpage: pdfium.PdfTextPage, page_index: int) -> list[Line]:
+    """The page's lines with four pdfium queries for most of them (font size, weight, two origins):
+    these calls, not pdfium's own text extraction, are what layout analysis adds to the time."""
     text = textpage.get_text_range()
     x, y = ctypes.c_double(), ctypes.c_double()
     matrix = pdfium_c.FS_MATRIX()
@@ -108,14 +110,23 @@ def _page_lines(textpage: pdfium.PdfTextPage, page_index: int) -> list[Line]:
         index = first + _first_letter(stripped)
         size = font_size(textpage, index)
         # Some producers set every font at size 1 and scale it with the text matrix.
-        if pdfium_c.FPDFText_GetMatrix(textpage, index, matrix):
+        if size < 4 and pdfium_c.FPDFText_GetMatrix(textpage, index, matrix):
             scale = abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5
             if scale > 0:
                 size *= scale
-        bold = _is_bold(textpage, first) and _is_bold(textpage, last)
+        # Bold throughout (a heading), not a bold lead-in: the last character is asked only when
+        # the first is bold.
+        bold = _is_bold(textpage, first) and (last == first or _is_bold(textpage, last))
         origin(textpage, first, x, y)
-        line_left, line_top = x.value, y.value
-        origin(textpage, last, x, y)
+        line_left = x.value
+        # The baseline of that letter, not of the first character: a footnote's number is raised.
+        if index != first:
+            origin(textpage, index, x, y)
+        line_top = line_bottom = y.value
+        if SOFT_HYPHEN in stripped:
+            # pdfium runs two visual lines into one at a soft hyphen: the line ends lower down.
+            origin(textpage, last, x, y)
+            line_bottom = y.value
         lines.append(
             Line(
                 text=stripped,
@@ -123,7 +134,7 @@ def _page_lines(textpage: pdfium.PdfTextPage, page_index: int) -> list[Line]:
                 bold=bold,
                 size=round(size, 1),
                 top=line_top,
-                bottom=y.value,
+                bottom=line_bottom,
                 left=line_left,
             )
         )
