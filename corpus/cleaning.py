@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from corpus.extraction import SOFT_HYPHEN, Line
 
 BULLETS = "◼■▪●•◦‣∙○□➢➤✓-–―\uf06e\uf0b7\uf0a7\uf0d8\uf0fc\uf076\uf0a8\uf02d\uf0be"
-# Private-use glyphs of the Symbol/Wingdings bullets become a plain bullet so the text reads well.
 # Symbol/Wingdings glyphs in the Private Use Area: squares and dots become "•", the Symbol font's
 # dashes (sub-bullets) "–"; inside a line the Symbol hyphen is a hyphen.
 _PRIVATE_BULLETS = {c: "•" for c in "\uf06e\uf0b7\uf0a7\uf0d8\uf0fc\uf076\uf0a8"} | {
@@ -107,18 +106,18 @@ def strip_running_lines(pages: list[list[Line]]) -> list[list[Line]]:
     body = body_size(pages)
     keys: Counter[str] = Counter()
     for page in pages:
-        edge = {_edge_key(line) for line in page[:_EDGE] + page[-_EDGE:]}
+        edge = {_edge_key(line) for line in page[:_EDGE] + page[-_EDGE:] if line.text}
         keys.update(edge)
     # A line carrying a page number ("... board: Hull 9") is a running header even when only one
     # part of a report repeats it; any other line must recur on many pages.
     threshold = max(3, int(0.4 * len(pages)))
-    running = {key for key, count in keys.items() if key and count >= (3 if key.endswith("#") else threshold)}
+    running = {key for key, count in keys.items() if count >= (3 if key.endswith("#") else threshold)}
     cleaned: list[list[Line]] = []
     for page in pages:
         kept: list[Line] = []
         for position, line in enumerate(page):
             at_edge = position < _EDGE or position >= len(page) - _EDGE
-            if at_edge and (_edge_key(line) in running or _PAGE_NUMBER.match(line.text)):
+            if at_edge and line.text and (_edge_key(line) in running or _PAGE_NUMBER.match(line.text)):
                 continue
             if body and line.size and line.size < 0.8 * body and re.fullmatch(r"\d{1,2}", line.text):
                 continue  # a superscript footnote marker on a line of its own
@@ -151,6 +150,8 @@ def build_blocks(pages: list[list[Line]]) -> list[Block]:
             current = blocks[-1] if blocks else None
             number = _paragraph_number(line.text, last_number)
             heading_level = _heading_level(line, body, number)
+            if line.top is None and current is not None and previous is not None:
+                heading_level = _plain_heading_level(line, previous, current, number, heading_level)
             starts = (
                 current is None
                 or previous is None
@@ -158,6 +159,8 @@ def build_blocks(pages: list[list[Line]]) -> list[Block]:
                 or (line.text[0] in BULLETS and not line.text[0:2].isalnum())
                 or (heading_level > 0) != (current.kind == "heading")
                 or line.heading != previous.heading
+                # Text without layout: each known heading is a heading of its own.
+                or (line.top is None and heading_level > 0 and _KNOWN_HEADING.match(line.text) is not None)
                 or _layout_break(previous, line, current, widths[previous.page])
             )
             if starts:
@@ -229,6 +232,31 @@ def _paragraph_number(text: str, last_number: int) -> str | None:
     if number == 1 or last_number < number <= last_number + 3:
         return match.group(1)
     return None
+
+
+# Ofsted's standard section headings, for text without layout (a .txt report without blank lines
+# between paragraphs, an HTML report whose headings are plain paragraphs).
+_KNOWN_HEADING = re.compile(
+    r"^(?:The experiences and progress of\b|The impact of leaders on\b|What needs to improve"
+    r"|Executive summary$|Recommendations$|Summary for children|Information about this\b"
+    r"|Inspection findings|Leadership, management and governance|The Local Safeguarding Children Board"
+    r"|Summary of (?:key )?findings|What does the (?:local authority|LSCB) need to improve"
+    r"|Contents$|About this inspection$|Areas for improvement|Progress since the last inspection)",
+    re.IGNORECASE,
+)
+
+
+def _plain_heading_level(line: Line, previous: Line, current: Block, number: str | None, level: int) -> int:
+    """Headings of text without layout: a known heading after a finished sentence starts one; a
+    wrapped heading's lower-case second line ("protection: good") or a lone grade continues it."""
+    if number is not None or line.text[0] in BULLETS:
+        return 0
+    if current.kind == "heading" and (line.text[0].islower() or _GRADE_ONLY.match(line.text)):
+        return current.level
+    ended = previous.text.rstrip().endswith((*_TERMINAL, ")")) or current.kind == "heading"
+    if ended and len(line.text) <= 150 and _KNOWN_HEADING.match(line.text):
+        return 1
+    return level
 
 
 def _heading_level(line: Line, body: float, number: str | None) -> int:

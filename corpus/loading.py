@@ -121,7 +121,9 @@ def _authority(source: SourceFile, first_page: str) -> str:
         if written and normalise_authority(written) == normalise_authority(source.local_authority):
             return written
         return display_name(source.local_authority)
-    return written or display_name(source.report_id.replace("-", " "))
+    # Last resort: the file name without its date ("durham-2019-10-21" -> "Durham").
+    stem = re.sub(r"[-_ ]?\d{4}-\d{2}-\d{2}$", "", source.report_id) or source.report_id
+    return written or display_name(stem.replace("-", " ").replace("_", " "))
 
 
 def load_reports(

@@ -51,6 +51,11 @@ _ILACS_TITLE = re.compile(r"^Inspection of (.+?)(?: local authority)? children[�
 _TRUST_TITLE = re.compile(r"^Inspection of (.+?) Children and Families Trust\b", re.IGNORECASE)
 # "Inspection of local authority children's services" (2018-2020) names no authority.
 _NOT_NAMES = frozenset({"local authority", "the local authority", "local authority's", ""})
+_RUN_ON_TITLE = re.compile(
+    r"^(?:\d{1,3}\s+)?(.{2,60}?)\s+(?:Inspection of services for children|Inspection of children[’']?s social"
+    r"|Inspection of local authority children[’']?s|Inspection of looked after children)",
+    re.IGNORECASE,
+)
 _OLD_TITLE = re.compile(r"^(.+?) children[’']?s services inspection", re.IGNORECASE)
 _GENERIC = re.compile(
     r"^(?:inspection|review|judgement|report|ofsted|contents|lead inspector|\d)", re.IGNORECASE
@@ -136,6 +141,12 @@ def local_authority(first_page: str) -> str | None:
             match = pattern.match(line)
             if match and match.group(1).strip().lower() not in _NOT_NAMES:
                 return _strip_name(match.group(1))
+    for line in lines[:3]:
+        # A text file without line breaks runs the name into the title: "Southend-on-Sea Inspection
+        # of services for children in need of help and protection, ...".
+        match = _RUN_ON_TITLE.match(line)
+        if match:
+            return _strip_name(match.group(1))
     for line in lines[:4]:
         if not _GENERIC.match(line) and len(line) < 80 and not line.endswith("."):
             return _strip_name(line)

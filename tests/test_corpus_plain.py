@@ -16,7 +16,7 @@ from conftest import CORPUS
 
 import corpus
 from corpus import metadata
-from corpus.records import Report
+from corpus.records import PAGE_SEPARATOR, Report
 
 
 def _manifest_report(report_id: str) -> Report:
@@ -121,6 +121,45 @@ def test_text_report_structure(plain_folder: Path) -> None:
     titles = {section.title: section.grade for section in blackpool.sections}
     assert titles["The experiences and progress of children who need help and protection"] == "good"
     assert {j.area: j.grade for j in blackpool.judgements} == {j.area: j.grade for j in original.judgements}
+
+
+def _raw_text(report_id: str) -> str:
+    """pdfium's page text as it comes (what a copy-and-paste of the PDF gives): running headers,
+    page numbers, wrapped lines, no blank lines between paragraphs; a form feed between pages."""
+    document = pdfium.PdfDocument(CORPUS / "reports" / f"{report_id}.pdf")
+    pages = []
+    for index in range(len(document)):
+        textpage = document[index].get_textpage()
+        pages.append(textpage.get_text_range().replace("\r\n", "\n"))
+        textpage.close()
+    document.close()
+    return "\f".join(pages)
+
+
+def test_raw_text_without_blank_lines(tmp_path: Path) -> None:
+    (tmp_path / "durham-2019-10-21.txt").write_text(_raw_text("durham-2019-10-21"))
+    (tmp_path / "blackpool-2026-07-28.txt").write_text(_raw_text("blackpool-2026-07-28"))
+    reports = {report.report_id: report for report in corpus.load_reports(tmp_path)}
+    durham = reports["durham-2019-10-21"]
+    original = _manifest_report("durham-2019-10-21")
+    assert durham.local_authority == "Durham"
+    assert str(durham.publication_date) == "2019-10-21"  # from the file name
+    assert [(s.title, s.grade) for s in durham.sections if s.grade] == [
+        (s.title, s.grade) for s in original.sections if s.grade
+    ]
+    assert [p.number for p in durham.paragraphs if p.number] == [str(n) for n in range(1, 51)]
+    for number in ("1", "19", "50"):
+        ours = next(p for p in durham.paragraphs if p.number == number)
+        theirs = next(p for p in original.paragraphs if p.number == number)
+        assert ours.section == theirs.section
+        assert ours.text.replace(PAGE_SEPARATOR, " ") == theirs.text.replace(PAGE_SEPARATOR, " ")
+    blackpool = reports["blackpool-2026-07-28"]
+    # The running header "Inspection of Blackpool local authority children's services / 8 to 19 June
+    # 2026 <page>" stays only where the report states it first, on page 1.
+    assert [page.number for page in blackpool.pages if "8 to 19 June 2026" in page.text] == [1]
+    assert {j.area: j.grade for j in blackpool.judgements} == {
+        j.area: j.grade for j in _manifest_report("blackpool-2026-07-28").judgements
+    }
 
 
 def test_duplicate_stems_get_their_suffix(tmp_path: Path) -> None:
