@@ -30,8 +30,8 @@ from inspectqa.errors import CorruptReport
 
 # Fewer characters than this over the whole file: an image-only scan or an empty document.
 MIN_TEXT_CHARS = 200
-# The shortest real report has tens of thousands of characters; a page with fewer than this is an
-# error page or a fragment.
+# An HTML page with less text than this is an error page or a fragment, not a report (the shortest
+# real report has tens of thousands of characters; Ofsted's "Report not found" page a few hundred).
 MIN_REPORT_CHARS = 1500
 # Words every inspection report of children's services uses; a file with none of them is not one.
 _REPORT_WORDS = re.compile(r"\b(ofsted|inspection|inspectors?|children)\b", re.IGNORECASE)
@@ -96,8 +96,6 @@ def _load(source: SourceFile) -> Report:
     text = "\n".join(page.text for page in structure.pages[:3])
     if len(_REPORT_WORDS.findall(text)) < 3:
         raise CorruptReport("not an inspection report (no mention of Ofsted, inspection or children)")
-    if characters < MIN_REPORT_CHARS:
-        raise CorruptReport(f"not an inspection report (only {characters} characters of text)")
     judgements = parse_judgements(structure.pages, structure.sections)
     first_page = structure.pages[0].text if structure.pages else ""
     start, end = inspection_dates(text)
