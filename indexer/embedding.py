@@ -6,6 +6,8 @@ about 0.99 (tested). The bundled model ships only safetensors, so the first use 
 quantises it for the CPU at hand, into ``settings.cache_dir/models/<slug>-<hash of the model files>``.
 The export is written to a temporary directory and renamed into place, so a second process starting at
 the same time either sees a complete export or makes its own; it never reads a half-written one.
+Later loads run that file with ONNX Runtime directly (``indexer.onnx_encoder``): the same vectors as
+sentence-transformers' ONNX backend, without importing torch (seconds saved on every start).
 
 ``load_embedder`` caches one ``Embedder`` per (model files, backend) in the process: the model is
 loaded once and shared by the CLI, the service and the tests.
@@ -30,7 +32,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from tqdm import tqdm
 
+from indexer.onnx_encoder import OnnxEncoder
 from inspectqa.errors import ConfigError
 from inspectqa.settings import Settings
 
@@ -82,11 +86,15 @@ def _cpu_flags() -> set[str]:
 
 def model_window(path: Path) -> int:
     """The model's maximum input length in tokens, read from its folder without loading it."""
-    try:
-        config = json.loads((path / "sentence_bert_config.json").read_text())
-        return int(config["max_seq_length"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return 512
+    for name, key in (
+        ("sentence_bert_config.json", "max_seq_length"),
+        ("tokenizer_config.json", "model_max_length"),
+    ):
+        try:
+            return int(json.loads((path / name).read_text())[key])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    raise ConfigError(f"the model at {path} records no maximum sequence length")
 
 
 def model_fingerprint(path: Path) -> str:
@@ -112,10 +120,21 @@ def _fingerprint(path: Path, files: tuple[tuple[str, int, int], ...]) -> str:
 
 
 class Embedder:
-    """Encodes texts into L2-normalised float32 vectors and counts tokens with the model's tokenizer."""
+    """Encodes texts into L2-normalised float32 vectors and counts tokens with the model's tokenizer.
 
-    def __init__(self, model: SentenceTransformer, *, model_name: str, backend: str, source: Path) -> None:
-        self._model = model
+    Two engines behind one interface: ``onnx-int8`` runs the quantised export with ONNX Runtime
+    (``indexer.onnx_encoder``, no torch import), ``torch`` runs sentence-transformers in fp32.
+    """
+
+    def __init__(
+        self,
+        engine: SentenceTransformer | OnnxEncoder,
+        *,
+        model_name: str,
+        backend: str,
+        source: Path,
+    ) -> None:
+        self._engine = engine
         self._lock = threading.Lock()
         self.model_name = model_name
         self.backend = backend
@@ -123,31 +142,39 @@ class Embedder:
 
     @cached_property
     def dimension(self) -> int:
-        dimension = self._model.get_embedding_dimension()
+        if isinstance(self._engine, OnnxEncoder):
+            return self._engine.dimension
+        dimension = self._engine.get_embedding_dimension()
         if dimension is None:
             raise ConfigError(f"the model {self.model_name} does not say its embedding dimension")
         return int(dimension)
 
-    @property
+    @cached_property
     def max_tokens(self) -> int:
         """The model's window, special tokens included: longer inputs would be silently truncated."""
-        length = self._model.max_seq_length
+        if isinstance(self._engine, OnnxEncoder):
+            return self._engine.max_tokens
+        length = self._engine.max_seq_length
         if length is None:
             raise ConfigError(f"the model {self.model_name} does not say its maximum sequence length")
         return int(length)
 
     @cached_property
     def tokenizer(self) -> Any:
-        """The model's own (transformers) tokenizer, as sentence-transformers uses it."""
-        return self._model.tokenizer
+        """The model's own transformers tokenizer (loaded on first use: it imports transformers)."""
+        if isinstance(self._engine, OnnxEncoder):
+            from transformers import AutoTokenizer
+
+            return AutoTokenizer.from_pretrained(str(self.source), local_files_only=True)
+        return self._engine.tokenizer
 
     @cached_property
     def _counter(self) -> Any:
-        # A private copy of the fast tokenizer with truncation and padding off: counting must see
-        # every token, and must not change the settings of the tokenizer that encoding uses.
-        counter = self.tokenizer.backend_tokenizer.__class__.from_str(
-            self.tokenizer.backend_tokenizer.to_str()
-        )
+        # A private fast tokenizer with truncation and padding off: counting must see every token,
+        # and must not change the settings of the tokenizer that encoding uses.
+        from tokenizers import Tokenizer
+
+        counter = Tokenizer.from_file(str(self.source / "tokenizer.json"))
         counter.no_truncation()
         counter.no_padding()
         return counter
@@ -168,15 +195,19 @@ class Embedder:
         """Vectors of shape ``(len(texts), dimension)``, float32, unit length (inner product = cosine)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        # ONNX Runtime sessions are not documented as re-entrant for one model; serialise callers.
+        # One inference at a time per model: both engines already use every core for one batch.
         with self._lock:
-            vectors = self._model.encode(
-                list(texts),
-                batch_size=batch_size,
-                show_progress_bar=show_progress,
-                convert_to_numpy=True,
-                normalize_embeddings=True,
-            )
+            if isinstance(self._engine, OnnxEncoder):
+                with tqdm(total=len(texts), desc="embedding", unit="chunk", disable=not show_progress) as bar:
+                    vectors = self._engine.encode(list(texts), batch_size=batch_size, progress=bar)
+            else:
+                vectors = self._engine.encode(
+                    list(texts),
+                    batch_size=batch_size,
+                    show_progress_bar=show_progress,
+                    convert_to_numpy=True,
+                    normalize_embeddings=True,
+                )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
@@ -196,21 +227,16 @@ def _load(path: Path, settings: Settings) -> Embedder:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    from sentence_transformers import SentenceTransformer
-
     if settings.embed_backend == "torch":
+        from sentence_transformers import SentenceTransformer
+
         model = SentenceTransformer(str(path), device="cpu", backend="torch", local_files_only=True)
         return Embedder(model, model_name=settings.model_name, backend="torch", source=path)
     target = quantization_target()
     export = onnx_export(path, settings.cache_dir, target)
-    model = SentenceTransformer(
-        str(export),
-        device="cpu",
-        backend="onnx",
-        local_files_only=True,
-        model_kwargs={"file_name": f"onnx/{_quantized_name(target)}", "provider": "CPUExecutionProvider"},
-    )
-    return Embedder(model, model_name=settings.model_name, backend="onnx-int8", source=export)
+    # The window comes from the original folder: the export's config does not record it.
+    encoder = OnnxEncoder(export, f"onnx/{_quantized_name(target)}", model_window(path))
+    return Embedder(encoder, model_name=settings.model_name, backend="onnx-int8", source=export)
 
 
 def _quantized_name(target: str) -> str:

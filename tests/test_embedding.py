@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pypdfium2
 import pytest
-from conftest import CORPUS
+from conftest import CORPUS, REPO
 
 from indexer.embedding import Embedder, load_embedder, onnx_export, quantization_target
 from inspectqa.settings import Settings, default_cache_dir
@@ -84,6 +86,31 @@ def test_onnx_int8_is_close_to_torch_fp32(embedder: Embedder) -> None:
     top3 = np.argsort(-fast_sim, axis=1)[:, :3]
     agreement = np.mean([exact_sim[i].argmax() in top3[i] for i in range(len(texts))])
     assert agreement >= 0.95, agreement
+
+
+def test_onnx_runtime_path_matches_sentence_transformers(embedder: Embedder) -> None:
+    from sentence_transformers import SentenceTransformer
+
+    texts = [*_report_paragraphs("bexley-2018-08-20", limit=16), "word " * 400, "", "Ofsted 🙂 café"]
+    reference = SentenceTransformer(
+        str(embedder.source),
+        backend="onnx",
+        local_files_only=True,
+        model_kwargs={"file_name": f"onnx/model_qint8_{quantization_target()}.onnx"},
+    )
+    expected = reference.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+    assert np.sum(embedder.encode(texts) * expected, axis=1).min() > 0.9999
+
+
+def test_onnx_backend_loads_without_torch() -> None:
+    code = (
+        "import sys; from indexer.embedding import load_embedder; from inspectqa.settings import Settings;"
+        "e = load_embedder(Settings()); e.encode(['care leavers']); print('torch' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert result.stdout.strip() == "False"
 
 
 @pytest.mark.slow
