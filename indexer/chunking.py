@@ -26,8 +26,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from langchain_text_splitters import RecursiveCharacterTextSplitter
-
 from corpus.records import Paragraph, Report
 from indexer.records import Chunk
 from inspectqa.settings import Settings
@@ -211,6 +209,9 @@ class Chunker:
         raise ValueError(f"cannot split a paragraph of {self.report.report_id} within {budget} tokens")
 
     def _split_text(self, text: str, size: int) -> list[str]:
+        # Imported here: few paragraphs need it, and it costs most of a second to import.
+        from langchain_text_splitters import RecursiveCharacterTextSplitter
+
         splitter = RecursiveCharacterTextSplitter(
             separators=SENTENCE_SEPARATORS,
             keep_separator="end",
