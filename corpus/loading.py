@@ -20,7 +20,6 @@ from corpus.metadata import (
     display_name,
     inspection_dates,
     local_authority,
-    normalise_authority,
     publication_date,
 )
 from corpus.records import LoadFailure, Report, SourceFile
@@ -114,11 +113,12 @@ def _load(source: SourceFile) -> Report:
 
 
 def _authority(source: SourceFile, first_page: str) -> str:
-    written = local_authority(first_page)
+    """The manifest's name, shaped for display, so that every report of one authority carries the
+    same name (filters depend on it; the reports themselves vary: "St. Helens", "St Helens");
+    without a manifest, the name the report gives itself."""
     if source.local_authority:
-        if written and normalise_authority(written) == normalise_authority(source.local_authority):
-            return written
         return display_name(source.local_authority)
+    written = local_authority(first_page)
     # Last resort: the file name without its date ("durham-2019-10-21" -> "Durham").
     stem = re.sub(r"[-_ ]?\d{4}-\d{2}-\d{2}$", "", source.report_id) or source.report_id
     return written or display_name(stem.replace("-", " ").replace("_", " "))
