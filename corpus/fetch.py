@@ -86,7 +86,7 @@ def _target(out: Path, row: dict[str, str]) -> Path:
     relative = (row.get("file") or "").strip() or f"reports/{row['report_id'].strip()}.pdf"
     target = (out / relative).resolve()
     if not target.is_relative_to(out.resolve()):
-        raise FetchError(f"{row['report_id']}: file path {relative!r} leaves the output folder")
+        raise FetchError(f"file path {relative!r} leaves the output folder")
     return target
 
 
@@ -175,8 +175,13 @@ def fetch_corpus(
     ):
         for row in chosen:
             report_id = row["report_id"].strip()
-            target = _target(out, row)
             url = (row.get("source_url") or "").strip()
+            try:
+                target = _target(out, row)
+            except FetchError as refused:
+                outcomes.append(FetchOutcome(report_id, out, "failed", str(refused)))
+                bar.update(1)
+                continue
             if is_whole_pdf(target):
                 outcomes.append(FetchOutcome(report_id, target, "present"))
             elif not url:
@@ -201,7 +206,10 @@ def _write_manifest(
         return None, 0  # fetching into the manifest's own folder: leave the manifest as it is
     present = []
     for row in rows:
-        target = _target(out, row)
+        try:
+            target = _target(out, row)
+        except FetchError:
+            continue
         if is_whole_pdf(target):
             present.append({**row, "file": target.relative_to(out.resolve()).as_posix()})
     partial = destination.with_name(destination.name + ".part")

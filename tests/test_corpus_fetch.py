@@ -176,6 +176,20 @@ def test_fetch_cli_limit_summary_and_exit_code(tmp_path: Path, server) -> None:
     assert len(corpus.scan_corpus(out)) == 4
 
 
+def test_fetch_keeps_files_inside_the_output_folder(tmp_path: Path, server) -> None:
+    base_url, _ = server
+    manifest = tmp_path / "evil.csv"
+    manifest.write_text(
+        "report_id,file,source_url\n"
+        f"evil,../../escaped.pdf,{base_url}/v1/file/{GOOD[0]}\n"
+        f"fine,reports/fine.pdf,{base_url}/v1/file/{GOOD[0]}\n"
+    )
+    summary = fetch_corpus(manifest, tmp_path / "out", progress=False)
+    assert [(o.report_id, o.status) for o in summary.outcomes] == [("evil", "failed"), ("fine", "downloaded")]
+    assert summary.failed[0].error == "file path '../../escaped.pdf' leaves the output folder"
+    assert not (tmp_path.parent / "escaped.pdf").exists() and summary.listed == 1
+
+
 def test_fetch_refuses_a_manifest_without_urls(tmp_path: Path) -> None:
     manifest = tmp_path / "bad.csv"
     manifest.write_text("report_id,file\nx,reports/x.pdf\n")
