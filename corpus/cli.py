@@ -56,6 +56,7 @@ def info_command(
         ),
     ] = Path("../shared/corpus/ilacs"),
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    workers: Annotated[int, typer.Option(min=1, help="Processes extracting reports in parallel.")] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Load every report of a corpus and print counts, judgements found and failures."""
@@ -63,7 +64,7 @@ def info_command(
     from inspectqa.settings import Settings
 
     overrides: dict[str, Any] = {"corpus": corpus} if corpus is not None else {}
-    info = corpus_info(Settings(**overrides).corpus, progress=not quiet and not as_json)
+    info = corpus_info(Settings(**overrides).corpus, progress=not quiet and not as_json, workers=workers)
     if as_json:
         typer.echo(json.dumps(info.as_dict(), indent=2))
         return

@@ -1,7 +1,7 @@
 """What a corpus folder holds once loaded: the figures ``inspectqa corpus info`` prints.
 
 Loading every report is the only honest way to count failures, pages and paragraphs, so this
-reads the whole folder (about half a minute for the 497 shared reports on two cores).
+reads the whole folder (about 20 s for the 497 shared reports in one process, 12 s in two).
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from typing import Any
 
 from tqdm import tqdm
 
-from corpus.loading import load_report
-from corpus.records import LoadFailure
+from corpus.loading import load_reports
+from corpus.records import LoadFailure, Report
 from corpus.scanning import scan_corpus
-from inspectqa.errors import CorruptReport
 
 # Eras whose reports give an overall effectiveness judgement: all but the April 2026 reform and the
 # stand-alone reviews of safeguarding children boards.
@@ -57,35 +56,22 @@ class CorpusInfo:
         return data
 
 
-def corpus_info(path: Path, *, progress: bool = True) -> CorpusInfo:
+def corpus_info(path: Path, *, progress: bool = True, workers: int = 1) -> CorpusInfo:
     started = time.perf_counter()
-    sources = scan_corpus(path)
+    files = len(scan_corpus(path))
     failures: list[LoadFailure] = []
     counts: Counter[str] = Counter()
     areas: Counter[str] = Counter()
     years: Counter[str] = Counter()
     authorities: set[str] = set()
-    for source in tqdm(sources, desc="loading reports", unit="report", disable=not progress):
-        try:
-            report = load_report(source)
-        except CorruptReport as error:
-            failures.append(LoadFailure(file=str(source.path), error=str(error)))
-            continue
-        counts["reports"] += 1
-        counts["pages"] += len(report.pages)
-        counts["characters"] += sum(len(page.text) for page in report.pages)
-        counts["paragraphs"] += len(report.paragraphs)
-        counts["numbered"] += sum(paragraph.number is not None for paragraph in report.paragraphs)
-        counts["sections"] += len(report.sections)
-        found = {judgement.area for judgement in report.judgements}
-        areas.update(found)
-        counts["with_overall"] += "overall_effectiveness" in found
-        counts["with_judgements"] += bool(found)
-        years[str(report.publication_date.year) if report.publication_date else "unknown"] += 1
-        authorities.add(report.local_authority.lower())
+    with tqdm(total=files, desc="loading reports", unit="report", disable=not progress) as bar:
+        for report in load_reports(path, failures, workers=workers):
+            _count(report, counts, areas, years, authorities)
+            bar.update(counts["reports"] + len(failures) - bar.n)  # failures pass silently
+        bar.update(files - bar.n)
     return CorpusInfo(
         folder=str(path),
-        files=len(sources),
+        files=files,
         reports=counts["reports"],
         failures=failures,
         pages=counts["pages"],
@@ -100,3 +86,20 @@ def corpus_info(path: Path, *, progress: bool = True) -> CorpusInfo:
         local_authorities=len(authorities),
         seconds=round(time.perf_counter() - started, 2),
     )
+
+
+def _count(
+    report: Report, counts: Counter[str], areas: Counter[str], years: Counter[str], authorities: set[str]
+) -> None:
+    counts["reports"] += 1
+    counts["pages"] += len(report.pages)
+    counts["characters"] += sum(len(page.text) for page in report.pages)
+    counts["paragraphs"] += len(report.paragraphs)
+    counts["numbered"] += sum(paragraph.number is not None for paragraph in report.paragraphs)
+    counts["sections"] += len(report.sections)
+    found = {judgement.area for judgement in report.judgements}
+    areas.update(found)
+    counts["with_overall"] += "overall_effectiveness" in found
+    counts["with_judgements"] += bool(found)
+    years[str(report.publication_date.year) if report.publication_date else "unknown"] += 1
+    authorities.add(report.local_authority.lower())

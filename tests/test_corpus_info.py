@@ -33,7 +33,7 @@ def _small_corpus(tmp_path: Path) -> Path:
 
 def test_info_counts_reports_judgements_and_failures(tmp_path: Path) -> None:
     folder = _small_corpus(tmp_path)
-    result = CliRunner().invoke(app, ["corpus", "info", "--corpus", str(folder), "--json"])
+    result = CliRunner().invoke(app, ["corpus", "info", "--corpus", str(folder), "--json", "--workers", "2"])
     assert result.exit_code == 0, result.output
     info = json.loads(result.output)
     assert info["files"] == 4 and info["reports"] == 3
