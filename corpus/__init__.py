@@ -2,7 +2,9 @@
 
 ``scan_corpus(path)`` lists a folder's reports cheaply (manifest metadata and content hashes);
 ``load_report(source)`` extracts, cleans and structures one (raising ``CorruptReport`` with a
-one-line reason); ``load_reports(path, failures)`` does every one and goes on past failures.
+one-line reason); ``load_reports(path, failures, workers=1)`` does every one, in report-id order,
+and goes on past failures. ``inspectqa corpus fetch`` and ``inspectqa corpus info`` are in
+``corpus.cli``.
 """
 
 from corpus.loading import load_report, load_reports

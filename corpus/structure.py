@@ -72,6 +72,9 @@ def split_heading(title: str) -> tuple[str, str | None]:
 
 
 def assemble(blocks: list[Block], page_count: int) -> Structure:
+    """Pages, sections and paragraphs from blocks in reading order. Headings that open no section
+    (sub-headings, contents entries, "Inspection dates: ...") stay in the text as unnumbered
+    paragraphs, so that nothing a reader sees is lost to the index."""
     # Lay the parts out page by page and remember where each part lands.
     per_page: list[list[str]] = [[] for _ in range(page_count)]
     spans: list[list[tuple[int, int]]] = []  # per block, (page, index in page) of each part
