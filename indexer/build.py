@@ -329,7 +329,7 @@ def build(
 
 
 def _file_key(source: SourceFile) -> str:
-    return str(source.path)
+    return os.path.abspath(source.path)
 
 
 def _one_line(message: str) -> str:
