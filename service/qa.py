@@ -16,14 +16,15 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from inspectqa.errors import BadQuestion
+from inspectqa.errors import BadQuestion, InspectQAError
 from inspectqa.settings import Settings
-from service.answering import ABSTAIN_TEXT, Composer, Draft
+from service.answering import ABSTAIN_TEXT, Composer, Draft, pretty_date
 from service.grounding import GroundingChecker
 from service.planning import Catalogue, Plan, plan
 from service.query import SECTION_HINTS, QueryIntent, parse, with_context
 from service.records import Answer, Filters, Passage, Turn
 from service.retrieval import Query, Retriever, TermStats, quoted_phrases
+from service.text import sentence_spans, stem, stems
 
 MAX_TOP_K = 50
 IMPROVE_SECTION = re.compile(r"what needs to improve|areas? for improvement|recommendations", re.I)
@@ -31,6 +32,33 @@ IMPROVE_SECTION = re.compile(r"what needs to improve|areas? for improvement|reco
 # Below these, the best evidence found does not answer the question (tuned on the dev questions).
 MIN_SENTENCE_COVER = 0.5
 MIN_DENSE = 0.3
+RARE_IDF = 4.5  # a word in under about 1% of passages
+RARE_SHARE = 0.2  # ...missing rare words must carry this much of the question's weight
+FIGURE_COVER = 0.25
+QUANTITY = re.compile(
+    r"\b(?:how many|how much|what (?:proportion|percentage|number|share)|how (?:high|large|big|long))\b", re.I
+)
+FIGURE = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundred|dozen|half|third|quarter)\b",
+    re.I,
+)
+# Words that frame a question ("compare", "called", "rated") rather than name its subject: a
+# passage that answers it need not contain them.
+# fmt: off
+FRAMING_WORDS = frozenset((
+    "compare", "compared", "comparison", "differ", "differed", "difference", "differences", "change",
+    "changed", "changes", "happen", "happened", "called", "named", "name", "names", "stand", "mean",
+    "means", "meant", "rated", "rating", "ratings", "judged", "judge", "judgement", "judgment",
+    "judgements", "grade", "graded", "grades", "headline", "overall", "done", "use", "uses", "used",
+    "using", "like", "large", "high", "low", "many", "much", "proportion", "percentage", "number",
+    "increase", "increased", "decrease", "decreased", "carried", "carry", "tackled", "tackle", "rely",
+    "relied", "relying", "taking", "take", "took", "get", "got", "receive", "received", "give", "given",
+    "provide", "provided", "provides", "kind", "kinds", "type", "types", "example", "examples", "way",
+    "ways", "happening", "view", "views", "doing", "approach", "respond", "responded", "response", "deal",
+    "dealt", "handle", "handled", "make", "made", "ensure",
+))
+# fmt: on
 
 
 class QAService:
@@ -234,22 +262,71 @@ class QAService:
                 return listed
             per_report, limit, pool = 6, 6, passages[:3]
         elif intent.asks_which_council and not intent.places and passages:
-            # "Which council ...?": answer from the report that best matches, not from several.
+            # "Which council ...?": answer from the report that best matches, not from several,
+            # and name the council as the report's own title does ("Durham County Council").
             best = passages[0].report_id
-            per_report, limit, pool = 3, 3, [p for p in passages[:4] if p.report_id == best]
+            pool = [p for p in passages[:4] if p.report_id == best]
+            draft = self.composer.extractive(intent, pool, per_report=3, max_sentences=3)
+            title = self._title(best)
+            if title and draft.groups:
+                info = self.catalogue.by_id.get(best)
+                when = f"{info.label_year} inspection, " if info and info.label_year else ""
+                published = pretty_date(info.published) if info else "date unknown"
+                draft.groups[0] = (
+                    f"The report “{title}” ({when}published {published}) says:",
+                    draft.groups[0][1],
+                )
+            return draft
         else:
             per_report, limit, pool = 3, 3, passages[:4]
         return self.composer.extractive(intent, pool, per_report=per_report, max_sentences=limit)
 
+    def _title(self, report_id: str) -> str | None:
+        """The first line of a report's first page: its title, naming the council."""
+        try:
+            lines = [line.strip() for line in self.index.page_text(report_id, 1).splitlines() if line.strip()]
+        except InspectQAError:
+            return None
+        return lines[0] if lines and len(lines[0].split()) <= 14 else None
+
     def _weak(self, intent: QueryIntent, passages: list[Passage]) -> str | None:
-        """Why the evidence does not answer the question, or None when it may."""
-        best_cover = max((p.scores.get("sentence", 0.0) for p in passages), default=0.0)
-        best_dense = max((p.scores.get("dense", 0.0) for p in passages), default=0.0)
+        """Why the evidence does not answer the question, or None when it may.
+
+        Three tests, each for a way a question can fall outside the reports: nothing retrieved is
+        close to it at all; a distinctive word of the question (rare across the reports, such as
+        "salary" or "reoffending") appears in none of the passages found; or it asks for a figure
+        ("how many", "how much") and no relevant sentence found holds one.
+        """
+        top = passages[:5]
+        best_cover = max((p.scores.get("sentence", 0.0) for p in top), default=0.0)
+        best_dense = max((p.scores.get("dense", 0.0) for p in top), default=0.0)
         if best_dense < MIN_DENSE and best_cover < MIN_SENTENCE_COVER:
             return "The retrieved passages are not about what the question asks."
         if intent.terms and best_cover < MIN_SENTENCE_COVER * 0.6:
             return "No retrieved passage mentions what the question asks about."
+        present: set[str] = set()
+        for passage in top:
+            present |= self.retriever.analyse_text(passage.chunk_id, passage.text).stems
+        weights = {t: self.stats.idf(stem(t)) for t in intent.terms if t not in FRAMING_WORDS}
+        missing = [t for t, idf in weights.items() if idf >= RARE_IDF and stem(t) not in present]
+        if missing and sum(weights[t] for t in missing) >= RARE_SHARE * sum(weights.values()):
+            return f"None of the passages found mentions {', '.join(repr(t) for t in missing[:3])}."
+        if QUANTITY.search(intent.question) and not self._has_figure(intent, top):
+            return "The passages found give no figure for what the question asks."
         return None
+
+    def _has_figure(self, intent: QueryIntent, passages: list[Passage]) -> bool:
+        weights = {stem(t): self.stats.idf(stem(t)) for t in intent.terms if t not in FRAMING_WORDS}
+        total = sum(weights.values()) or 1.0
+        for passage in passages:
+            for start, end in sentence_spans(passage.text):
+                sentence = passage.text[start:end]
+                if not FIGURE.search(sentence):
+                    continue
+                present = set(stems(sentence))
+                if sum(v for t, v in weights.items() if t in present) / total >= FIGURE_COVER:
+                    return True
+        return False
 
     def _nearest(
         self, question: str, intent: QueryIntent, top_k: int, timings: dict[str, float]

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from service.aliases import Gazetteer, PlaceMention
+from service.text import plain
 
 MONTHS = {
     name: number
@@ -394,7 +395,7 @@ def content_terms(
     masked = list(question)
     for place in places:
         masked[place.start : place.end] = " " * (place.end - place.start)
-    text = "".join(masked)
+    text = plain("".join(masked))
     terms: list[str] = []
     for match in _WORD.finditer(text):
         word = match.group(0).lower().replace("’", "'").strip("'-")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Iterable
 
 _ABBREVIATIONS = frozenset(
@@ -118,7 +119,7 @@ def sentences(text: str) -> list[str]:
 
 def fold(text: str) -> str:
     """Lower case, typographic quotes straightened, whitespace folded: for comparisons."""
-    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    text = plain(text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"'))
     text = re.sub(r"(\w)-\s*\n\s*(\w)", r"\1\2", text)
     return " ".join(text.lower().split())
 
@@ -128,16 +129,41 @@ def stem(word: str) -> str:
     word = word.lower().replace("’", "'")
     if word.endswith("'s"):
         word = word[:-2]
-    if len(word) <= 4 or word.isdigit():
+    if len(word) <= 3 or word.isdigit():
         return word
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
+            word = word[: -len(suffix)]
+            break
+    else:
+        if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) >= 4:
+            word = word[:-1]  # "olds", "days": short plurals meet their singular
+    # "agree"/"agreed", "take"/"taking", "house"/"housing" meet without their final e.
+    if word.endswith("e") and len(word) >= 5:
+        word = word[:-1]
     return word
 
 
+def _accent_table() -> dict[int, str | None]:
+    table: dict[int, str | None] = {code: None for code in range(0x300, 0x370)}  # combining marks
+    for code in range(0xC0, 0x250):
+        char = chr(code)
+        base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+        if base != char and base.isascii() and base:
+            table[code] = base
+    return table
+
+
+_ACCENTS = _accent_table()
+
+
+def plain(text: str) -> str:
+    """Accents dropped ("Café" → "Cafe"), whichever way the PDF encoded them."""
+    return text if text.isascii() else text.translate(_ACCENTS)
+
+
 def words(text: str) -> list[str]:
-    return _WORD.findall(text.lower().replace("’", "'"))
+    return _WORD.findall(plain(text).lower().replace("’", "'"))
 
 
 def stems(text: str) -> list[str]:
