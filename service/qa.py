@@ -252,7 +252,7 @@ class QAService:
 
     def _extract(self, intent: QueryIntent, groups: list[list[Passage]], passages: list[Passage]) -> Draft:
         if len(groups) > 1:
-            per_report, limit = 2, min(6, 2 * len(groups) + 1)
+            per_report, limit = 3, min(6, 3 * len(groups))
             pool = _interleave([g[:3] for g in groups], 12)
         elif "improve" in intent.sections:
             # "What needs to improve" is a list in its own section: give its items, in order.
