@@ -324,12 +324,20 @@ def judgement_sentence(stated: str, grade: str) -> str:
 
 
 _TABLE_WORDS = re.compile(r"\b(?:Inspection dates|Lead inspector|Judgement Grade|Contents)\b")
+# Sentences every report of an era carries word for word: they say nothing about the council.
+_BOILERPLATE = re.compile(
+    r"It is Ofsted[’']s expectation that|Ofsted is the Office for Standards|This publication is available|"
+    r"Crown copyright|You can obtain copies|Piccadilly Gate|This inspection was carried out under section",
+    re.I,
+)
 
 
 def prose_like(sentence: str) -> bool:
     """A sentence worth quoting: 4-70 words of prose, not a table row or a heading run-on."""
     words = sentence.split()
     if not 4 <= len(words) <= 70 or not re.search(r"[a-z]", sentence) or _TABLE_WORDS.search(sentence):
+        return False
+    if _BOILERPLATE.search(sentence):
         return False
     capitalised = sum(1 for w in words if w[:1].isupper())
     return capitalised / len(words) <= 0.5

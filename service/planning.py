@@ -287,7 +287,12 @@ def plan(intent: QueryIntent, catalogue: Catalogue, filters: Filters | None = No
             reports = matching
         elif intent.relative:
             reports = pick_relative(reports, intent.relative)
-        elif intent.is_judgement and len(reports) > 1 and not intent.is_comparison:
+        elif (
+            (intent.is_judgement or "improve" in intent.sections)
+            and len(reports) > 1
+            and not intent.is_comparison
+        ):
+            # "What was X's judgement?", "What needs to improve in X?": as things stand, the latest.
             reports = reports[-1:]
             notes.append(f"no year given: using the latest {display} report")
         if not reports:

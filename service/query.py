@@ -119,6 +119,11 @@ SECTION_HINTS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
 _COMPARISON = re.compile(
     r"\b(?:compare[ds]?|comparison|compared with|versus|vs\.?|differ(?:ed|ence)?|change[ds]?|between)\b", re.I
 )
+_CHANGE_OVER_TIME = re.compile(
+    r"\bhow (?:has|have|did|do)\b.{0,80}\b(?:changed?|improved?|deteriorated?|developed?|progressed?)\b"
+    r"(?!.*\b(?:in|at) (?:its|the|their) (?:20\d\d|latest|most recent|last) inspection)|\bover time\b",
+    re.I,
+)
 _WHICH_COUNCIL = re.compile(
     r"\b(?:which|what) (?:council|local authority|local authorities|authority|area|councils)\b", re.I
 )
@@ -342,7 +347,7 @@ def parse(question: str, gazetteer: Gazetteer) -> QueryIntent:
     is_comparison = bool(
         council_count > 1
         or len(distinct_years) > 1
-        or (_COMPARISON.search(question) and (council_count > 1 or len(distinct_years) > 1))
+        or (_CHANGE_OVER_TIME.search(question) and len(distinct_years) < 2)
     )
     return QueryIntent(
         question=question,

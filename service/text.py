@@ -86,6 +86,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             if re.fullmatch(r"\d{1,3}", word) and _only_number_before(text, start, match.start()):
                 # "27. Foster carers ..." — a paragraph number, not the end of a sentence.
                 continue
+        elif match.group(1) is None and _continues(text, match.start(), match.end()):
+            continue
         end = match.end(2) if match.group(1) else match.start()
         spans.append((start, end))
         start = match.end()
@@ -96,6 +98,13 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         if end - begin >= 3:
             out.append((begin, end))
     return out
+
+
+def _continues(text: str, before: int, after: int) -> bool:
+    """A line break inside a sentence (a page break mid-sentence): lower case runs on."""
+    previous = text[before - 1] if before > 0 else ""
+    following = text[after] if after < len(text) else ""
+    return bool(previous) and (previous.islower() or previous in ",;(") and following.islower()
 
 
 def _only_number_before(text: str, start: int, position: int) -> bool:

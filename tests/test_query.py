@@ -210,3 +210,27 @@ def test_sentence_spans_are_verbatim_and_skip_paragraph_numbers() -> None:
         "Bullet two",
         "Next paragraph.",
     ]
+
+
+def test_change_over_time_compares_every_report_and_current_questions_take_the_latest(
+    catalogue: Catalogue,
+) -> None:
+    changed = plan(
+        parse("How has Barnet's overall judgement changed since 2017?", catalogue.gazetteer), catalogue
+    )
+    assert [t.report_ids for t in changed.targets] == [
+        (r.report_id,) for r in catalogue.council_reports("barnet") if r.label_year and r.label_year >= 2017
+    ]
+    latest = catalogue.council_reports("leeds")[-1].report_id
+    assert ids(catalogue, "What needs to improve in Leeds?") == (latest,)
+    assert ids(catalogue, "What change has Newcastle made to support for care leavers over 21?") == tuple(
+        r.report_id for r in catalogue.council_reports("newcastle upon tyne")
+    )
+
+
+def test_a_sentence_broken_by_a_page_break_stays_whole() -> None:
+    text = "Screening in the MASH is ineffective despite sizeable\n\ncommitment from partners. Next one."
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        "Screening in the MASH is ineffective despite sizeable\n\ncommitment from partners.",
+        "Next one.",
+    ]
