@@ -94,6 +94,9 @@ def test_improvement_questions_list_the_reports_own_points(qa: QAService) -> Non
         "How did Ofsted rate services for care leavers in Belfast?",
         "What was Bexley's overall effectiveness judgement in its 2021 inspection?",
         "What is the best recipe for a chocolate sponge cake?",
+        "What is the capital of France?",
+        "Who was Durham's director of children's services at the time of its 2019 inspection?",
+        "What starting salary did Essex offer newly qualified social workers in 2014?",
     ],
 )
 def test_places_years_and_topics_outside_the_reports_abstain(qa: QAService, question: str) -> None:
