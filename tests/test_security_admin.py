@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import serving
+from conftest import CORPUS, serving
 
 from inspectqa.settings import Settings
 from service.app import create_app
@@ -68,22 +68,26 @@ def test_admin_routes_refuse_missing_and_wrong_tokens(
 
 
 def test_upload_named_to_traverse_lands_under_a_server_chosen_name(tmp_path: Path) -> None:
-    app = create_app(admin_settings(tmp_path))
+    # A real report, so that the background check keeps it (an unreadable file would be deleted).
+    report = (CORPUS / "reports" / "newham-2019-03-25.pdf").read_bytes()
+    empty_corpus = tmp_path / "corpus"
+    empty_corpus.mkdir()
+    app = create_app(admin_settings(tmp_path, corpus=empty_corpus, upload_max_bytes=1024 * 1024))
     with serving(app) as url, httpx.Client(base_url=url) as client:
-        response = client.post("/admin/reports", headers=auth(), files={"file": ("../../x.pdf", PDF)})
+        response = client.post("/admin/reports", headers=auth(), files={"file": ("../../x.pdf", report)})
         assert response.status_code == 202, response.text
         job = response.json()
         status = client.get(f"/admin/reports/{job['job_id']}", headers=auth())
+        stored = tmp_path / "uploads" / "corpus" / "reports" / job["stored_as"]
+        assert stored.read_bytes() == report
     assert status.status_code == 200
     assert status.json()["job_id"] == job["job_id"]
     assert job["filename"] == "x.pdf"  # shown to the operator, never used as a path
     assert job["stored_as"].startswith("upload-") and job["stored_as"].endswith(".pdf")
     assert "/" not in job["stored_as"] and ".." not in job["stored_as"]
-    stored = tmp_path / "uploads" / "corpus" / "reports" / job["stored_as"]
-    assert stored.read_bytes() == PDF
-    assert not (tmp_path / "x.pdf").exists() and not (tmp_path.parent / "x.pdf").exists()
-    written = [p for p in tmp_path.rglob("*") if p.is_file()]
-    assert all(p.is_relative_to(tmp_path / "uploads") for p in written)
+    assert not list(tmp_path.parent.rglob("x.pdf")) and not list(tmp_path.parent.parent.glob("x.pdf"))
+    uploads = [p for p in (tmp_path / "uploads").rglob("*") if p.is_file()]
+    assert uploads == [stored]
 
 
 @pytest.mark.parametrize(
