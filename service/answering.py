@@ -149,6 +149,7 @@ class Composer:
         total = sum(weights.values()) or 1.0
         top_score = max((p.score for p in passages), default=1.0) or 1.0
         list_mode = "improve" in intent.sections
+        wants_figure = bool(QUANTITY_ASKED.search(intent.question))
         candidates: list[tuple[float, int, int, Passage, int, int]] = []
         for rank, passage in enumerate(passages):
             spans = sentence_spans(passage.text)
@@ -161,6 +162,8 @@ class Composer:
                 score = cover + 0.35 * (passage.score / top_score) - 0.02 * rank
                 if in_list:
                     score += 0.5
+                if wants_figure and re.search(r"\d", sentence):
+                    score += 0.15  # "how many", "how high": the sentence with the figure
                 candidates.append((score, rank, position, passage, start, end))
         candidates.sort(key=lambda c: -c[0])
         if not candidates:
@@ -181,7 +184,28 @@ class Composer:
             chosen.append(candidate)
             seen.append(vocabulary)
             per[passage.report_id] = per.get(passage.report_id, 0) + 1
+        if len(chosen) < min(2, max_sentences, per_report):
+            follow = self._next_sentence(chosen[0])
+            if follow is not None:
+                chosen.append(follow)
         return self._assemble(chosen)
+
+    @staticmethod
+    def _next_sentence(
+        item: tuple[float, int, int, Passage, int, int],
+    ) -> tuple[float, int, int, Passage, int, int] | None:
+        """The sentence after the best one, when the answer would otherwise be a single sentence:
+        "X receive a good service." is usually followed by how."""
+        score, rank, position, passage, _start, end = item
+        for next_start, next_end in sentence_spans(passage.text):
+            if next_start >= end:
+                sentence = passage.text[next_start:next_end]
+                return (
+                    (score, rank, position + 1, passage, next_start, next_end)
+                    if prose_like(sentence)
+                    else None
+                )
+        return None
 
     def _assemble(self, chosen: list[tuple[float, int, int, Passage, int, int]]) -> Draft:
         draft = Draft()
@@ -311,6 +335,12 @@ class Composer:
             score=0.0,
         )
         return page_passage, match.start(), match.end()
+
+
+QUANTITY_ASKED = re.compile(
+    r"\b(?:how many|how much|how (?:high|large|long|big)|what (?:proportion|percentage|number)|caseloads?)\b",
+    re.I,
+)
 
 
 def judgement_sentence(stated: str, grade: str) -> str:

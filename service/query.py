@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from service.aliases import Gazetteer, PlaceMention
-from service.text import plain
+from service.text import ACRONYMS, plain
 
 MONTHS = {
     name: number
@@ -411,7 +411,8 @@ def content_terms(
         if len(word) == 1 and not word.isdigit():
             continue
         terms.append(word)
-    return tuple(dict.fromkeys(terms))
+        terms.extend(ACRONYMS.get(word, "").split())
+    return tuple(t for t in dict.fromkeys(terms) if t not in STOPWORDS)
 
 
 def _dates(question: str) -> tuple[tuple[YearMention, ...], int | None, int | None]:

@@ -175,8 +175,38 @@ def words(text: str) -> list[str]:
     return _WORD.findall(plain(text).lower().replace("’", "'"))
 
 
+# Acronyms the reports use for their long forms ("IROs' caseloads" answers a question about
+# "independent reviewing officers' caseloads"): an acronym also counts as its long form's words.
+ACRONYMS = {
+    "iro": "independent reviewing officer",
+    "iros": "independent reviewing officers",
+    "mash": "multi agency safeguarding hub",
+    "lado": "local authority designated officer",
+    "cse": "child sexual exploitation",
+    "plo": "public law outline",
+    "dcs": "director of children's services",
+    "lscb": "local safeguarding children board",
+    "uasc": "unaccompanied asylum seeking children",
+    "neet": "not in education employment or training",
+    "ehcp": "education health and care plan",
+    "sgo": "special guardianship order",
+    "camhs": "child and adolescent mental health services",
+    "rhi": "return home interview",
+    "rhis": "return home interviews",
+    "pa": "personal adviser",
+    "pas": "personal advisers",
+}
+_EXPANDED = {key: [stem(w) for w in value.split()] for key, value in ACRONYMS.items()}
+
+
 def stems(text: str) -> list[str]:
-    return [stem(w) for w in words(text)]
+    out: list[str] = []
+    for word in words(text):
+        out.append(stem(word))
+        expansion = _EXPANDED.get(word)
+        if expansion:
+            out.extend(expansion)
+    return out
 
 
 def stem_set(items: Iterable[str]) -> set[str]:
