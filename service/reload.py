@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import gc
 import logging
 import os
 import signal
@@ -118,6 +120,7 @@ class IndexReloader:
         self._refused_target: tuple[Path, float] | None = None
         self._lock = threading.Lock()
         self.on_outcome: Callable[[ReloadOutcome], None] | None = None
+        self._trim_due: float | None = None
 
     def adopt(self) -> None:
         """Record the index the app's lifespan loaded, so a reload can tell whether anything changed."""
@@ -154,6 +157,7 @@ class IndexReloader:
                 )
                 return self._finish(ReloadOutcome("refused", target.name, reason, trigger))
             # The swap: one attribute assignment. Requests that already hold the old service finish on it.
+            old = getattr(self.app.state, "qa", None)
             self.app.state.qa = service
             self.app.state.load_error = None
             previous = self.snapshot.generation if self.snapshot else None
@@ -164,6 +168,10 @@ class IndexReloader:
                 "index reloaded",
                 extra={"trigger": trigger, "generation": snapshot.generation, "previous": previous},
             )
+            del old, index, service
+            _release_memory()
+            # Requests in flight still hold the old service for a moment: trim again once they are done.
+            self._trim_due = time.monotonic() + 5.0
             return self._finish(ReloadOutcome("reloaded", snapshot.generation, trigger=trigger))
 
     def _finish(self, outcome: ReloadOutcome) -> ReloadOutcome:
@@ -198,6 +206,9 @@ class IndexReloader:
             try:
                 if self.changed():
                     await asyncio.to_thread(self.reload, "watch")
+                if self._trim_due is not None and time.monotonic() >= self._trim_due:
+                    self._trim_due = None
+                    await asyncio.to_thread(_release_memory)
             except OSError as error:  # the index folder being moved or remounted: try again next time
                 log.warning("index watch could not read INDEX/current: %s", error)
 
@@ -281,3 +292,14 @@ def _mtime(path: Path) -> float:
 
 def _iso(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp).astimezone().isoformat(timespec="seconds")
+
+
+def _release_memory() -> None:
+    """Hand the freed generation's memory back to the system after a swap.
+
+    The old service is freed as soon as the last request holding it ends, but glibc keeps freed heap
+    pages in its arenas; without a trim every swap would leave the process a generation's worth larger.
+    """
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
