@@ -45,6 +45,7 @@ class Weights:
     rescore: int = 40  # fused candidates looked inside
 
 
+LEXICAL_TERMS = 8  # words sent to FTS5 for a search of the whole index
 LOCAL_LEXICAL_ROWS = 3000  # restricted searches up to this many passages rank lexically in memory
 ANALYSIS_CACHE = 8_000  # chunks whose stems are kept (about 10 kB each)
 
@@ -180,7 +181,10 @@ class Retriever:
             term_stems = [stem(t) for t in query.terms] or stems(query.text)
             lexical_hits = self.stats.bm25(term_stems, rows.tolist(), w.candidates)
         else:
-            lexical_text = " ".join(query.terms) or query.text
+            # The rarest words only: FTS5 scores every passage holding any word of an OR query, and
+            # "children" or "care" are in most of the 37,000 (slow, and nearly no signal).
+            rare = sorted(query.terms, key=lambda t: -self.stats.idf(stem(t)))[:LEXICAL_TERMS]
+            lexical_text = " ".join(t for t in rare if self.stats.idf(stem(t)) >= 1.0) or query.text
             lexical_hits = self.index.lexical_search(
                 lexical_text, w.candidates, report_ids=list(query.report_ids) if query.report_ids else None
             )
