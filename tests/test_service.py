@@ -254,3 +254,19 @@ def test_ask_command_prints_the_api_json(small_index: Path, embedder: Any) -> No
         ],
     )
     assert plain.exit_code == 0 and "[1]" in plain.output and "#page=" in plain.output
+
+
+def test_serve_builds_a_missing_index_first(tmp_path: Path, embedder: Any) -> None:
+    from conftest import index_settings, make_corpus
+
+    from indexer import open_index
+    from service.cli import ensure_index
+
+    corpus = make_corpus(tmp_path / "corpus", ("bexley-2018-08-20",))
+    settings = index_settings(corpus=corpus, index=tmp_path / "index")
+    ensure_index(settings)
+    index = open_index(settings.index, settings)
+    assert [r.report_id for r in index.reports()] == ["bexley-2018-08-20"]
+    built = (settings.index / "current").resolve()
+    ensure_index(settings)  # present: nothing is rebuilt
+    assert (settings.index / "current").resolve() == built
