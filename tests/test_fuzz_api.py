@@ -16,7 +16,7 @@ import httpx
 import pytest
 from conftest import serving
 
-from evals.reliability import fuzz_api
+from evals.api_fuzz import fuzz_api
 from inspectqa.settings import Settings
 from service.app import create_app
 
