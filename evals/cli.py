@@ -72,7 +72,8 @@ def bench_reliability_command(
     clients: Annotated[int, typer.Option(help="Concurrent clients.")] = 16,
     kills: Annotated[int, typer.Option(help="Index builds to kill -9.")] = 20,
     only: Annotated[
-        list[str] | None, typer.Option("--only", help="Run only these parts: load, kills, restart, crafted.")
+        list[str] | None,
+        typer.Option("--only", help="Run only these parts: load, kills, restart, crafted, fuzz."),
     ] = None,
     workdir: Annotated[Path, typer.Option(help="Scratch folder.")] = Path("var/reliability"),
     out: Annotated[Path | None, typer.Option("--out", help="Write the figures as JSON here.")] = None,
@@ -82,7 +83,7 @@ def bench_reliability_command(
 
     from evals.reliability import render, run_suite
 
-    parts = tuple(only) if only else ("load", "kills", "restart", "crafted")
+    parts = tuple(only) if only else ("load", "kills", "restart", "crafted", "fuzz")
     result = run_suite(
         index, corpus, gold, workdir, duration_s=duration, clients=clients, kills=kills, parts=parts
     )

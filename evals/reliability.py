@@ -507,7 +507,7 @@ def run_suite(
     duration_s: float = 60.0,
     clients: int = 16,
     kills: int = 20,
-    parts: tuple[str, ...] = ("load", "kills", "restart", "crafted"),
+    parts: tuple[str, ...] = ("load", "kills", "restart", "crafted", "fuzz"),
 ) -> dict[str, Any]:
     workdir.mkdir(parents=True, exist_ok=True)
     result: dict[str, Any] = {"index": str(index), "machine": {"cpus": os.cpu_count()}}
@@ -520,7 +520,20 @@ def run_suite(
         result["load"] = asdict(load)
     if "kills" in parts:
         result["kills"] = asdict(run_build_kills(corpus, workdir, kills=kills))
+    if "fuzz" in parts:
+        result["fuzz"] = run_fuzz(index, workdir)
     return result
+
+
+def run_fuzz(index: Path, workdir: Path, *, max_examples: int = 25) -> dict[str, Any]:
+    """schemathesis over ``inspectqa serve``'s own OpenAPI document (admin routes with a wrong token)."""
+    from evals.api_fuzz import fuzz_api
+
+    env = {"INSPECTQA_RATE_LIMIT_PER_MINUTE": "0", "INSPECTQA_ADMIN_TOKEN": "fuzz-only-token"}
+    with ServerProcess(index, workdir / "fuzz-server.log", env) as server:
+        server.wait_ready()
+        fuzzed = fuzz_api(server.url, max_examples=max_examples, headers={"Authorization": "Bearer wrong"})
+    return {**asdict(fuzzed), "max_examples": max_examples}
 
 
 def render(result: dict[str, Any]) -> str:
@@ -566,6 +579,14 @@ def render(result: dict[str, Any]) -> str:
             f"{'the same' if restart['same_generation'] else 'a DIFFERENT'} generation "
             f"(`{restart['generation_after']}`), "
             f"{'same' if restart['same_answer'] else 'DIFFERENT'} answer to the same question.",
+            "",
+        ]
+    if fuzz := result.get("fuzz"):
+        statuses = ", ".join(f"{status}: {count}" for status, count in sorted(fuzz["by_status"].items()))
+        lines += [
+            f"**Fuzzing** (schemathesis, {fuzz['max_examples']} valid and {fuzz['max_examples']} invalid "
+            f"examples per operation, fixed seed): {fuzz['requests']} requests over {fuzz['operations']} "
+            f"operations, {len(fuzz['server_errors'])} server errors (statuses {statuses}).",
             "",
         ]
     if crafted := result.get("crafted"):
