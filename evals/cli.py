@@ -78,7 +78,7 @@ def bench_reliability_command(
     workdir: Annotated[Path, typer.Option(help="Scratch folder.")] = Path("var/reliability"),
     out: Annotated[Path | None, typer.Option("--out", help="Write the figures as JSON here.")] = None,
 ) -> None:
-    """Load with an index swap, kill -9 of builds and of the service, crafted PDFs: README figures."""
+    """Load with an index swap, kill -9 of builds and service, crafted PDFs, API fuzzing: README figures."""
     import json
 
     from evals.reliability import render, run_suite

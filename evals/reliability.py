@@ -1,6 +1,6 @@
 """The reliability suite: does the service keep answering under load, faults and hostile files?
 
-One command (``inspectqa bench reliability``) runs four experiments against real processes on
+One command (``inspectqa bench reliability``) runs five experiments against real processes on
 loopback and prints README-ready figures:
 
 1. **Load with an index swap.** C clients ask the gold questions in a closed loop for N seconds
@@ -14,6 +14,7 @@ loopback and prints README-ready figures:
    answer to the same question.
 4. **Crafted PDFs**: every hostile file of ``evals.crafted_pdfs`` through the loader under a time and
    memory bound, each with its outcome and reason.
+5. **Fuzzing**: schemathesis over the served app's own OpenAPI document (``evals.api_fuzz``).
 
 Every loop is bounded in count and time, and all traffic goes to 127.0.0.1.
 """
