@@ -112,6 +112,7 @@ class UploadIndexer:
         self._lock = threading.Lock()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inspectqa-upload")
         self._children: set[subprocess.Popen[str]] = set()
+        self._stopping = threading.Event()
 
     def store(self, upload: UploadFile) -> UploadJob:
         """Check and keep an uploaded PDF, then queue it for indexing."""
@@ -167,7 +168,11 @@ class UploadIndexer:
             return self.jobs.get(job_id)
 
     def shutdown(self) -> None:
-        """Drop queued jobs and end a running child (its build leaves the served index as it was)."""
+        """Drop queued jobs and end a running child (its build leaves the served index as it was).
+
+        An upload whose check is cut short here is kept: being stopped says nothing about the file.
+        """
+        self._stopping.set()
         self._worker.shutdown(wait=False, cancel_futures=True)
         for child in list(self._children):
             child.kill()
@@ -194,6 +199,8 @@ class UploadIndexer:
             vetted = probe(
                 stored, timeout_s=PROBE_TIMEOUT_S, memory_mb=PROBE_MEMORY_MB, children=self._children
             )
+            if self._stopping.is_set():
+                raise InspectQAError("the service stopped before the upload was indexed; it is kept")
             if vetted.outcome != "loaded":
                 stored.unlink(missing_ok=True)
                 raise InspectQAError(f"the report could not be read ({vetted.outcome}): {vetted.reason}")
@@ -247,7 +254,9 @@ except CorruptReport as error:
     result = {"outcome": "rejected", "reason": str(error)}
 except MemoryError:
     result = {"outcome": "out-of-memory", "reason": "MemoryError"}
-result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM belongs to this process's own memory; ru_maxrss would carry over the parent's peak from fork.
+hwm = [line for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("VmHWM:")]
+result["peak_rss_mb"] = int(hwm[0].split()[1]) / 1024 if hwm else 0.0
 print(json.dumps(result))
 """
 
