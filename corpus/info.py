@@ -15,21 +15,8 @@ from typing import Any
 from tqdm import tqdm
 
 from corpus.loading import load_reports
-from corpus.records import LoadFailure, Report
+from corpus.records import JUDGEMENT_AREAS, LoadFailure, Report
 from corpus.scanning import scan_corpus
-
-# Eras whose reports give an overall effectiveness judgement: all but the April 2026 reform and the
-# stand-alone reviews of safeguarding children boards.
-_AREAS_SHOWN = (
-    "overall_effectiveness",
-    "impact_of_leaders",
-    "help_and_protection",
-    "children_in_care",
-    "care_leavers",
-    "children_in_care_and_care_leavers",
-    "adoption",
-    "lscb",
-)
 
 
 @dataclass(frozen=True)
@@ -79,7 +66,7 @@ def corpus_info(path: Path, *, progress: bool = True, workers: int = 1) -> Corpu
         paragraphs=counts["paragraphs"],
         numbered_paragraphs=counts["numbered"],
         sections=counts["sections"],
-        judgements_by_area={area: areas[area] for area in _AREAS_SHOWN if areas[area]},
+        judgements_by_area={area: areas[area] for area in JUDGEMENT_AREAS if areas[area]},
         reports_with_overall=counts["with_overall"],
         reports_with_judgements=counts["with_judgements"],
         reports_by_year=dict(sorted(years.items())),
