@@ -22,13 +22,16 @@ from service.planning import Catalogue, ReportInfo
 from service.query import QueryIntent
 from service.records import Citation, Passage
 from service.retrieval import TermStats
-from service.text import clean_sentence, fold, sentence_spans, stem, stems
+from service.text import ACRONYMS, clean_sentence, fold, sentence_spans, stem, stems
 
 # A question about one area is also answered by the combined area of older frameworks.
 AREA_FALLBACKS = {
     "care_leavers": ("children_in_care_and_care_leavers",),
     "children_in_care": ("children_in_care_and_care_leavers",),
 }
+
+# A council joins a "which councils" answer only with evidence this close to the strongest council's.
+SURVEY_KEEP = 0.6
 
 ABSTAIN_TEXT = (
     "The indexed Ofsted reports do not appear to answer this question. "
@@ -189,6 +192,69 @@ class Composer:
             if follow is not None:
                 chosen.append(follow)
         return self._assemble(chosen)
+
+    def survey(
+        self, intent: QueryIntent, councils: Sequence[Sequence[Passage]], *, max_councils: int = 5
+    ) -> Draft:
+        """One sentence per council for "which councils ...?", each led by council and year.
+
+        ``councils`` holds each council's best passages, strongest council first. Each council
+        gives the one sentence of its passages that best matches the question, quoted as it
+        stands; a council whose best sentence is much weaker than the strongest's is left out
+        rather than padded in. Equal evidence puts the more recent inspection first.
+        """
+        ordered = [stem(t) for t in intent.terms]
+        pairs = [f"{a} {b}" for a, b in itertools.pairwise(ordered)]
+        concepts = self._concepts(intent.terms)
+        total = sum(weight for _, weight in concepts) or 1.0
+        top_score = max((p.score for group in councils for p in group), default=1.0) or 1.0
+        best: list[tuple[float, float, Passage, int, int]] = []
+        for group in councils:
+            found: tuple[float, float, Passage, int, int] | None = None
+            for passage in group:
+                for start, end in sentence_spans(passage.text):
+                    sentence = passage.text[start:end]
+                    if not prose_like(sentence):
+                        continue
+                    sentence_stems = stems(sentence)
+                    present = set(sentence_stems)
+                    joined = f" {' '.join(sentence_stems)} "
+                    cover = sum(w for group, w in concepts if group & present) / total
+                    cover += 0.15 * sum(1 for pair in pairs if f" {pair} " in joined)
+                    score = cover + 0.35 * passage.score / top_score
+                    if found is None or score > found[0]:
+                        found = (score, cover, passage, start, end)
+            if found is not None:
+                best.append(found)
+        if not best:
+            return Draft()
+        top = max(b[0] for b in best)
+        top_cover = max(b[1] for b in best)
+        kept = [b for b in best if b[0] >= SURVEY_KEEP * top and b[1] >= SURVEY_KEEP * top_cover]
+        kept.sort(
+            key=lambda b: (-round(b[0], 2), -_published(self.catalogue.by_id.get(b[2].report_id)).toordinal())
+        )
+        draft = Draft()
+        for _score, _cover, passage, start, end in kept[:max_councils]:
+            n = self.cite(draft, passage, start, end)
+            label = report_label(self.catalogue.by_id.get(passage.report_id), passage, lead=False)
+            draft.groups.append((label, [(clean_sentence(passage.text[start:end]), [n])]))
+        return draft
+
+    def _concepts(self, terms: Sequence[str]) -> list[tuple[frozenset[str], float]]:
+        """The question's words as weighted concepts: an acronym and its spelled-out words
+        ("PLO", "public law outline") count once, so that a topic named both ways does not
+        outweigh what the question says about it ("delays")."""
+        concepts: list[tuple[frozenset[str], float]] = []
+        covered: set[str] = set()
+        for term in terms:
+            key = stem(term)
+            if key in covered:
+                continue
+            group = {key} | {stem(w) for w in ACRONYMS.get(term.lower(), "").split()}
+            covered |= group
+            concepts.append((frozenset(group), max(self.stats.idf(t) for t in group)))
+        return concepts
 
     @staticmethod
     def _next_sentence(

@@ -27,6 +27,10 @@ from service.retrieval import Query, Retriever, TermStats, quoted_phrases
 from service.text import sentence_spans, stem, stems
 
 MAX_TOP_K = 50
+# "Which councils ...?": candidates × this, councils weighed, passages kept per council.
+SURVEY_WIDEN = 3
+SURVEY_COUNCILS = 8
+SURVEY_PER_COUNCIL = 2
 IMPROVE_SECTION = re.compile(r"what needs to improve|areas? for improvement|recommendations", re.I)
 
 # Below these, the best evidence found does not answer the question (tuned on the dev questions).
@@ -217,6 +221,9 @@ class QAService:
             nearest = self._nearest(text, intent, top_k, timings)
             return self._finish(text, None, the_plan.abstain_reason, nearest, notes, timings, started)
 
+        if intent.asks_which_councils and not intent.places:
+            return self._survey(text, intent, the_plan, filters, top_k, notes, timings, started)
+
         search_text = f"{intent.context} {text}" if intent.context else text
         groups = self._retrieve(search_text, intent, the_plan, filters, top_k, timings)
         passages = _interleave(groups, top_k * max(1, min(len(groups), 3)))
@@ -262,6 +269,60 @@ class QAService:
                 started,
             )
         return self._finish(text, draft, None, _cited_first(draft, passages), notes, timings, started)
+
+    def _survey(
+        self,
+        text: str,
+        intent: QueryIntent,
+        the_plan: Plan,
+        filters: Filters | None,
+        top_k: int,
+        notes: list[str],
+        timings: dict[str, float],
+        started: float,
+    ) -> Answer:
+        """ "Which councils ...?": the best passages of many councils, one cited sentence each.
+
+        Retrieval looks at a wider pool than for a single answer, keeps the best passage of each
+        report and at most ``SURVEY_PER_COUNCIL`` per council, so one council's several
+        inspections cannot fill the list. Councils are ordered by evidence; when two are equally
+        strong, the more recent inspection comes first.
+        """
+        vector = self.retriever.encode(text)
+        started_retrieval = time.perf_counter()
+        query = self._query(text, intent, the_plan.report_ids, filters)
+        ranked = self.retriever.ranked(query, vector, widen=SURVEY_WIDEN)
+        if filters and filters.section:
+            ranked = [p for p in ranked if filters.section.lower() in (p.section or "").lower()] or ranked
+        by_council: dict[str, list[Passage]] = {}
+        seen_reports: set[str] = set()
+        for passage in ranked:
+            if passage.report_id in seen_reports:
+                continue
+            info = self.catalogue.by_id.get(passage.report_id)
+            key = info.key if info else passage.local_authority.lower()
+            group = by_council.setdefault(key, [])
+            if len(group) < SURVEY_PER_COUNCIL:
+                group.append(passage)
+                seen_reports.add(passage.report_id)
+        councils = sorted(
+            by_council.values(),
+            key=lambda g: (-round(g[0].score, 3), -_published_ordinal(self.catalogue, g[0].report_id)),
+        )[:SURVEY_COUNCILS]
+        timings["retrieve_ms"] = _ms(started_retrieval)
+        leading = [g[0] for g in councils]
+        passages = leading + [p for g in councils for p in g[1:]]
+        if not passages:
+            return self._finish(text, None, "No passage matches the question.", [], notes, timings, started)
+        compose_started = time.perf_counter()
+        weak = self._weak(intent, leading)
+        draft = None if weak else self.composer.survey(intent, councils, max_councils=5)
+        timings["compose_ms"] = _ms(compose_started)
+        shown = passages[: max(top_k, len(leading))]
+        if draft is None or not draft.sentences:
+            reason = weak or "No sentence of the retrieved passages answers the question."
+            return self._finish(text, None, reason, shown, notes, timings, started)
+        return self._finish(text, draft, None, _cited_first(draft, shown), notes, timings, started)
 
     def _extract(self, intent: QueryIntent, groups: list[list[Passage]], passages: list[Passage]) -> Draft:
         if len(groups) > 1:
@@ -427,6 +488,11 @@ def _interleave(groups: Sequence[Sequence[Passage]], limit: int) -> list[Passage
                 seen.add(group[i].chunk_id)
                 out.append(group[i])
     return out[:limit]
+
+
+def _published_ordinal(catalogue: Catalogue, report_id: str) -> int:
+    info = catalogue.by_id.get(report_id)
+    return info.published.toordinal() if info and info.published else 0
 
 
 def _ms(started: float) -> float:

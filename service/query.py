@@ -127,6 +127,16 @@ _CHANGE_OVER_TIME = re.compile(
 _WHICH_COUNCIL = re.compile(
     r"\b(?:which|what) (?:council|local authority|local authorities|authority|area|councils)\b", re.I
 )
+# "Which councils ...?", "name councils that ...", "in which areas ...": a survey across councils,
+# answered with several councils side by side rather than the one report that fits best.
+_WHICH_COUNCILS = re.compile(
+    r"\b(?:(?:in |at |for )?(?:which|what) (?:other )?(?:councils|local authorities|authorities|las)\b"
+    r"|(?:in |at |for )?(?:which|what) (?:other )?areas\b"
+    r"(?! (?:of|for|were judged|was|were rated|require|need))"
+    r"|(?:name|list|identify) (?:the |some |any |all )?(?:councils|local authorities)\b"
+    r"|(?:are there|were there) (?:any )?(?:councils|local authorities) (?:that|where|which|with)\b)",
+    re.I,
+)
 _UNKNOWN_COUNCIL = re.compile(
     r"\b((?:[A-Z][a-z]+[ -])*[A-Z][a-z]+) (?:City|County|Borough|District|Metropolitan Borough) Council\b"
 )
@@ -294,6 +304,7 @@ class QueryIntent:
     sections: tuple[str, ...] = ()
     is_comparison: bool = False
     asks_which_council: bool = False
+    asks_which_councils: bool = False  # plural: several councils, each named and cited
     terms: tuple[str, ...] = field(default=())  # content words, for lexical search and scoring
     context: str = ""  # an earlier question whose topic a bare follow-up ("and in 2016?") continues
 
@@ -362,6 +373,7 @@ def parse(question: str, gazetteer: Gazetteer) -> QueryIntent:
         sections=sections,
         is_comparison=is_comparison,
         asks_which_council=bool(_WHICH_COUNCIL.search(question)),
+        asks_which_councils=not places and bool(_WHICH_COUNCILS.search(question)),
         terms=content_terms(question, places, years),
     )
 

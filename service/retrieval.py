@@ -169,24 +169,30 @@ class Retriever:
 
     def search(self, query: Query, k: int = 5, vector: np.ndarray | None = None) -> list[Passage]:
         """The ``k`` best passages for a query, best first."""
+        return diversify(self.ranked(query, vector), k)
+
+    def ranked(self, query: Query, vector: np.ndarray | None = None, *, widen: int = 1) -> list[Passage]:
+        """Every re-scored candidate, best first. ``widen`` multiplies the candidate pool: a
+        question about many councils needs the best passage of many reports, not the best few."""
         w = self.weights
         if vector is None:
             vector = self.encode(query.text)
         rows = self.rows_for(query.report_ids) if query.report_ids is not None else None
         if rows is not None and len(rows) == 0:
             return []
-        n = w.candidates if rows is None else min(w.candidates, len(rows))
+        wanted = w.candidates * widen
+        n = wanted if rows is None else min(wanted, len(rows))
         dense_hits = self.index.dense_search(vector, n, row_ids=rows)[0]
         if rows is not None and len(rows) <= LOCAL_LEXICAL_ROWS:
             term_stems = [stem(t) for t in query.terms] or stems(query.text)
-            lexical_hits = self.stats.bm25(term_stems, rows.tolist(), w.candidates)
+            lexical_hits = self.stats.bm25(term_stems, rows.tolist(), wanted)
         else:
             # The rarest words only: FTS5 scores every passage holding any word of an OR query, and
             # "children" or "care" are in most of the 37,000 (slow, and nearly no signal).
             rare = sorted(query.terms, key=lambda t: -self.stats.idf(stem(t)))[:LEXICAL_TERMS]
             lexical_text = " ".join(t for t in rare if self.stats.idf(stem(t)) >= 1.0) or query.text
             lexical_hits = self.index.lexical_search(
-                lexical_text, w.candidates, report_ids=list(query.report_ids) if query.report_ids else None
+                lexical_text, wanted, report_ids=list(query.report_ids) if query.report_ids else None
             )
         ranked = [dense_hits, lexical_hits]
         for phrase in query.phrases:
@@ -202,7 +208,7 @@ class Retriever:
                 fused[int(row)] = fused.get(int(row), 0.0) + 1.0 / (RRF_K + rank + 1)
         if not fused:
             return []
-        candidates = sorted(fused, key=lambda r: -fused[r])[: w.rescore]
+        candidates = sorted(fused, key=lambda r: -fused[r])[: w.rescore * widen]
         dense = {int(r): float(s) for r, s in dense_hits}
         missing = [r for r in candidates if r not in dense]
         if missing:
@@ -216,7 +222,7 @@ class Retriever:
             for row, chunk in zip(candidates, chunks, strict=True)
         ]
         scored.sort(key=lambda p: -p.score)
-        return diversify(scored, k)
+        return scored
 
     def analyse(self, chunk: Any) -> Analysis:
         """A chunk's stems, per sentence and whole, cached by chunk id (texts never change)."""

@@ -234,3 +234,33 @@ def test_a_sentence_broken_by_a_page_break_stays_whole() -> None:
         "Screening in the MASH is ineffective despite sizeable\n\ncommitment from partners.",
         "Next one.",
     ]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which councils were criticised for pre-proceedings (PLO) delays?",
+        "Which local authorities use the Mockingbird model?",
+        "In which areas were care leavers' pathway plans out of date?",
+        "Name councils that use family group conferences.",
+        "What councils had high social worker caseloads?",
+    ],
+)
+def test_questions_about_several_councils_are_surveys(catalogue: Catalogue, question: str) -> None:
+    intent = parse(question, catalogue.gazetteer)
+    assert intent.asks_which_councils, question
+    assert plan(intent, catalogue).report_ids is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which council's Children in Care Council is called 'Speaker Box'?",
+        "Which local authority commissioned a service called 'Miss U'?",
+        "What were the areas for improvement in Durham's 2019 inspection?",
+        "Which areas of practice need to improve in Brent?",
+        "Which councils in Essex's region were visited?",  # names a council: not a survey
+    ],
+)
+def test_one_council_questions_are_not_surveys(catalogue: Catalogue, question: str) -> None:
+    assert not parse(question, catalogue.gazetteer).asks_which_councils

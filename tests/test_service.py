@@ -270,3 +270,32 @@ def test_serve_builds_a_missing_index_first(tmp_path: Path, embedder: Any) -> No
     built = (settings.index / "current").resolve()
     ensure_index(settings)  # present: nothing is rebuilt
     assert (settings.index / "current").resolve() == built
+
+
+def test_which_councils_lists_several_councils_each_cited_verbatim(qa: QAService) -> None:
+    answer = qa.ask("Which councils had high social worker caseloads?")
+    assert not answer.abstained, answer.answer
+    councils = {c.local_authority for c in answer.citations}
+    assert len(councils) >= 3, answer.answer
+    assert answer.grounding_score == 1.0
+    passages = {p.chunk_id: p.text for p in answer.passages}
+    paragraphs = answer.answer.split("\n\n")
+    assert len(paragraphs) == len(answer.citations)
+    for citation, paragraph in zip(answer.citations, paragraphs, strict=True):
+        assert citation.quote in passages[citation.chunk_id]
+        assert re.match(rf"{re.escape(citation.local_authority)}, 20\d\d inspection", paragraph), paragraph
+        assert paragraph.endswith(f"[{citation.n}]")
+        assert "caseload" in citation.quote.lower()
+    assert len({c.report_id for c in answer.citations}) == len(councils)  # one sentence per council
+
+
+def test_which_council_with_a_distinctive_term_still_answers_from_one_report(qa: QAService) -> None:
+    answer = qa.ask("Which council's care leavers drop in to a space called 'Room 42'?")
+    assert not answer.abstained, answer.answer
+    assert {c.local_authority for c in answer.citations} == {"Kingston upon Hull"}
+    assert "Room 42" in answer.answer
+
+
+def test_which_councils_abstains_when_no_report_matches(qa: QAService) -> None:
+    answer = qa.ask("Which councils run a children's services office on the moon?")
+    assert answer.abstained and not answer.citations
