@@ -8,11 +8,13 @@ What it does, in order:
 3. Writes a new generation in a staging directory: starting from a copy of the current generation's
    SQLite and FAISS files (when the model and chunker are the same), it deletes removed and changed
    reports, then extracts, chunks and embeds added and changed ones. Chunks keep their row ids across
-   generations, so an id means the same passage before and after an update.
+   generations, so an id means the same passage before and after an update. Extraction runs in child
+   processes bounded in memory and time (``corpus.bounded``): a decompression bomb or a file pdfium
+   spins on fails with its reason, and the build goes on. An unchanged corpus starts no child.
 4. fsyncs everything and switches ``current`` with one rename (see ``indexer.generations``).
 
 The embedding model is loaded only when something needs embedding: importing it costs seconds, and an
-unchanged corpus needs none of it.
+unchanged corpus needs none of it. When files are to be read, it loads while the children start and read.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ import platform
 import shutil
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +38,8 @@ import faiss
 import numpy as np
 from tqdm import tqdm
 
-from corpus import load_report, scan_corpus
+from corpus import scan_corpus
+from corpus.bounded import load_bounded
 from corpus.records import Report, SourceFile
 from indexer.chunking import chunk, chunker_settings, embedding_text
 from indexer.embedding import Embedder, load_embedder, model_fingerprint, model_path, model_window
@@ -68,6 +72,8 @@ from inspectqa.settings import Settings
 log = logging.getLogger(__name__)
 
 FLUSH_CHUNKS = 512  # chunks embedded per call: large enough for length-sorted batches with little padding
+ReadFile = tuple[SourceFile, Report | str]  # a file with its report or the reason it is not one
+EXTRACT_WORKERS = 2  # reading is CPU-bound; more children than cores only share them
 VERSIONED = (
     "inspectqa",
     "sentence-transformers",
@@ -142,33 +148,36 @@ class _Builder:
         removed = sorted(set(old_reports) - wanted)
         changed = [s.report_id for s in to_load if s.report_id in old_reports]
 
-        generation_id = new_generation_id()
-        staging = staging_directory(self.index, generation_id)
-        vectors: Any = None
-        if manifest is not None and previous is not None:
-            shutil.copyfile(previous / SQLITE_FILE, staging / SQLITE_FILE)
-            vectors = faiss.read_index(str(previous / FAISS_FILE))
-            connection = sqlite3.connect(staging / SQLITE_FILE)
-        else:
-            connection = sqlite3.connect(staging / SQLITE_FILE)
-            create_schema(connection)
-        entries = {s.report_id: old_reports[s.report_id] for s in unchanged}
-        try:
-            gone = delete_reports(connection, [*removed, *changed])
-            if vectors is not None and gone:
-                vectors.remove_ids(np.asarray(gone, dtype=np.int64))
-            if vectors is None:
-                dimension = manifest["model"]["dimension"] if manifest else self.embedder.dimension
-                vectors = new_faiss_index(int(dimension))
-            if to_load:
-                next_row = (connection.execute("SELECT MAX(row_id) FROM chunks").fetchone()[0] or -1) + 1
-                self._add(connection, vectors, to_load, next_row, entries, failures)
-            if manifest is None:
-                connection.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('optimize')")
-            connection.commit()
-            counts = self._counts(connection)
-        finally:
-            connection.close()
+        # Reading starts now (children start up while the previous generation is copied); an unchanged
+        # corpus starts no child.
+        with self._reading(to_load) as reading:
+            generation_id = new_generation_id()
+            staging = staging_directory(self.index, generation_id)
+            vectors: Any = None
+            if manifest is not None and previous is not None:
+                shutil.copyfile(previous / SQLITE_FILE, staging / SQLITE_FILE)
+                vectors = faiss.read_index(str(previous / FAISS_FILE))
+                connection = sqlite3.connect(staging / SQLITE_FILE)
+            else:
+                connection = sqlite3.connect(staging / SQLITE_FILE)
+                create_schema(connection)
+            entries = {s.report_id: old_reports[s.report_id] for s in unchanged}
+            try:
+                gone = delete_reports(connection, [*removed, *changed])
+                if vectors is not None and gone:
+                    vectors.remove_ids(np.asarray(gone, dtype=np.int64))
+                if vectors is None:
+                    dimension = manifest["model"]["dimension"] if manifest else self.embedder.dimension
+                    vectors = new_faiss_index(int(dimension))
+                if to_load:
+                    next_row = (connection.execute("SELECT MAX(row_id) FROM chunks").fetchone()[0] or -1) + 1
+                    self._add(connection, vectors, reading, len(to_load), next_row, entries, failures)
+                if manifest is None:
+                    connection.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('optimize')")
+                connection.commit()
+                counts = self._counts(connection)
+            finally:
+                connection.close()
         faiss.write_index(vectors, str(staging / FAISS_FILE))
 
         loaded = [s.report_id for s in to_load if s.report_id in entries]
@@ -224,22 +233,45 @@ class _Builder:
             return None
         return manifest
 
+    def _reading(self, sources: Sequence[SourceFile]) -> AbstractContextManager[Iterable[ReadFile]]:
+        if not sources:
+            return nullcontext(())
+        return load_bounded(
+            sources,
+            memory_mb=self.settings.extract_memory_mb,
+            timeout_s=self.settings.extract_timeout_s,
+            workers=min(EXTRACT_WORKERS, os.cpu_count() or 1),
+        )
+
     def _add(
         self,
         connection: sqlite3.Connection,
         vectors: Any,
-        sources: Sequence[SourceFile],
+        outcomes: Iterable[ReadFile],
+        total: int,
         next_row: int,
         entries: dict[str, dict[str, Any]],
         failures: list[dict[str, str]],
     ) -> None:
+        _ = self.embedder  # the model loads while the first children start and read
         pending: list[Chunk] = []
         bar = tqdm(
-            sources, desc="indexing reports", unit="report", disable=not self.progress, dynamic_ncols=True
+            outcomes,
+            total=total,
+            desc="indexing reports",
+            unit="report",
+            disable=not self.progress,
+            dynamic_ncols=True,
         )
-        for source in bar:
+        for source, outcome in bar:
+            if isinstance(outcome, str):
+                failures.append({"file": _file_key(source), "error": _one_line(outcome)})
+                bar.set_postfix(
+                    chunks=self.embedded_chunks + len(pending), failed=len(failures), refresh=False
+                )
+                continue
+            report = outcome
             try:
-                report = load_report(source)
                 chunks = chunk(report, self.embedder, self.settings)
                 if not chunks:
                     raise CorruptReport("no text to index (an empty or image-only document?)")

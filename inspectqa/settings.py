@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     chunk_max_tokens: int = Field(
         256, ge=32, le=512, description="Token budget of a chunk, special tokens included."
     )
+    extract_memory_mb: int = Field(
+        3072, ge=256, description="Address space of each process reading a report while indexing."
+    )
+    extract_timeout_s: float = Field(
+        120.0, gt=0, description="Time to read one report while indexing; past it the file fails."
+    )
 
     # --- service ----------------------------------------------------------------------------
     host: str = "127.0.0.1"
