@@ -6,9 +6,11 @@ Real parts on small data: real reports from ``../shared/corpus/ilacs``, the real
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -146,3 +148,21 @@ def small_index(small_corpus: Path, embedder, tmp_path_factory: pytest.TempPathF
     index = tmp_path_factory.mktemp("small-index") / "index"
     build(small_corpus, index, index_settings(), progress=False)
     return index
+
+
+def reply_chat_completion(handler: BaseHTTPRequestHandler, model: str, content: str) -> None:
+    """Answer an OpenAI chat-completions request from a fake server's handler with ``content``."""
+    reply = {
+        "id": "cmpl-test",
+        "object": "chat.completion",
+        "model": model,
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
+        ],
+    }
+    data = json.dumps(reply).encode()
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)

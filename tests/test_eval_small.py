@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import GOLD, SMALL_REPORTS
+from conftest import GOLD, SMALL_REPORTS, reply_chat_completion
 from typer.testing import CliRunner
 
 from evals.gold import load_gold, select_for_reports
@@ -90,20 +90,7 @@ class _ChatHandler(BaseHTTPRequestHandler):
         text = " ".join(found.group(1).split()) if found else ""
         sentence = next((s for s in re.split(r"(?<=\.)\s+", text) if len(s.split()) >= 6), "")
         content = f"{sentence} [1]" if sentence else "NOT IN THE REPORTS"
-        reply = {
-            "id": "cmpl-eval",
-            "object": "chat.completion",
-            "model": body["model"],
-            "choices": [
-                {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
-            ],
-        }
-        data = json.dumps(reply).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        reply_chat_completion(self, body["model"], content)
 
 
 @pytest.fixture()

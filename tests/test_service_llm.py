@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import reply_chat_completion
 
 from inspectqa.settings import Settings
 from service.qa import QAService
@@ -54,20 +55,7 @@ class Handler(BaseHTTPRequestHandler):
             content = "NOT IN THE REPORTS"
         else:
             content = f"{' '.join(copied.split())} [1] {INVENTED} [1]"
-        reply = {
-            "id": "cmpl-1",
-            "object": "chat.completion",
-            "model": body["model"],
-            "choices": [
-                {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
-            ],
-        }
-        data = json.dumps(reply).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        reply_chat_completion(self, body["model"], content)
 
 
 @pytest.fixture(scope="module")
