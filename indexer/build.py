@@ -4,14 +4,17 @@ What it does, in order:
 1. Takes the index's build lock, removes what dead builds left behind.
 2. Scans the corpus (cheap: manifest metadata and a SHA-256 per file) and compares each report's
    content hash with the current generation's manifest. Unchanged reports are neither re-extracted nor
-   re-embedded; files that failed before with the same bytes fail again without being re-read.
+   re-embedded; files that failed before with the same bytes fail again without being re-read. All of
+   it is read and embedded again (and the build says why) when the current generation was made with
+   another model, chunker or extraction code (``corpus.EXTRACTOR_VERSION``), or fails its checksums.
 3. Writes a new generation in a staging directory: starting from a copy of the current generation's
    SQLite and FAISS files (when the model and chunker are the same), it deletes removed and changed
    reports, then extracts, chunks and embeds added and changed ones. Chunks keep their row ids across
    generations, so an id means the same passage before and after an update. Extraction runs in child
    processes bounded in memory and time (``corpus.bounded``): a decompression bomb or a file pdfium
    spins on fails with its reason, and the build goes on. An unchanged corpus starts no child.
-4. fsyncs everything and switches ``current`` with one rename (see ``indexer.generations``).
+4. Records the size and SHA-256 of every file in the manifest (``indexer.integrity``), fsyncs
+   everything and switches ``current`` with one rename (see ``indexer.generations``).
 
 The embedding model is loaded only when something needs embedding: importing it costs seconds, and an
 unchanged corpus needs none of it. When files are to be read, it loads while the children start and read.
@@ -38,7 +41,7 @@ import faiss
 import numpy as np
 from tqdm import tqdm
 
-from corpus import scan_corpus
+from corpus import EXTRACTOR_VERSION, scan_corpus
 from corpus.bounded import load_bounded
 from corpus.records import Report, SourceFile
 from indexer.chunking import chunk, chunker_settings, embedding_text
@@ -54,6 +57,7 @@ from indexer.generations import (
     staging_directory,
     write_json,
 )
+from indexer.integrity import record_files, verify_files
 from indexer.records import BuildReport, Chunk
 from indexer.store import (
     BUILD_REPORT_FILE,
@@ -101,6 +105,7 @@ def model_identity(settings: Settings) -> dict[str, Any]:
             "max_tokens": window,
         },
         "chunker": dataclasses.replace(config, max_tokens=min(config.max_tokens, window)).as_dict(),
+        "extractor": {"version": EXTRACTOR_VERSION},
     }
 
 
@@ -128,9 +133,15 @@ class _Builder:
             sources = sources[: max(limit, 0)]
         identity = model_identity(self.settings)
         previous = current_generation(self.index)
-        manifest = self._reusable_manifest(previous, identity)
-        old_reports: dict[str, dict[str, Any]] = manifest["reports"] if manifest else {}
-        old_failures: dict[str, dict[str, str]] = manifest["failures"] if manifest else {}
+        known = self._previous_manifest(previous)
+        rebuild_reason = self._rebuild_reason(previous, known, identity) if known and previous else ""
+        if rebuild_reason:
+            log.warning("reading and embedding every report again: %s", rebuild_reason)
+        manifest = None if rebuild_reason else known  # the previous generation, when it can be reused
+        # What the previous generation held, even when none of it is reused: to count updates and removals.
+        indexed: dict[str, dict[str, Any]] = known.get("reports", {}) if known else {}
+        old_reports: dict[str, dict[str, Any]] = manifest.get("reports", {}) if manifest else {}
+        old_failures: dict[str, dict[str, str]] = manifest.get("failures", {}) if manifest else {}
 
         unchanged: list[SourceFile] = []
         to_load: list[SourceFile] = []
@@ -145,7 +156,7 @@ class _Builder:
             else:
                 to_load.append(source)
         wanted = {s.report_id for s in sources}
-        removed = sorted(set(old_reports) - wanted)
+        removed = sorted(set(indexed) - wanted)
         changed = [s.report_id for s in to_load if s.report_id in old_reports]
 
         # Reading starts now (children start up while the previous generation is copied); an unchanged
@@ -188,14 +199,15 @@ class _Builder:
             pages=counts["pages"],
             seconds=0.0,
             embedded_chunks=self.embedded_chunks,
-            reports_added=sum(1 for r in loaded if r not in old_reports),
-            reports_updated=sum(1 for r in loaded if r in old_reports),
+            reports_added=sum(1 for r in loaded if r not in indexed),
+            reports_updated=sum(1 for r in loaded if r in indexed),
             reports_removed=len(removed),
             reports_unchanged=len(unchanged),
             generation=generation_id,
             embedded_tokens=self.embedded_tokens,
             embed_seconds=round(self.embed_seconds, 3),
             max_chunk_tokens=counts["max_tokens"],
+            rebuild_reason=rebuild_reason,
         )
         dimension = int(vectors.d)
         hashes = {_file_key(s): s.content_hash for s in sources}
@@ -204,34 +216,49 @@ class _Builder:
             f["file"]: {"content_hash": hashes.get(f["file"], ""), "error": f["error"]}
             for f in report.reports_failed
         }
-        new_manifest["files"] = {
-            name: {"bytes": (staging / name).stat().st_size} for name in (FAISS_FILE, SQLITE_FILE)
-        }
         report = dataclasses.replace(report, seconds=round(time.perf_counter() - started, 3))
-        write_json(staging / MANIFEST_FILE, new_manifest)
         write_json(staging / BUILD_REPORT_FILE, dataclasses.asdict(report))
+        new_manifest["files"] = record_files(staging)  # every file written so far: all but the manifest
+        write_json(staging / MANIFEST_FILE, new_manifest)
         publish(self.index, staging, generation_id)
         clean(self.index)
         return report
 
     # --- pieces -------------------------------------------------------------------------------
-    def _reusable_manifest(self, previous: Path | None, identity: dict[str, Any]) -> dict[str, Any] | None:
-        """The current generation's manifest if its vectors and chunks can be reused, else None."""
+    def _previous_manifest(self, previous: Path | None) -> dict[str, Any] | None:
+        """The current generation's manifest, or None when there is none or it cannot be read."""
         if previous is None:
             return None
         try:
-            manifest = read_manifest(previous)
+            return read_manifest(previous)
         except IndexProblem as error:
             log.warning("ignoring the current generation (%s): building from scratch", error)
             return None
+
+    def _rebuild_reason(self, previous: Path, manifest: dict[str, Any], identity: dict[str, Any]) -> str:
+        """Why the previous generation's chunks and vectors cannot be reused ("" when they can)."""
         model = manifest.get("model", {})
-        same_model = all(model.get(key) == value for key, value in identity["model"].items())
-        if not same_model or manifest.get("chunker") != identity["chunker"]:
-            log.info("model or chunker changed since the last build: re-embedding everything")
-            return None
-        if not all((previous / name).is_file() for name in (SQLITE_FILE, FAISS_FILE)):
-            return None
-        return manifest
+        if not all(model.get(key) == value for key, value in identity["model"].items()):
+            return "the embedding model changed since the last build"
+        if manifest.get("chunker") != identity["chunker"]:
+            return "the chunker changed since the last build"
+        extractor = manifest.get("extractor")
+        built_with = extractor.get("version") if isinstance(extractor, dict) else None
+        if built_with is None:
+            return (
+                "the last build recorded no extractor version (it predates them), so its text may come "
+                "from older extraction code"
+            )
+        if built_with != identity["extractor"]["version"]:
+            return (
+                f"the corpus extraction code changed since the last build (extractor version {built_with} "
+                f"then, {identity['extractor']['version']} now)"
+            )
+        try:
+            verify_files(previous, manifest)
+        except IndexProblem as error:  # missing or changed files: copying them would keep the damage
+            return f"the current generation cannot be reused: {error}"
+        return ""
 
     def _reading(self, sources: Sequence[SourceFile]) -> AbstractContextManager[Iterable[ReadFile]]:
         if not sources:
@@ -339,6 +366,7 @@ class _Builder:
             "corpus_hash": hashlib.sha256("".join(hashes).encode()).hexdigest(),
             "model": {**identity["model"], "dimension": dimension},
             "chunker": identity["chunker"],
+            "extractor": identity["extractor"],
             "counts": {
                 "reports": report.reports_indexed,
                 "chunks": report.chunks,

@@ -5,6 +5,7 @@ Layout::
     INDEX/
       current -> generations/<id>      the generation readers open
       generations/<id>/                index.faiss, index.sqlite, manifest.json, build-report.json
+                                       (the manifest records the size and SHA-256 of the others)
       generations/.tmp-<id>/           a build in progress (removed by the next build if it died)
       .build.lock                      held (flock) by the one build that may run at a time
 
@@ -28,7 +29,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from indexer.store import BUILD_REPORT_FILE, FAISS_FILE, MANIFEST_FILE, SQLITE_FILE, Index
+from indexer.integrity import verify_files
+from indexer.store import BUILD_REPORT_FILE, MANIFEST_FILE, Index
 from inspectqa.errors import IndexCorrupt, IndexNotFound, ModelMismatch
 from inspectqa.settings import Settings
 
@@ -131,22 +133,13 @@ def read_manifest(generation: Path) -> dict[str, Any]:
     return manifest
 
 
-def check_files(generation: Path, manifest: dict[str, Any]) -> None:
-    """Every file the manifest lists is there with its recorded size."""
-    for name in (FAISS_FILE, SQLITE_FILE):
-        path = generation / name
-        if not path.is_file():
-            raise IndexCorrupt(f"{path} is missing", hint="rebuild the index")
-        expected = manifest.get("files", {}).get(name, {}).get("bytes")
-        if expected is not None and path.stat().st_size != expected:
-            raise IndexCorrupt(
-                f"{path} has {path.stat().st_size} bytes, the manifest says {expected}",
-                hint="rebuild the index",
-            )
+def open_index(index: Path, settings: Settings, *, verify: bool = True) -> Index:
+    """Open the current generation of ``index`` for reading, after checking it suits ``settings``.
 
-
-def open_index(index: Path, settings: Settings) -> Index:
-    """Open the current generation of ``index`` for reading, after checking it suits ``settings``."""
+    Before anything is opened, the files are compared with the sizes and (with ``verify``) the
+    SHA-256 checksums the build recorded, so a generation changed since its build raises
+    ``IndexCorrupt`` naming the file; ``Index.file_check`` says what was checked.
+    """
     index = Path(index)
     if not index.exists():
         raise IndexNotFound(f"no index at {index}", hint="build one with `inspectqa index build`")
@@ -164,13 +157,15 @@ def open_index(index: Path, settings: Settings) -> Index:
             f"but the configured model is {settings.model_name!r}",
             hint="rebuild the index with `inspectqa index build`, or set INSPECTQA_MODEL_NAME to match",
         )
-    check_files(generation, manifest)
+    checked = verify_files(generation, manifest, checksums=verify)
     try:
-        return Index(generation, manifest)
+        opened = Index(generation, manifest)
     except (RuntimeError, ValueError, KeyError, OSError, sqlite3.DatabaseError) as error:
         raise IndexCorrupt(
             f"cannot open the index at {generation}: {error}", hint="rebuild the index"
         ) from error
+    opened.file_check = checked
+    return opened
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:

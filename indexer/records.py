@@ -46,3 +46,23 @@ class BuildReport:
     embedded_tokens: int = 0  # tokens (special tokens and context headers included) embedded in this run
     embed_seconds: float = 0.0  # time spent in the embedding model
     max_chunk_tokens: int = 0  # the longest embedded input of the whole index, in tokens
+    # Why every report was read and embedded again instead of reusing the previous generation ("" when
+    # it was reused or there was none): a new model, chunker or extractor version, or a damaged index.
+    rebuild_reason: str = ""
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """What ``open_index`` checked of a generation's files before opening it (see ``indexer.integrity``)."""
+
+    files: int  # files the manifest records (sizes at least)
+    checksums: int  # of which with a recorded SHA-256; 0 for a generation built before checksums
+    verified: bool  # whether those checksums were compared with the files' bytes
+    seconds: float = 0.0  # time the check took
+
+    def describe(self) -> str:
+        if self.checksums == 0:
+            return "none recorded (built before checksums)"
+        if not self.verified:
+            return f"recorded for {self.checksums} files, not verified (--no-verify)"
+        return f"verified ({self.checksums} files, {self.seconds:.2f} s)"

@@ -6,7 +6,9 @@ reads (reports with their metadata, page texts for the citation viewer, judgemen
 and an FTS5 table with porter stemming for keyword search. Both can be opened with standard tools.
 
 A generation is written once by ``indexer.build`` and never changed after it is published, so any
-number of readers can use it at once; ``Index`` keeps one read-only SQLite connection per thread.
+number of readers can use it at once; ``Index`` keeps one read-only SQLite connection per thread,
+opened ``immutable`` so that reading never writes to the file (no journal, no lock bytes, no
+checkpoint): the generation keeps the bytes its manifest's checksums describe.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import faiss
 import numpy as np
 
 from corpus.records import Judgement, Report
-from indexer.records import Chunk
+from indexer.records import Chunk, FileCheck
 from inspectqa.errors import IndexCorrupt, NotFound
 
 FAISS_FILE = "index.faiss"
@@ -233,6 +235,7 @@ class Index:
     def __init__(self, path: Path, manifest: dict[str, Any]) -> None:
         self.path = path
         self.manifest = manifest
+        self.file_check: FileCheck | None = None  # set by ``open_index``: what it verified
         self._local = threading.local()
         self._faiss: Any = cast(Any, faiss.read_index(str(path / FAISS_FILE)))
         dimension = int(manifest["model"]["dimension"])
