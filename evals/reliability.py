@@ -58,14 +58,16 @@ def free_port() -> int:
 class ServerProcess:
     """``inspectqa serve`` in a child process on 127.0.0.1, its output in a log file."""
 
-    def __init__(self, index: Path, log_file: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, index: Path, log_file: Path, env: dict[str, str] | None = None, *, workers: int = 1
+    ) -> None:
         self.index = index
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_file = log_file
         command = [
             sys.executable, "-m", "inspectqa.cli", "serve", "--index", str(index), "--no-build",
-            "--host", "127.0.0.1", "--port", str(self.port),
+            "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers),
         ]  # fmt: skip
         environment = {
             **os.environ,
@@ -99,7 +101,24 @@ class ServerProcess:
         return dict(httpx.get(f"{self.url}/readyz", timeout=10).json())
 
     def rss_mb(self) -> float:
-        return float(psutil.Process(self.process.pid).memory_info().rss) / 2**20
+        """Resident memory of the server and its worker processes, together."""
+        root = psutil.Process(self.process.pid)
+        total = 0
+        for process in [root, *root.children(recursive=True)]:
+            try:
+                total += process.memory_info().rss
+            except psutil.NoSuchProcess:
+                continue  # a worker replaced between the listing and the reading
+        return total / 2**20
+
+    def worker_pids(self) -> list[int]:
+        """The processes answering requests: the worker children, or the server itself when alone."""
+        workers = [
+            child.pid
+            for child in psutil.Process(self.process.pid).children()
+            if "spawn_main" in " ".join(child.cmdline())  # not multiprocessing's resource tracker
+        ]
+        return sorted(workers) or [self.process.pid]
 
     def kill9(self) -> None:
         self.process.send_signal(signal.SIGKILL)

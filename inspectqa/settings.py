@@ -57,6 +57,14 @@ class Settings(BaseSettings):
     # --- service ----------------------------------------------------------------------------
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
+    workers: int = Field(
+        1, ge=1, le=32, description="Server processes; each loads the index and answers on its own core."
+    )
+    state_dir: Path | None = Field(
+        None,
+        description="Folder the server processes share (rate-limit buckets, metrics); "
+        "`serve --workers N` makes one when unset. None: everything in this process's memory.",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_question_chars: int = Field(2000, ge=10)
     max_history_turns: int = Field(20, ge=0)
@@ -79,6 +87,10 @@ class Settings(BaseSettings):
         2.0, ge=0, description="How often to check INDEX/current for a new generation; 0 turns the watch off."
     )
 
+    metrics_token: SecretStr | None = Field(
+        None, description="Bearer token GET /metrics requires; unset: /metrics is open to every client."
+    )
+
     # --- limits (per client, per request) ---------------------------------------------------------
     rate_limit_per_minute: int = Field(
         120, ge=0, description="Questions (/ask, /ask/stream) per client per minute; 0 turns the limit off."
@@ -95,10 +107,18 @@ class Settings(BaseSettings):
         10.0, gt=0, description="How long a request waits for a free slot before a 503 asks it to retry."
     )
 
-    @field_validator("corpus", "index", "cache_dir", "model_path", "uploads_dir", mode="after")
+    @field_validator("corpus", "index", "cache_dir", "model_path", "uploads_dir", "state_dir", mode="after")
     @classmethod
     def _expand_user(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value is not None else None
+
+    @field_validator("admin_token", "metrics_token", "llm_api_key", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # INSPECTQA_ADMIN_TOKEN= (set but empty) must not turn on a route guarded by the empty token.
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
 
     @field_validator("cors_origins", mode="before")
     @classmethod

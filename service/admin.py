@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import hmac
 import json
 import logging
 import os
@@ -43,12 +42,13 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, UploadFile
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, UploadFile
+from pydantic import BaseModel, SecretStr
 
 from inspectqa.errors import InspectQAError
 from inspectqa.settings import Settings
 from service.reload import IndexReloader
+from service.security import require_bearer
 
 log = logging.getLogger("inspectqa.admin")
 
@@ -60,6 +60,7 @@ PROBE_TIMEOUT_S = 120.0
 PROBE_MEMORY_MB = 2048
 BUILD_TIMEOUT_S = 3600.0
 _CHUNK = 1024 * 1024
+_JOB_ID = re.compile(r"[0-9a-f]{32}")
 
 JobState = Literal["queued", "indexing", "done", "failed"]
 
@@ -108,8 +109,7 @@ class UploadIndexer:
         self.settings = settings
         self.reloader = reloader
         self.folder = settings.uploads_dir
-        self.jobs: dict[str, UploadJob] = {}
-        self._lock = threading.Lock()
+        self.jobs = JobStore(settings.uploads_dir / "jobs")
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inspectqa-upload")
         self._children: set[subprocess.Popen[str]] = set()
         self._stopping = threading.Event()
@@ -164,8 +164,7 @@ class UploadIndexer:
         return job
 
     def get(self, job_id: str) -> UploadJob | None:
-        with self._lock:
-            return self.jobs.get(job_id)
+        return self.jobs.get(job_id)
 
     def shutdown(self) -> None:
         """Drop queued jobs and end a running child (its build leaves the served index as it was).
@@ -178,16 +177,12 @@ class UploadIndexer:
             child.kill()
 
     def _put(self, job: UploadJob) -> None:
-        with self._lock:
-            self.jobs[job.job_id] = job
-            while len(self.jobs) > _KEPT_JOBS:
-                del self.jobs[next(iter(self.jobs))]
+        self.jobs.put(job)
 
     def _update(self, job_id: str, **changes: Any) -> None:
-        with self._lock:
-            job = self.jobs.get(job_id)
-            if job is not None:
-                self.jobs[job_id] = replace(job, **changes)
+        job = self.jobs.get(job_id)
+        if job is not None:
+            self.jobs.put(replace(job, **changes))
 
     def _index(self, job_id: str) -> None:
         job = self.get(job_id)
@@ -224,6 +219,43 @@ class UploadIndexer:
             reason = str(error) if isinstance(error, InspectQAError) else f"{type(error).__name__}: {error}"
             self._update(job_id, state="failed", finished_at=time.time(), error=reason)
             log.error("uploaded report not indexed", extra={"job_id": job_id, "reason": reason})
+
+
+class JobStore:
+    """Upload jobs as one JSON file each, so that every server process (``serve --workers N``) can
+    answer ``GET /admin/reports/{job_id}`` for a job another one runs, and a restart keeps them.
+
+    Each write goes to a temporary file renamed over the old one: a reader sees the job before or
+    after a change, never half of it. The oldest files beyond ``keep`` are removed.
+    """
+
+    def __init__(self, folder: Path, keep: int = _KEPT_JOBS) -> None:
+        self.folder = folder
+        self.keep = keep
+
+    def put(self, job: UploadJob) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        temp = self.folder / f".{job.job_id}.{os.getpid()}.part"
+        temp.write_text(json.dumps(asdict(job)), encoding="utf-8")
+        os.replace(temp, self.folder / f"{job.job_id}.json")
+        jobs = sorted(self.folder.glob("*.json"), key=_mtime_or_zero)
+        for old in jobs[: max(0, len(jobs) - self.keep)]:
+            old.unlink(missing_ok=True)
+
+    def get(self, job_id: str) -> UploadJob | None:
+        if not _JOB_ID.fullmatch(job_id):
+            return None  # also keeps "../x" out of the path below
+        try:
+            return UploadJob(**json.loads((self.folder / f"{job_id}.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            return None
+
+
+def _mtime_or_zero(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 @dataclass(frozen=True)
@@ -315,7 +347,7 @@ def merge_corpus(base: Path, merged: Path) -> Path:
             {**dict.fromkeys(fields, ""), "report_id": Path(name).stem, "file": f"reports/{name}"}
             for name in uploads
         ]
-        temp = merged / "manifest.csv.part"
+        temp = merged / f"manifest.csv.{os.getpid()}.part"  # two workers may merge at once
         with temp.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=fields)
             writer.writeheader()
@@ -408,34 +440,18 @@ def _display_name(name: str | None) -> str:
     return cleaned or "(unnamed)"
 
 
-def _require_token(settings: Settings) -> Any:
-    expected = settings.admin_token.get_secret_value().encode() if settings.admin_token else b""
-
-    def check(request: Request) -> None:
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise HTTPException(
-                401,
-                "Admin routes need an Authorization: Bearer token.",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        if not hmac.compare_digest(token.strip().encode(), expected):
-            raise HTTPException(
-                403, "The admin token is wrong.", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
-            )
-
-    return check
-
-
 def admin_router(settings: Settings, reloader: IndexReloader, uploads: UploadIndexer) -> APIRouter:
     """The /admin routes, every one behind the bearer token."""
-    router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(_require_token(settings))])
+    router = APIRouter(
+        prefix="/admin",
+        tags=["admin"],
+        dependencies=[Depends(require_bearer(settings.admin_token or SecretStr(""), "admin"))],
+    )
 
     @router.post("/reload", operation_id="admin_reload", response_model=ReloadResponse)
     def reload_index() -> ReloadResponse:
         """Swap in the index generation INDEX/current points at, if it is new and valid."""
-        outcome = reloader.reload("admin", force=True)
+        outcome = reloader.reload_everywhere("admin")
         if outcome.status == "refused":
             raise HTTPException(
                 409, f"The new index was refused; the previous one keeps serving: {outcome.reason}"

@@ -50,6 +50,10 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], Any]:
                 app.state.qa = None
                 app.state.load_error = str(error)
                 log.error("no index loaded: %s", error)
+            except Exception as error:  # a bug or an OS error: still start, say why in /readyz
+                app.state.qa = None
+                app.state.load_error = f"loading the index failed: {type(error).__name__}: {error}"
+                log.exception("no index loaded")
         yield
 
     return lifespan
@@ -125,6 +129,11 @@ def create_app(settings: Settings, *, service: Any = None) -> FastAPI:
     return app
 
 
+def create_app_from_environment() -> FastAPI:
+    """The app with settings from ``INSPECTQA_*`` alone: what each ``serve --workers N`` process runs."""
+    return create_app(Settings())
+
+
 def install_reliability(app: FastAPI, settings: Settings) -> None:
     """Limits, live index reload, request ids with logs and metrics, admin routes, security headers.
 
@@ -140,6 +149,6 @@ def install_reliability(app: FastAPI, settings: Settings) -> None:
 
     install_limits(app, settings)
     reloader = install_reloader(app, settings)
-    install_observability(app, reloader)
+    install_observability(app, reloader, settings)
     install_admin(app, settings, reloader)
     install_security(app)

@@ -103,17 +103,24 @@ def serve_command(
     ] = None,
     host: Annotated[str | None, typer.Option(help="Address to listen on [env: INSPECTQA_HOST].")] = None,
     port: Annotated[int | None, typer.Option(help="Port [env: INSPECTQA_PORT].")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", min=1, max=32, help="Server processes, e.g. one per core [env: INSPECTQA_WORKERS]."
+        ),
+    ] = None,
     build_missing: Annotated[
         bool, typer.Option("--build/--no-build", help="Build the index first when it is missing.")
     ] = True,
 ) -> None:
     """Run the HTTP service (building the index first when it is missing)."""
-    import uvicorn
+    from service.workers import serve
 
-    from service.app import create_app
-
-    settings = _settings(index=index, corpus=corpus, host=host, port=port)
+    settings = _settings(index=index, corpus=corpus, host=host, port=port, workers=workers)
     if build_missing:
         ensure_index(settings)
-    typer.secho(f"serving on http://{settings.host}:{settings.port} (index {settings.index})", err=True)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    processes = f", {settings.workers} worker processes" if settings.workers > 1 else ""
+    typer.secho(
+        f"serving on http://{settings.host}:{settings.port} (index {settings.index}{processes})", err=True
+    )
+    serve(settings)

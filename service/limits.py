@@ -27,6 +27,8 @@ import threading
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -35,6 +37,7 @@ from inspectqa.settings import Settings
 
 log = logging.getLogger("inspectqa.limits")
 
+ROUTE_HINT = "inspectqa.route"  # read by service.observability for responses given before routing
 QUESTION_ROUTES = frozenset({"/ask", "/ask/stream"})
 GATED_ROUTES = frozenset({"/ask", "/ask/stream", "/search"})
 UPLOAD_PREFIX = "/admin/"
@@ -66,6 +69,10 @@ class LimitPolicy:
         )
 
 
+class Limiter(Protocol):
+    def acquire(self, client: str) -> float: ...
+
+
 class TokenBucketLimiter:
     """One token bucket per client: ``burst`` tokens, refilled at ``rate_per_minute``.
 
@@ -95,20 +102,29 @@ class TokenBucketLimiter:
         now = self.clock()
         with self._lock:
             tokens, last = self._buckets.get(client, (self.burst, now))
-            tokens = min(self.burst, tokens + (now - last) * self.rate_per_s)
-            if tokens >= 1.0:
-                self._buckets[client] = (tokens - 1.0, now)
-                if len(self._buckets) > self.max_clients:
-                    self._forget_full(now)
-                return 0.0
+            tokens, wait = take_token(tokens, now - last, self.rate_per_s, self.burst)
             self._buckets[client] = (tokens, now)
-            return (1.0 - tokens) / self.rate_per_s
+            if wait == 0.0 and len(self._buckets) > self.max_clients:
+                self._forget_full(now)
+            return wait
 
     def _forget_full(self, now: float) -> None:
         refill_s = self.burst / self.rate_per_s
         for client, (_tokens, last) in list(self._buckets.items()):
             if now - last >= refill_s:
                 del self._buckets[client]
+
+
+def take_token(tokens: float, elapsed_s: float, rate_per_s: float, burst: float) -> tuple[float, float]:
+    """One token bucket step: refill for ``elapsed_s``, then take a token if there is one.
+
+    Returns the tokens left and the wait: 0.0 when a token was taken, else the seconds until one is
+    free. Shared by the in-process limiter and the one the server processes share.
+    """
+    tokens = min(burst, tokens + max(0.0, elapsed_s) * rate_per_s)
+    if tokens >= 1.0:
+        return tokens - 1.0, 0.0
+    return tokens, (1.0 - tokens) / rate_per_s
 
 
 def _json_response(status: int, detail: str, headers: dict[str, str] | None = None) -> list[Message]:
@@ -140,14 +156,13 @@ class LimitsMiddleware:
         *,
         question_routes: Collection[str] = QUESTION_ROUTES,
         gated_routes: Collection[str] = GATED_ROUTES,
+        state_dir: Path | None = None,
     ) -> None:
         self.app = app
         self.policy = policy
         self.question_routes = frozenset(question_routes)
         self.gated_routes = frozenset(gated_routes)
-        self.limiter = (
-            TokenBucketLimiter(policy.rate_per_minute, policy.burst) if policy.rate_per_minute > 0 else None
-        )
+        self.limiter = make_limiter(policy, state_dir)
         # Created lazily on the server's event loop.
         self._slots: asyncio.Semaphore | None = None
 
@@ -156,6 +171,8 @@ class LimitsMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
+        if path in self.gated_routes:
+            scope[ROUTE_HINT] = path  # a 429/413/503 from here is still counted under its route
         if self.limiter is not None and path in self.question_routes and scope["method"] == "POST":
             client = scope["client"][0] if scope.get("client") else "unknown"
             wait = self.limiter.acquire(client)
@@ -331,6 +348,21 @@ def _log_late_failure(task: asyncio.Task[None]) -> None:
         log.warning("a request that ran out of time later failed: %r", error)
 
 
+def make_limiter(policy: LimitPolicy, state_dir: Path | None) -> Limiter | None:
+    """The per-client rate limiter: none when turned off, one in this process's memory, or (with a
+    state folder, as ``serve --workers N`` gives every process) one all the processes share, so
+    that N workers do not let a client ask N times as often."""
+    if policy.rate_per_minute <= 0:
+        return None
+    if state_dir is None:
+        return TokenBucketLimiter(policy.rate_per_minute, policy.burst)
+    from service.shared_buckets import SharedTokenBucketLimiter
+
+    return SharedTokenBucketLimiter(state_dir / "rate-limits.sqlite", policy.rate_per_minute, policy.burst)
+
+
 def install_limits(app: FastAPI, settings: Settings) -> None:
     """Add the limits middleware (innermost of the reliability layer: after routing errors, before work)."""
-    app.add_middleware(LimitsMiddleware, policy=LimitPolicy.from_settings(settings))
+    app.add_middleware(
+        LimitsMiddleware, policy=LimitPolicy.from_settings(settings), state_dir=settings.state_dir
+    )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
 import threading
@@ -25,7 +26,7 @@ from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Response
+from fastapi import APIRouter, Depends, FastAPI, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -35,10 +36,15 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
+from pydantic import SecretStr
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from inspectqa.settings import Settings
+from service.limits import ROUTE_HINT
 from service.reload import IndexReloader, IndexSnapshot
+from service.security import require_bearer
 
 REQUEST_ID_HEADER = "X-Request-ID"
 request_id_var: ContextVar[str | None] = ContextVar("inspectqa_request_id", default=None)
@@ -61,6 +67,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
+            "pid": record.process,  # which worker of `serve --workers N` wrote it
         }
         request_id = getattr(record, "request_id", None) or request_id_var.get()
         if request_id:
@@ -91,10 +98,17 @@ def configure_logging(level: int | str = logging.INFO) -> None:
 
 
 class Metrics:
-    """The app's Prometheus registry and the series the middleware and the reloader feed."""
+    """The app's Prometheus registry and the series the middleware and the reloader feed.
+
+    Under ``serve --workers N`` every process counts in its own memory-mapped files in
+    ``PROMETHEUS_MULTIPROC_DIR`` (``prometheus_client``'s multiprocess mode, chosen by that variable
+    before the library is imported), and ``/metrics``, whichever process answers it, adds up all of
+    them: a scrape sees the service, not one worker.
+    """
 
     def __init__(self, index_snapshot: Callable[[], IndexSnapshot | None]) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
+        self.multiprocess_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
         self.requests = Counter(
             "inspectqa_http_requests",
             "HTTP requests handled, by route template and status.",
@@ -109,7 +123,10 @@ class Metrics:
             registry=self.registry,
         )
         self.in_flight = Gauge(
-            "inspectqa_http_requests_in_flight", "Requests being handled now.", registry=self.registry
+            "inspectqa_http_requests_in_flight",
+            "Requests being handled now.",
+            registry=self.registry,
+            multiprocess_mode="livesum",
         )
         self.answers = Counter(
             "inspectqa_answers",
@@ -123,23 +140,35 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
-        self._answered = 0
-        self._abstained = 0
-        self._lock = threading.Lock()
-        self.registry.register(_IndexCollector(index_snapshot, self._abstention_ratio))
+        self.index_collector = _IndexCollector(index_snapshot, self._abstention_ratio)
+        self.registry.register(self.index_collector)
 
     def count_answer(self, abstained: bool) -> None:
         self.answers.labels(abstained="true" if abstained else "false").inc()
-        with self._lock:
-            self._answered += 1
-            self._abstained += int(abstained)
 
     def _abstention_ratio(self) -> float | None:
-        with self._lock:
-            return self._abstained / self._answered if self._answered else None
+        families = (
+            MultiProcessCollector(None, self.multiprocess_dir).collect()
+            if self.multiprocess_dir
+            else self.answers.collect()
+        )
+        counts = {"true": 0.0, "false": 0.0}
+        for family in families:
+            if family.name != "inspectqa_answers":
+                continue
+            for sample in family.samples:
+                if sample.name.endswith("_total") and sample.labels.get("abstained") in counts:
+                    counts[sample.labels["abstained"]] += sample.value
+        answered = counts["true"] + counts["false"]
+        return counts["true"] / answered if answered else None
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        if not self.multiprocess_dir:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, self.multiprocess_dir)
+        registry.register(self.index_collector)
+        return generate_latest(registry)
 
 
 class _IndexCollector(Collector):
@@ -201,6 +230,14 @@ class ObservabilityMiddleware:
         self.app = app
         self.metrics = metrics
 
+    @staticmethod
+    def _template(scope: Scope) -> str:
+        """The route template of a request, for labels (a request the limits answered before routing
+        carries the static path they recognised, so a 429 on /ask is counted under /ask)."""
+        route = scope.get("route")
+        template = getattr(route, "path", None) or scope.get(ROUTE_HINT)
+        return str(template) if template else "unmatched"
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -255,8 +292,7 @@ class ObservabilityMiddleware:
         finally:
             elapsed = time.perf_counter() - started_at
             self.metrics.in_flight.dec()
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
+            template = self._template(scope)
             self.metrics.requests.labels(scope["method"], template, str(status)).inc()
             self.metrics.latency.labels(scope["method"], template).observe(elapsed)
             if sniffer is not None and (abstained := sniffer.abstained()) is not None:
@@ -319,9 +355,9 @@ class _AnswerSniffer:
         return None
 
 
-def metrics_router(metrics: Metrics) -> APIRouter:
-    """``GET /metrics`` in the Prometheus text format."""
-    router = APIRouter()
+def metrics_router(metrics: Metrics, token: SecretStr | None = None) -> APIRouter:
+    """``GET /metrics`` in the Prometheus text format, behind a bearer token when one is configured."""
+    router = APIRouter(dependencies=[Depends(require_bearer(token, "metrics"))] if token else [])
 
     @router.get("/metrics", include_in_schema=False)
     def prometheus_metrics() -> Response:
@@ -330,12 +366,17 @@ def metrics_router(metrics: Metrics) -> APIRouter:
     return router
 
 
-def install_observability(app: FastAPI, reloader: IndexReloader) -> Metrics:
+def install_observability(app: FastAPI, reloader: IndexReloader, settings: Settings) -> Metrics:
     """JSON logs, the request-id and metrics middleware, and ``GET /metrics``."""
     configure_logging()
     metrics = Metrics(lambda: reloader.snapshot)
     reloader.on_outcome = lambda outcome: metrics.reloads.labels(outcome=outcome.status).inc()
     app.state.metrics = metrics
     app.add_middleware(ObservabilityMiddleware, metrics=metrics)
-    app.include_router(metrics_router(metrics))
+    token = (
+        settings.metrics_token
+        if settings.metrics_token and settings.metrics_token.get_secret_value()
+        else None
+    )
+    app.include_router(metrics_router(metrics, token))
     return metrics

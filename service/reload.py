@@ -2,9 +2,11 @@
 
 The indexer writes each build to ``INDEX/generations/<id>`` and then points ``INDEX/current`` at it in
 one rename. The service notices (a poll of that symlink every ``reload_poll_s``, a ``SIGHUP``, or
-``POST /admin/reload``), **validates** the new generation before anything depends on it (the files are
-there, ``open_index`` accepts it, the embedding model is the configured one, it holds passages), builds
-a fresh ``QAService`` around it and replaces ``app.state.qa`` in one attribute assignment.
+``POST /admin/reload``; under ``serve --workers N`` the supervisor passes a ``SIGHUP`` on to every
+worker, and the worker that gets a ``POST /admin/reload`` leaves a note in the shared state folder
+that the others' watch picks up), **validates** the new generation before anything depends on it
+(the files are there, ``open_index`` accepts it, the embedding model is the configured one, it holds
+passages), builds a fresh ``QAService`` around it and replaces ``app.state.qa`` in one attribute assignment.
 
 Requests already running hold a reference to the old service and finish on it; requests that start
 afterwards get the new one; no request sees a half-loaded index. A generation that fails validation is
@@ -38,6 +40,7 @@ from inspectqa.settings import Settings
 log = logging.getLogger("inspectqa.reload")
 
 REQUIRED_FILES = ("index.faiss", "index.sqlite", "manifest.json")
+RELOAD_REQUEST = "reload-requested"
 _BUILD_TIME_KEYS = ("built_at", "build_time", "created_at", "created")
 _MODEL_KEYS = ("model_name", "model", "embedding_model")
 
@@ -121,6 +124,10 @@ class IndexReloader:
         self._lock = threading.Lock()
         self.on_outcome: Callable[[ReloadOutcome], None] | None = None
         self._trim_due: float | None = None
+        # Under `serve --workers N` a POST /admin/reload reaches one process; it leaves this file's
+        # new time for the others, whose watch then reloads too.
+        self.request_file = settings.state_dir / RELOAD_REQUEST if settings.state_dir else None
+        self._seen_request = _mtime_ns(self.request_file)
 
     def adopt(self) -> None:
         """Record the index the app's lifespan loaded, so a reload can tell whether anything changed."""
@@ -174,6 +181,23 @@ class IndexReloader:
             self._trim_due = time.monotonic() + 5.0
             return self._finish(ReloadOutcome("reloaded", snapshot.generation, trigger=trigger))
 
+    def reload_everywhere(self, trigger: str) -> ReloadOutcome:
+        """A forced reload here, and a request to every other server process to do the same."""
+        outcome = self.reload(trigger, force=True)
+        if self.request_file is not None:
+            self.request_file.parent.mkdir(parents=True, exist_ok=True)
+            self.request_file.write_text(f"{time.time()} {os.getpid()} {trigger}\n")
+            self._seen_request = _mtime_ns(self.request_file)
+        return outcome
+
+    def requested_elsewhere(self) -> bool:
+        """Whether another server process asked every process to reload since this one last looked."""
+        stamp = _mtime_ns(self.request_file)
+        if stamp == self._seen_request:
+            return False
+        self._seen_request = stamp
+        return True
+
     def _finish(self, outcome: ReloadOutcome) -> ReloadOutcome:
         if self.on_outcome is not None:
             self.on_outcome(outcome)
@@ -204,7 +228,9 @@ class IndexReloader:
         while True:
             await asyncio.sleep(interval_s)
             try:
-                if self.changed():
+                if self.requested_elsewhere():
+                    await asyncio.to_thread(self.reload, "admin (another worker)", force=True)
+                elif self.changed():
                     await asyncio.to_thread(self.reload, "watch")
                 if self._trim_due is not None and time.monotonic() >= self._trim_due:
                     self._trim_due = None
@@ -265,7 +291,7 @@ def _listen_for_sighup(reloader: IndexReloader, tasks: list[asyncio.Task[Any]]) 
 
     try:
         loop.add_signal_handler(signal.SIGHUP, on_hangup)
-    except (NotImplementedError, RuntimeError, ValueError):
+    except (RuntimeError, ValueError):  # a loop that does not take signal handlers
         return False
     return True
 
@@ -288,6 +314,15 @@ def _mtime(path: Path) -> float:
         return os.stat(path).st_mtime
     except OSError:
         return 0.0
+
+
+def _mtime_ns(path: Path | None) -> int:
+    if path is None:
+        return 0
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return 0
 
 
 def _iso(timestamp: float) -> str:

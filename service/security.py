@@ -14,7 +14,11 @@ so that a 429 or 413 still carries the CORS headers a browser needs to show it t
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import hmac
+from collections.abc import Callable
+
+from fastapi import FastAPI, HTTPException, Request
+from pydantic import SecretStr
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -99,3 +103,30 @@ def install_security(app: FastAPI) -> None:
     if cors:
         others = [m for m in app.user_middleware if m.cls is not CORSMiddleware]
         app.user_middleware[:] = cors + others
+
+
+def require_bearer(secret: SecretStr, what: str) -> Callable[[Request], None]:
+    """A FastAPI dependency that lets a request through only with ``Authorization: Bearer <secret>``.
+
+    The token is compared with ``hmac.compare_digest``, so the time a wrong guess takes tells nothing
+    about the right one. 401 without a token, 403 with a wrong one.
+    """
+    expected = secret.get_secret_value().encode()
+
+    def check(request: Request) -> None:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise HTTPException(
+                401,
+                f"This route needs an Authorization: Bearer token (the {what} token).",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        if not hmac.compare_digest(token.strip().encode(), expected):
+            raise HTTPException(
+                403,
+                f"The {what} token is wrong.",
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
+
+    return check

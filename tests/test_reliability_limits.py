@@ -66,7 +66,7 @@ def small_app(settings: Settings) -> FastAPI:
 
     install_limits(app, settings)
     reloader = IndexReloader(app, settings, make_service=lambda index: index)
-    install_observability(app, reloader)
+    install_observability(app, reloader, settings)
     install_security(app)
     return app
 
@@ -212,6 +212,24 @@ def test_metrics_parse_as_prometheus_text_with_routes_and_abstentions() -> None:
     }
     assert answers == {"true": 1.0, "false": 2.0}
     assert families["inspectqa_abstention_ratio"].samples[0].value == pytest.approx(1 / 3)
+
+
+def test_metrics_need_the_metrics_token_when_one_is_configured() -> None:
+    app = small_app(settings_for(metrics_token="scrape-secret", rate_limit_per_minute=60, rate_limit_burst=1))
+    with serving(app) as url, httpx.Client(base_url=url) as client:
+        assert client.get("/metrics").status_code == 401
+        assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 403
+        client.post("/ask", json={"question": "q"})
+        assert client.post("/ask", json={"question": "q"}).status_code == 429
+        scraped = client.get("/metrics", headers={"Authorization": "Bearer scrape-secret"})
+    assert scraped.status_code == 200
+    families = {family.name: family for family in text_string_to_metric_families(scraped.text)}
+    routes = {
+        (s.labels["route"], s.labels["status"])
+        for s in families["inspectqa_http_requests"].samples
+        if s.name.endswith("_total")
+    }
+    assert ("/ask", "429") in routes  # refused before routing, still counted under its route
 
 
 def test_security_headers_and_csp_on_html_pages() -> None:

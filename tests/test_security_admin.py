@@ -86,7 +86,9 @@ def test_upload_named_to_traverse_lands_under_a_server_chosen_name(tmp_path: Pat
     assert job["stored_as"].startswith("upload-") and job["stored_as"].endswith(".pdf")
     assert "/" not in job["stored_as"] and ".." not in job["stored_as"]
     assert not list(tmp_path.parent.rglob("x.pdf")) and not list(tmp_path.parent.parent.glob("x.pdf"))
-    uploads = [p for p in (tmp_path / "uploads").rglob("*") if p.is_file()]
+    jobs = tmp_path / "uploads" / "jobs"  # the job's status record, named by its id
+    uploads = [p for p in (tmp_path / "uploads").rglob("*") if p.is_file() and p.parent != jobs]
+    assert [p.name for p in jobs.iterdir()] == [f"{job['job_id']}.json"]
     assert uploads == [stored]
 
 
