@@ -71,6 +71,12 @@ def bench_reliability_command(
     duration: Annotated[float, typer.Option(help="Seconds of load.")] = 60.0,
     clients: Annotated[int, typer.Option(help="Concurrent clients.")] = 16,
     kills: Annotated[int, typer.Option(help="Index builds to kill -9.")] = 20,
+    workers: Annotated[
+        int, typer.Option(help="Server processes for the load (beside a 1-worker baseline).")
+    ] = 2,
+    think: Annotated[
+        float, typer.Option(help="Mean seconds a client pauses between questions in the last load run.")
+    ] = 1.0,
     only: Annotated[
         list[str] | None,
         typer.Option("--only", help="Run only these parts: load, kills, restart, crafted, fuzz."),
@@ -85,7 +91,16 @@ def bench_reliability_command(
 
     parts = tuple(only) if only else ("load", "kills", "restart", "crafted", "fuzz")
     result = run_suite(
-        index, corpus, gold, workdir, duration_s=duration, clients=clients, kills=kills, parts=parts
+        index,
+        corpus,
+        gold,
+        workdir,
+        duration_s=duration,
+        clients=clients,
+        kills=kills,
+        parts=parts,
+        workers=workers,
+        think_s=think,
     )
     typer.echo(render(result))
     if out is not None:

@@ -205,6 +205,8 @@ def percentile(values: list[float], q: float) -> float:
 class LoadResult:
     duration_s: float
     clients: int
+    workers: int
+    think_s: float
     requests: int
     failed: int
     failures: dict[str, int]
@@ -233,12 +235,19 @@ def run_load(
     unloaded_requests: int = 40,
     swap: bool = True,
     warmup_fraction: float = 0.25,
+    workers: int = 1,
+    think_s: float = 0.0,
 ) -> LoadResult:
-    """Closed-loop load with an index swap halfway (the full description is in the module docstring)."""
+    """Closed-loop load with an index swap halfway (the full description is in the module docstring).
+
+    ``think_s`` is each client's mean pause between an answer and its next question (exponentially
+    distributed, as a person reading an answer): 0 asks back to back, which measures the service at
+    saturation rather than under a number of people using it.
+    """
     served = swappable_copy(index, workdir / "load-index")
     # The load measures capacity; the per-client limit is tested on its own (all clients share 127.0.0.1).
     env = {"INSPECTQA_RATE_LIMIT_PER_MINUTE": "0", "INSPECTQA_QUEUE_TIMEOUT_S": "60"}
-    with ServerProcess(served, workdir / "load-server.log", env) as server:
+    with ServerProcess(served, workdir / "load-server.log", env, workers=workers) as server:
         server.wait_ready()
         unloaded: list[float] = []
         with httpx.Client(base_url=server.url, timeout=60) as client:
@@ -271,6 +280,9 @@ def run_load(
                             latencies.append(elapsed)
                         else:
                             failures[kind] += 1
+                    if think_s > 0:
+                        pause = min(rng.expovariate(1 / think_s), 10 * think_s)
+                        time.sleep(max(0.0, min(pause, deadline - time.monotonic())))
 
         threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in range(clients)]
         for thread in threads:
@@ -301,6 +313,8 @@ def run_load(
     return LoadResult(
         duration_s=round(elapsed, 1),
         clients=clients,
+        workers=workers,
+        think_s=think_s,
         requests=len(latencies) + sum(failures.values()),
         failed=sum(failures.values()),
         failures=dict(failures),
@@ -528,7 +542,12 @@ def run_suite(
     clients: int = 16,
     kills: int = 20,
     parts: tuple[str, ...] = ("load", "kills", "restart", "crafted", "fuzz"),
+    workers: int = 2,
+    think_s: float = 1.0,
 ) -> dict[str, Any]:
+    """Every part named in ``parts``. The load runs three times, each with the same clients and swap:
+    one worker asked back to back (the baseline), ``workers`` workers asked back to back (saturation),
+    and ``workers`` workers with clients pausing ``think_s`` on average between questions."""
     workdir.mkdir(parents=True, exist_ok=True)
     result: dict[str, Any] = {"index": str(index), "machine": {"cpus": os.cpu_count()}}
     if "crafted" in parts:
@@ -536,8 +555,21 @@ def run_suite(
     if "restart" in parts:
         result["restart"] = asdict(run_service_restart(index, workdir))
     if "load" in parts:
-        load = run_load(index, workdir, load_questions(gold), duration_s=duration_s, clients=clients)
-        result["load"] = asdict(load)
+        questions = load_questions(gold)
+        result["load"] = [
+            asdict(
+                run_load(
+                    index,
+                    workdir / f"load-{n}w-{think:g}s",
+                    questions,
+                    duration_s=duration_s,
+                    clients=clients,
+                    workers=n,
+                    think_s=think,
+                )
+            )
+            for n, think in ((1, 0.0), (workers, 0.0), (workers, think_s))
+        ]
     if "kills" in parts:
         result["kills"] = asdict(run_build_kills(corpus, workdir, kills=kills))
     if "fuzz" in parts:
@@ -559,24 +591,27 @@ def run_fuzz(index: Path, workdir: Path, *, max_examples: int = 25) -> dict[str,
 def render(result: dict[str, Any]) -> str:
     """The figures as Markdown for the README's Reliability section."""
     lines = ["## Reliability", ""]
-    if load := result.get("load"):
+    if loads := result.get("load"):
+        first = loads[0]
         lines += [
-            f"**Load with an index swap** ({load['clients']} clients, closed loop, {load['duration_s']:g} s, "
-            f"{result['machine']['cpus']} CPU cores, index `{result['index']}`):",
+            f"**Load with an index swap** ({first['clients']} clients, {first['duration_s']:g} s each, "
+            f"{result['machine']['cpus']} CPU cores, index `{result['index']}`; the unloaded p95 is "
+            "measured on the same server just before its load):",
             "",
-            "| requests | failed | throughput | p50 | p95 | unloaded p95 | p95 ratio "
-            "| RSS after warm-up → end (max) |",
-            "|---|---|---|---|---|---|---|---|",
-            f"| {load['requests']} | {load['failed']} {load['failures'] or ''} "
-            f"| {load['throughput_rps']}/s | "
-            f"{load['loaded_p50_ms']} ms | {load['loaded_p95_ms']} ms | {load['unloaded_p95_ms']} ms | "
-            f"{load['p95_ratio']}× | {load['rss_after_warmup_mb']} → {load['rss_end_mb']} MB "
-            f"({load['rss_growth_pct']:+}%, max {load['rss_max_mb']} MB) |",
-            "",
-            f"Index swapped at {load['swap_at_s']} s to generation `{load['swapped_to']}`; the service "
-            f"served it {load['swap_seen_after_s']} s later.",
-            "",
+            "| workers | clients pause | requests | failed | throughput | p50 | p95 | unloaded p95 "
+            "| p95 ratio | RSS after warm-up → end (max) | swap served after |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
         ]
+        for load in loads:
+            pause = f"{load['think_s']:g} s" if load["think_s"] else "none (back to back)"
+            lines.append(
+                f"| {load['workers']} | {pause} | {load['requests']} | {load['failed']} "
+                f"{load['failures'] or ''} | {load['throughput_rps']}/s | {load['loaded_p50_ms']} ms "
+                f"| {load['loaded_p95_ms']} ms | {load['unloaded_p95_ms']} ms | {load['p95_ratio']}× "
+                f"| {load['rss_after_warmup_mb']} → {load['rss_end_mb']} MB ({load['rss_growth_pct']:+}%, "
+                f"max {load['rss_max_mb']} MB) | {load['swap_seen_after_s']} s |"
+            )
+        lines.append("")
     if kills := result.get("kills"):
         lines += [
             f"**kill -9 of index builds**: {len(kills['kill_points_s'])} kills at random points of a "

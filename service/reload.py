@@ -151,7 +151,10 @@ class IndexReloader:
                 reason = (
                     str(error) if isinstance(error, InspectQAError) else f"{type(error).__name__}: {error}"
                 )
-                self.last_error = f"generation {target.name} refused: {reason}"
+                named = target.name in reason  # most reasons already name the generation
+                self.last_error = (
+                    f"refused: {reason}" if named else f"generation {target.name} refused: {reason}"
+                )
                 self._refused_target = (target, _mtime(target))
                 log.error(
                     "index reload refused; still serving the previous index",

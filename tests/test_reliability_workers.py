@@ -14,6 +14,7 @@ import signal
 import threading
 import time
 from collections import Counter
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -181,3 +182,16 @@ def test_upload_jobs_are_files_any_worker_can_read(tmp_path: Path) -> None:
     assert len(list((tmp_path / "jobs").glob("*.json"))) == 3
     assert reader.get("../../etc/passwd") is None
     assert not list((tmp_path / "jobs").glob("*.part"))
+
+
+@pytest.mark.slow
+def test_load_bench_swaps_under_two_workers_and_reports_every_run(small_index: Path, tmp_path: Path) -> None:
+    from evals.reliability import render, run_load
+
+    questions = [QUESTION, "How did Durham's judgement for care leavers change?"]
+    load = run_load(small_index, tmp_path, questions, duration_s=8.0, clients=3, workers=2, think_s=0.05)
+    assert load.failed == 0 and load.requests > 10
+    assert load.swapped_to == "g1" and load.swap_seen_after_s is not None
+    assert load.workers == 2 and load.think_s == 0.05
+    text = render({"index": str(small_index), "machine": {"cpus": 2}, "load": [asdict(load)]})
+    assert "| 2 | 0.05 s |" in text and f"{load.requests} | 0" in text
