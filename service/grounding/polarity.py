@@ -10,13 +10,12 @@ about (the ones it covers best), not anywhere in the passage.
 from __future__ import annotations
 
 from service.grounding.coverage import coverage
-from service.grounding.tokens import content_stems, fold, split_sentences, stem, words
+from service.grounding.tokens import CLAIM_STOPWORDS, content_stems, fold, split_sentences, stem, words
 from service.grounding.vocabulary import NEGATED_CONTRACTION, NEGATIONS, OPPOSITE
-from service.lexicon import STOPWORDS
 
 _QUANTIFIERS = frozenset({"always", "all", "every", "everyone", "consistently"})
 # Words to pass over when looking for what a negation negates ("not yet been fully assessed").
-_HEAD_SKIP = STOPWORDS | {"yet", "longer", "been", "always", "enough", "any", "sufficiently", "fully"}
+_HEAD_SKIP = CLAIM_STOPWORDS | {"yet", "longer", "been", "always", "enough", "any", "sufficiently", "fully"}
 _NEGATING_PREFIXES = ("in", "un", "im", "ir", "non-", "dis")
 
 

@@ -14,6 +14,10 @@ import unicodedata
 from service.grounding.vocabulary import NEGATIONS
 from service.lexicon import STOPWORDS
 
+# On top of the shared list: words of numbers, which the fact checks (``facts.numbers``) compare
+# as figures, so that "47 per cent" against "47%" or "one" against "1" is not a missing word too.
+CLAIM_STOPWORDS = STOPWORDS | {"per", "cent", "percent", "one", "ones"}
+
 _FOLD = str.maketrans(
     {
         "\u2018": "'",
@@ -79,7 +83,7 @@ def content_stems(text: str) -> list[str]:
     out = []
     for word in words(text):
         word = word.split("'")[0]
-        if word in STOPWORDS or word in NEGATIONS or len(word) < 2:
+        if word in CLAIM_STOPWORDS or word in NEGATIONS or len(word) < 2:
             continue
         out.append(word if any(ch.isdigit() for ch in word) else stem(word))
     return out
