@@ -48,27 +48,34 @@ def _text_stream(text: str, lines: int = 12) -> bytes:
     return b"<< /Length %d >>\nstream\n" % len(ops) + ops + b"\nendstream"
 
 
-_FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
-
-
-def _page(contents: int, parent: int = 2) -> bytes:
-    return (
-        b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>" % (parent, contents)
+def _one_page_pdf(
+    *,
+    kids: bytes = b"3 0 R",
+    count: int = 1,
+    contents: bytes | None = None,
+    catalog_extra: bytes = b"",
+    extra_objects: tuple[bytes, ...] = (),
+) -> bytes:
+    """The one-page report that each crafted PDF here varies: catalog (1), page tree (2), page (3),
+    its contents (4, a few lines of report text unless given), font (5), then any extra objects.
+    Each attack changes one part (what the page tree claims, the contents, the catalog), so a
+    difference in outcome is that part's doing."""
+    return _pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R%s >>" % catalog_extra,
+            b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, count),
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>",
+            _text_stream(REPORT_TEXT[:90]) if contents is None else contents,
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            *extra_objects,
+        ]
     )
 
 
 def plain_report() -> bytes:
     """A small valid one-page report, the control: it must load."""
-    return _pdf(
-        [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            _page(4),
-            _text_stream(REPORT_TEXT[:90]),
-            _FONT,
-        ]
-    )
+    return _one_page_pdf()
 
 
 def corrupt_xref() -> bytes:
@@ -83,28 +90,12 @@ def corrupt_xref() -> bytes:
 
 def huge_page_count() -> bytes:
     """A page tree that claims two billion pages and holds one."""
-    return _pdf(
-        [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 2000000000 >>",
-            _page(4),
-            _text_stream(REPORT_TEXT[:90]),
-            _FONT,
-        ]
-    )
+    return _one_page_pdf(count=2_000_000_000)
 
 
 def page_tree_cycle() -> bytes:
     """A page tree whose node lists itself as its own kid (a reader that recurses never ends)."""
-    return _pdf(
-        [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 3 >>",
-            _page(4),
-            _text_stream(REPORT_TEXT[:90]),
-            _FONT,
-        ]
-    )
+    return _one_page_pdf(kids=b"2 0 R 3 0 R", count=3)
 
 
 def decompression_bomb(expanded_mb: int = 1024) -> bytes:
@@ -119,30 +110,13 @@ def decompression_bomb(expanded_mb: int = 1024) -> bytes:
     stream = (
         b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(compressed) + compressed + b"\nendstream"
     )
-    return _pdf(
-        [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            _page(4),
-            stream,
-            _FONT,
-        ]
-    )
+    return _one_page_pdf(contents=stream)
 
 
 def deep_nesting(depth: int = 200_000) -> bytes:
     """An object of 200,000 nested arrays (a recursive parser runs out of stack)."""
     nested = b"[" * depth + b"]" * depth
-    return _pdf(
-        [
-            b"<< /Type /Catalog /Pages 2 0 R /Junk 6 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            _page(4),
-            _text_stream(REPORT_TEXT[:90]),
-            _FONT,
-            nested,
-        ]
-    )
+    return _one_page_pdf(catalog_extra=b" /Junk 6 0 R", extra_objects=(nested,))
 
 
 def not_a_pdf() -> bytes:
