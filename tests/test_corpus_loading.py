@@ -3,6 +3,7 @@ what the PDFs say (read by hand), and every kind of bad file skipped with its re
 
 from __future__ import annotations
 
+import functools
 import shutil
 from pathlib import Path
 
@@ -20,14 +21,20 @@ def _source(report_id: str) -> SourceFile:
     return sources[0]
 
 
+@functools.cache
+def _report(report_id: str) -> Report:
+    """A report of the shared corpus, loaded once for the module (records are frozen)."""
+    return corpus.load_report(_source(report_id))
+
+
 @pytest.fixture(scope="module")
 def southend_2019() -> Report:
-    return corpus.load_report(_source("southend-on-sea-2019-08-27"))
+    return _report("southend-on-sea-2019-08-27")
 
 
 @pytest.fixture(scope="module")
 def southend_2016() -> Report:
-    return corpus.load_report(_source("southend-on-sea-2016-07-07"))
+    return _report("southend-on-sea-2016-07-07")
 
 
 def _paragraph(report: Report, number: str) -> corpus.Paragraph:
@@ -86,7 +93,7 @@ def test_headers_page_numbers_and_hyphenation_cleaned(southend_2019: Report) -> 
     assert "parental ill-health and/or substance misuse" in text
     for page in southend_2019.pages:
         assert not page.text.split("\n")[0].strip().isdigit(), page.number
-    hull = corpus.load_report(_source("kingston-upon-hull-2023-01-13"))
+    hull = _report("kingston-upon-hull-2023-01-13")
     for page in hull.pages[1:]:
         assert "Inspection of Hull local authority children’s services" not in page.text
         assert "14 to 25 November 2022" not in page.text
@@ -117,70 +124,98 @@ def test_metadata_of_a_manifest_report(southend_2019: Report) -> None:
     assert str(southend_2019.inspection_end) == "2019-07-26"
 
 
-def _grades(report: Report) -> dict[str, str]:
-    return {judgement.area: judgement.grade for judgement in report.judgements}
+def _grades(report_id: str) -> dict[str, str]:
+    return {judgement.area: judgement.grade for judgement in _report(report_id).judgements}
 
 
-def test_judgements_of_every_era() -> None:
-    essex = corpus.load_report(_source("essex-2014-03-21"))
-    assert _grades(essex) == {
-        "overall_effectiveness": "good",
-        "impact_of_leaders": "good",
-        "help_and_protection": "good",
-        "children_in_care": "good",
-        "care_leavers": "good",
-        "adoption": "good",
-        "lscb": "requires improvement",
-    }
-    bristol = corpus.load_report(_source("bristol-2014-12-05"))
-    assert _grades(bristol)["overall_effectiveness"] == "requires improvement"
-    assert _grades(bristol)["care_leavers"] == "inadequate"
-    southend = corpus.load_report(_source("southend-on-sea-2016-07-07"))
-    assert _grades(southend)["overall_effectiveness"] == "requires improvement to be good"
-    durham = corpus.load_report(_source("durham-2019-10-21"))
-    assert _grades(durham) == {
-        "overall_effectiveness": "requires improvement",
-        "impact_of_leaders": "requires improvement",
-        "help_and_protection": "requires improvement",
-        "children_in_care_and_care_leavers": "good",
-    }
-    hull = corpus.load_report(_source("kingston-upon-hull-2023-01-13"))
+@pytest.mark.parametrize(
+    ("report_id", "expected"),
+    [
+        (
+            "essex-2014-03-21",
+            {
+                "overall_effectiveness": "good",
+                "impact_of_leaders": "good",
+                "help_and_protection": "good",
+                "children_in_care": "good",
+                "care_leavers": "good",
+                "adoption": "good",
+                "lscb": "requires improvement",
+            },
+        ),
+        (
+            "durham-2019-10-21",
+            {
+                "overall_effectiveness": "requires improvement",
+                "impact_of_leaders": "requires improvement",
+                "help_and_protection": "requires improvement",
+                "children_in_care_and_care_leavers": "good",
+            },
+        ),
+        (
+            "warrington-2015-05-12",
+            {
+                "overall_effectiveness": "requires improvement",
+                "impact_of_leaders": "requires improvement",
+                "help_and_protection": "requires improvement",
+                "children_in_care": "good",
+                "care_leavers": "good",
+                "adoption": "good",
+                "lscb": "requires improvement",
+            },
+        ),
+        (
+            "barnet-2024-07-23",
+            {
+                "overall_effectiveness": "good",
+                "impact_of_leaders": "good",
+                "help_and_protection": "good",
+                "children_in_care": "outstanding",
+                "care_leavers": "good",
+            },
+        ),
+        ("kent-2013-08-23", {"overall_effectiveness": "adequate", "impact_of_leaders": "adequate"}),
+        (
+            "blackpool-2026-07-28",
+            {
+                "impact_of_leaders": "outstanding",
+                "help_and_protection": "good",
+                "children_in_care": "outstanding",
+                "care_leavers": "outstanding",
+            },
+        ),
+    ],
+)
+def test_every_judgement_of_each_era(report_id: str, expected: dict[str, str]) -> None:
+    assert _grades(report_id) == expected
+
+
+@pytest.mark.parametrize(
+    ("report_id", "expected"),
+    [
+        (
+            "bristol-2014-12-05",
+            {"overall_effectiveness": "requires improvement", "care_leavers": "inadequate"},
+        ),
+        ("southend-on-sea-2016-07-07", {"overall_effectiveness": "requires improvement to be good"}),
+        ("isles-of-scilly-2016-06-27", {"children_in_care": "not judged"}),
+    ],
+)
+def test_single_judgements(report_id: str, expected: dict[str, str]) -> None:
+    grades = _grades(report_id)
+    assert {area: grades[area] for area in expected} == expected
+
+
+def test_judgement_sentences_and_pages() -> None:
+    hull = _report("kingston-upon-hull-2023-01-13")
     overall = next(j for j in hull.judgements if j.area == "overall_effectiveness")
     assert overall.grade == "requires improvement to be good" and overall.page == 1
     assert overall.text == "Overall effectiveness Requires improvement to be good"
-    warrington = corpus.load_report(_source("warrington-2015-05-12"))
-    assert _grades(warrington) == {
-        "overall_effectiveness": "requires improvement",
-        "impact_of_leaders": "requires improvement",
-        "help_and_protection": "requires improvement",
-        "children_in_care": "good",
-        "care_leavers": "good",
-        "adoption": "good",
-        "lscb": "requires improvement",
-    }
+    warrington = _report("warrington-2015-05-12")
     headline = next(j for j in warrington.judgements if j.area == "overall_effectiveness")
     assert headline.text == "The overall judgement is that children’s services require improvement"
     lscb = next(j for j in warrington.judgements if j.area == "lscb")
     assert lscb.page == 44 and lscb.text == "The Local Safeguarding Children Board requires improvement"
-    barnet = corpus.load_report(_source("barnet-2024-07-23"))
-    assert _grades(barnet) == {
-        "overall_effectiveness": "good",
-        "impact_of_leaders": "good",
-        "help_and_protection": "good",
-        "children_in_care": "outstanding",
-        "care_leavers": "good",
-    }
-    kent = corpus.load_report(_source("kent-2013-08-23"))
-    assert _grades(kent) == {"overall_effectiveness": "adequate", "impact_of_leaders": "adequate"}
-    scilly = corpus.load_report(_source("isles-of-scilly-2016-06-27"))
-    assert _grades(scilly)["children_in_care"] == "not judged"
-    blackpool = corpus.load_report(_source("blackpool-2026-07-28"))
-    assert _grades(blackpool) == {
-        "impact_of_leaders": "outstanding",
-        "help_and_protection": "good",
-        "children_in_care": "outstanding",
-        "care_leavers": "outstanding",
-    }
 
 
 def _bad_corpus(tmp_path: Path) -> Path:
