@@ -113,11 +113,13 @@ class ServerProcess:
 
     def worker_pids(self) -> list[int]:
         """The processes answering requests: the worker children, or the server itself when alone."""
-        workers = [
-            child.pid
-            for child in psutil.Process(self.process.pid).children()
-            if "spawn_main" in " ".join(child.cmdline())  # not multiprocessing's resource tracker
-        ]
+        workers = []
+        for child in psutil.Process(self.process.pid).children():
+            try:
+                if "spawn_main" in " ".join(child.cmdline()):  # not multiprocessing's resource tracker
+                    workers.append(child.pid)
+            except psutil.Error:
+                continue  # a worker that has just died and is not yet reaped
         return sorted(workers) or [self.process.pid]
 
     def kill9(self) -> None:

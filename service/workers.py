@@ -52,6 +52,17 @@ class IndexReloadingSupervisor(Multiprocess):
             if process.pid is not None and process.exitcode is None:
                 os.kill(process.pid, signal.SIGHUP)
 
+    def keep_subprocess_alive(self) -> None:
+        """uvicorn's replacement of dead workers, then the dead workers' live gauges dropped: a worker
+        killed with requests in flight would otherwise count them in /metrics for ever."""
+        before = {process.pid for process in self.processes}
+        super().keep_subprocess_alive()
+        from prometheus_client import multiprocess
+
+        for pid in before - {process.pid for process in self.processes}:
+            if pid is not None:
+                multiprocess.mark_process_dead(pid)
+
 
 def prepare_state_dir(settings: Settings) -> Path:
     """The shared state folder, with the metrics of any earlier run removed (they would be summed in)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import signal
 import threading
 import time
@@ -132,7 +133,23 @@ def test_two_workers_share_one_rate_limit_one_metrics_view_and_every_reload(
             ready = httpx.get(f"{server.url}/readyz", timeout=10).json()
             assert ready["reload"]["generation"] == "g1"
         assert server.worker_pids() == workers
+
+        # A worker killed outright is replaced; the service answers throughout on the other one.
+        os.kill(workers[0], signal.SIGKILL)
+        assert _wait_for(lambda: len(set(server.worker_pids()) - set(workers)) == 1, timeout_s=60)
+        for _ in range(10):
+            assert httpx.get(f"{server.url}/healthz", timeout=30).status_code == 200
+        assert _wait_for(lambda: _scrape(server.url)["inspectqa_http_requests_in_flight"] <= 1.0)
     assert "Traceback" not in log_file.read_text()
+
+
+def _scrape(url: str) -> dict[str, float]:
+    text = httpx.get(f"{url}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=10).text
+    return {
+        family.name: family.samples[0].value
+        for family in text_string_to_metric_families(text)
+        if len(family.samples) == 1
+    }
 
 
 def _take_tokens(path: str, count: int, results: Any) -> None:
