@@ -23,6 +23,15 @@ from service.query import QueryIntent
 from service.records import Citation, Passage
 from service.retrieval import TermStats
 from service.text import ACRONYMS, clean_sentence, fold, sentence_spans, stem, stems
+from service.tone import (
+    TONE_FRAMING,
+    agreement,
+    asked,
+    heading_like,
+    list_end,
+    list_ranges,
+    sentence_tone,
+)
 
 # A question about one area is also answered by the combined area of older frameworks.
 AREA_FALLBACKS = {
@@ -32,11 +41,66 @@ AREA_FALLBACKS = {
 
 # A council joins a "which councils" answer only with evidence this close to the strongest council's.
 SURVEY_KEEP = 0.6
+# Share of a concept's weight a sentence gets when only the sentence before it names the concept.
+CONTEXT = 0.5
+# Score for a sentence whose tone is the one asked for (a shortfall for "what concerns ...?").
+TONE_WEIGHT = 0.4
+# Score for a sentence that holds a figure when the question asks "how many", and more when the
+# figure stands next to one of the question's words ("caseloads are between 90 and 110").
+FIGURE_WEIGHT = 0.15
+FIGURE_NEAR_WEIGHT = 0.1
+FIGURE_NEAR_WORDS = 4
+# Items of a "what needs to improve" list given in full (longer lists are cut, in the report's order).
+LIST_ITEMS = 10
+ITEM_SENTENCES = 2  # sentences quoted of one item (a paragraph-long recommendation gives its first two)
+# Score for a sentence naming the kind of thing asked for: "team" for "which team ...?".
+KIND_WEIGHT = 0.15
 
 ABSTAIN_TEXT = (
     "The indexed Ofsted reports do not appear to answer this question. "
     "The nearest passages are listed below for you to judge."
 )
+
+
+@dataclass(frozen=True)
+class Asks:
+    """What a question asks of its answer's sentences, beyond its topic."""
+
+    figure: bool = False  # "how many", "what proportion": a sentence with a number
+    figure_stems: frozenset[str] = frozenset()  # the words a figure should stand next to
+    tone: int = 0  # -1 criticism, +1 praise (``service.tone.asked``)
+    improvements: bool = False  # "what needs to improve": the report's list of them
+    topic: tuple[str, ...] = ()  # the question's words that say what it is about
+    kind: str | None = None  # "which team ...?": the stem of the kind of thing asked for
+
+    @classmethod
+    def of(cls, intent: QueryIntent) -> Asks:
+        tone = asked(intent.question)
+        topic = intent.terms
+        if tone:
+            # "What concerns did inspectors raise about X?": the sentence's tone answers "concerns".
+            topic = tuple(t for t in intent.terms if t.lower() not in TONE_FRAMING) or intent.terms
+        kind_match = _ANSWER_KIND.search(intent.question)
+        kind = stem(kind_match.group(1)) if kind_match else None
+        return cls(
+            figure=bool(QUANTITY_ASKED.search(intent.question)),
+            figure_stems=frozenset(stem(t) for t in topic),
+            tone=tone,
+            improvements="improve" in intent.sections,
+            topic=topic,
+            kind=kind if kind in {stem(t) for t in topic} else None,
+        )
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A sentence of a passage (``text[start:end]``) with its score and topic cover."""
+
+    score: float
+    cover: float
+    position: int
+    start: int
+    end: int
 
 
 @dataclass
@@ -132,42 +196,24 @@ class Composer:
         return passage.page
 
     # --- extractive answers -----------------------------------------------------------------------
-    def sentence_score(
-        self, sentence: str, weights: dict[str, float], total: float, pairs: Sequence[str] = ()
-    ) -> float:
-        """Share of the question's (idf-weighted) words in the sentence, plus its phrases kept whole."""
-        sentence_stems = stems(sentence)
-        present = set(sentence_stems)
-        cover = sum(v for t, v in weights.items() if t in present) / total
-        joined = f" {' '.join(sentence_stems)} "
-        return cover + 0.15 * sum(1 for pair in pairs if f" {pair} " in joined)
-
     def extractive(
         self, intent: QueryIntent, passages: Sequence[Passage], *, per_report: int, max_sentences: int = 6
     ) -> Draft:
         """Pick the sentences that best answer the question, grouped and labelled by report."""
-        ordered = [stem(t) for t in intent.terms]
+        asks = Asks.of(intent)
+        ordered = [stem(t) for t in asks.topic]
         pairs = [f"{a} {b}" for a, b in itertools.pairwise(ordered)]
         weights = {t: self.stats.idf(t) for t in ordered}
-        total = sum(weights.values()) or 1.0
+        concepts = [(frozenset((t,)), w) for t, w in weights.items()]
         top_score = max((p.score for p in passages), default=1.0) or 1.0
-        list_mode = "improve" in intent.sections
-        wants_figure = bool(QUANTITY_ASKED.search(intent.question))
         candidates: list[tuple[float, int, int, Passage, int, int]] = []
         for rank, passage in enumerate(passages):
-            spans = sentence_spans(passage.text)
-            in_list = list_mode and re.search(r"improve|recommendation", passage.section or "", re.I)
-            for position, (start, end) in enumerate(spans):
-                sentence = passage.text[start:end]
-                if not prose_like(sentence):
-                    continue
-                cover = self.sentence_score(sentence, weights, total, pairs)
-                score = cover + 0.35 * (passage.score / top_score) - 0.02 * rank
+            in_list = asks.improvements and re.search(r"improve|recommendation", passage.section or "", re.I)
+            for found in self._sentences(passage, concepts, pairs, asks):
+                score = found.score + 0.35 * (passage.score / top_score) - 0.02 * rank
                 if in_list:
                     score += 0.5
-                if wants_figure and re.search(r"\d", sentence):
-                    score += 0.15  # "how many", "how high": the sentence with the figure
-                candidates.append((score, rank, position, passage, start, end))
+                candidates.append((score, rank, found.position, passage, found.start, found.end))
         candidates.sort(key=lambda c: -c[0])
         if not candidates:
             return Draft()
@@ -193,6 +239,54 @@ class Composer:
                 chosen.append(follow)
         return self._assemble(chosen)
 
+    def _sentences(
+        self,
+        passage: Passage,
+        concepts: Sequence[tuple[frozenset[str], float]],
+        pairs: Sequence[str],
+        asks: Asks,
+    ) -> list[Scored]:
+        """Every quotable sentence of a passage, scored for the question.
+
+        The score is the share of the question's (idf-weighted) concepts the sentence holds, plus
+        its phrases kept whole. A sentence also gets ``CONTEXT`` of the weight of concepts that
+        only the sentence before it in the same paragraph holds: "They have high caseloads" is
+        about the IROs the previous sentence named. Then what the question asks of the answer:
+        a figure for "how many", a shortfall for "what concerns", a strength for "what was praised".
+        """
+        total = sum(weight for _, weight in concepts) or 1.0
+        text = passage.text
+        ranges = list_ranges(text) if asks.tone else []
+        out: list[Scored] = []
+        previous: set[str] = set()
+        previous_end: int | None = None
+        for position, span in enumerate(sentence_spans(text)):
+            start, end = quote_span(text, *span)
+            sentence = text[start:end]
+            sentence_stems = stems(sentence)
+            present = set(sentence_stems)
+            if previous_end is None or "\n" in text[previous_end:start]:
+                previous = set()  # a new paragraph: nothing to refer back to
+            inherited = previous
+            previous, previous_end = previous | present, end
+            if not prose_like(sentence) or _REFERENCE_ONLY.fullmatch(sentence):
+                continue
+            own = sum(w for group, w in concepts if group & present)
+            borrowed = sum(w for group, w in concepts if group & inherited and not group & present)
+            joined = f" {' '.join(sentence_stems)} "
+            cover = (own + CONTEXT * borrowed) / total
+            score = cover + 0.15 * sum(1 for pair in pairs if f" {pair} " in joined)
+            if asks.figure:
+                score += figure_bonus(sentence, asks.figure_stems)
+            if asks.kind and asks.kind in present:
+                score += KIND_WEIGHT
+            if asks.tone:
+                score += TONE_WEIGHT * agreement(
+                    asks.tone, sentence_tone(sentence, passage.section, ranges, start)
+                )
+            out.append(Scored(score, cover, position, start, end))
+        return out
+
     def survey(
         self, intent: QueryIntent, councils: Sequence[Sequence[Passage]], *, max_councils: int = 5
     ) -> Draft:
@@ -201,31 +295,34 @@ class Composer:
         ``councils`` holds each council's best passages, strongest council first. Each council
         gives the one sentence of its passages that best matches the question, quoted as it
         stands; a council whose best sentence is much weaker than the strongest's is left out
-        rather than padded in. Equal evidence puts the more recent inspection first.
+        rather than padded in. Equal evidence puts the more recent inspection first. When the
+        question asks for criticism (or praise), a council joins only when its sentence states a
+        shortfall (or a strength): "plans are timely" does not answer "criticised for delays",
+        nor does a plain description of the service.
         """
-        ordered = [stem(t) for t in intent.terms]
+        asks = Asks.of(intent)
+        ordered = [stem(t) for t in asks.topic]
         pairs = [f"{a} {b}" for a, b in itertools.pairwise(ordered)]
-        concepts = self._concepts(intent.terms)
-        total = sum(weight for _, weight in concepts) or 1.0
+        concepts = self._concepts(asks.topic)
         top_score = max((p.score for group in councils for p in group), default=1.0) or 1.0
         best: list[tuple[float, float, Passage, int, int]] = []
         for group in councils:
             found: tuple[float, float, Passage, int, int] | None = None
             for passage in group:
-                for start, end in sentence_spans(passage.text):
-                    sentence = passage.text[start:end]
-                    if not prose_like(sentence):
-                        continue
-                    sentence_stems = stems(sentence)
-                    present = set(sentence_stems)
-                    joined = f" {' '.join(sentence_stems)} "
-                    cover = sum(w for group, w in concepts if group & present) / total
-                    cover += 0.15 * sum(1 for pair in pairs if f" {pair} " in joined)
-                    score = cover + 0.35 * passage.score / top_score
+                for scored in self._sentences(passage, concepts, pairs, asks):
+                    score = scored.score + 0.35 * passage.score / top_score
                     if found is None or score > found[0]:
-                        found = (score, cover, passage, start, end)
-            if found is not None:
-                best.append(found)
+                        found = (score, scored.cover, passage, scored.start, scored.end)
+            if found is None:
+                continue
+            if asks.tone:
+                passage, start = found[2], found[3]
+                placed = sentence_tone(
+                    passage.text[start : found[4]], passage.section, list_ranges(passage.text), start
+                )
+                if agreement(asks.tone, placed) <= 0:
+                    continue  # neither criticised nor praised for it, whichever was asked
+            best.append(found)
         if not best:
             return Draft()
         top = max(b[0] for b in best)
@@ -263,7 +360,8 @@ class Composer:
         """The sentence after the best one, when the answer would otherwise be a single sentence:
         "X receive a good service." is usually followed by how."""
         score, rank, position, passage, _start, end = item
-        for next_start, next_end in sentence_spans(passage.text):
+        for span in sentence_spans(passage.text):
+            next_start, next_end = quote_span(passage.text, *span)
             if next_start >= end:
                 sentence = passage.text[next_start:next_end]
                 return (
@@ -298,21 +396,46 @@ class Composer:
             draft.groups.append((label, group))
         return draft
 
-    def section_list(self, report_ids: Sequence[str], pattern: re.Pattern[str], limit: int = 6) -> Draft:
-        """The items of a section such as "What needs to improve", in the report's order."""
-        passages: list[Passage] = []
+    def section_list(
+        self, report_ids: Sequence[str], pattern: re.Pattern[str], limit: int = LIST_ITEMS
+    ) -> Draft:
+        """The items of a list such as "What needs to improve", in the report's order.
+
+        The list is a section of its own in most reports; in others its heading ("Areas for
+        improvement", "What needs to improve?") stands inside a summary section, so the items are
+        read from below that heading to the next heading, across passages of that section. An item
+        is a line of the list (with all its sentences); a cross-reference on its own ("(outcome 2,
+        national framework)") or a sub-heading is not one.
+        """
+        chosen = []
         for report_id in report_ids:
             rows = self.index.chunk_ids_for_reports([report_id])
-            chunks = [c for c in self.index.chunks(list(rows)) if pattern.search(c.section or "")]
-            passages.extend(_as_passage(c) for c in sorted(chunks, key=lambda c: c.start))
-        chosen = []
-        per: dict[str, int] = {}
-        for rank, passage in enumerate(passages):
-            for position, (start, end) in enumerate(sentence_spans(passage.text)):
-                if per.get(passage.report_id, 0) >= limit or not prose_like(passage.text[start:end]):
-                    continue
-                chosen.append((1.0, rank, position, passage, start, end))
-                per[passage.report_id] = per.get(passage.report_id, 0) + 1
+            chunks = sorted(self.index.chunks(list(rows)), key=lambda c: c.start)
+            spans = [
+                (_as_passage(c), 0, len(c.text)) for c in chunks if pattern.search(c.section or "")
+            ] or _inline_list(chunks, pattern)
+            items = in_item = 0  # an item is a line: its next sentence ("This includes ...") belongs to it
+            for rank, (passage, begin, finish) in enumerate(spans):
+                previous_end = begin
+                for position, span in enumerate(sentence_spans(passage.text)):
+                    start, end = quote_span(passage.text, *span)
+                    sentence = passage.text[start:end]
+                    if not begin <= start < finish:
+                        continue
+                    if (
+                        not prose_like(sentence)
+                        or _REFERENCE_ONLY.fullmatch(sentence)
+                        or heading_like(sentence)
+                    ):
+                        continue  # "Planning for children who need protection": a sub-heading
+                    new_item = "\n" in passage.text[previous_end:start] or previous_end == begin
+                    if new_item and items >= limit:
+                        break
+                    items += new_item
+                    in_item = 1 if new_item else in_item + 1
+                    previous_end = end
+                    if in_item <= ITEM_SENTENCES:
+                        chosen.append((1.0, rank, position, passage, start, end))
         return self._assemble(chosen)
 
     # --- judgements ---------------------------------------------------------------------------
@@ -340,9 +463,9 @@ class Composer:
                 group.append((judgement_sentence(passage.text[start:end], judgement.grade), [n]))
                 follow = self._following_sentence(passage, end)
                 if follow is not None and judgement.area == "overall_effectiveness":
-                    f_start, f_end = follow
-                    f_n = self.cite(draft, passage, f_start, f_end)
-                    group.append((clean_sentence(passage.text[f_start:f_end]), [f_n]))
+                    f_passage, f_start, f_end = follow
+                    f_n = self.cite(draft, f_passage, f_start, f_end)
+                    group.append((clean_sentence(f_passage.text[f_start:f_end]), [f_n]))
             if group:
                 draft.groups.append((report_label(info, None, lead=len(infos) == 1), group))
         return draft
@@ -362,12 +485,28 @@ class Composer:
             wanted = set(available)
         return wanted
 
-    def _following_sentence(self, passage: Passage, after: int) -> tuple[int, int] | None:
-        """The headline sentence after a judgements table, when it reads as prose."""
-        for start, end in sentence_spans(passage.text):
-            if start >= after:
-                sentence = passage.text[start:end]
-                return (start, end) if prose_like(sentence) and sentence.rstrip().endswith(".") else None
+    def _following_sentence(self, passage: Passage, after: int) -> tuple[Passage, int, int] | None:
+        """The headline sentence after a judgements table, when it reads as prose: in the same
+        passage, or first in the next one when the table ends its passage ("Overall effectiveness
+        Inadequate" closes one chunk, "Since the last inspection ... deterioration" opens the next)."""
+        following = [(passage, a, b) for a, b in sentence_spans(passage.text) if a >= after]
+        if not following:
+            after_passage = self._next_passage(passage)
+            spans = sentence_spans(after_passage.text) if after_passage else []
+            following = [(after_passage, a, b) for a, b in spans[:1] if after_passage]
+        for found, start, end in following[:1]:
+            sentence = found.text[start:end]
+            if prose_like(sentence) and sentence.rstrip().endswith("."):
+                return found, start, end
+        return None
+
+    def _next_passage(self, passage: Passage) -> Passage | None:
+        """The chunk after a passage in its report, as a passage (None for the last, or a page)."""
+        rows = self.index.chunk_ids_for_reports([passage.report_id])
+        chunks = sorted(self.index.chunks(list(rows)), key=lambda c: c.start)
+        for current, after in itertools.pairwise(chunks):
+            if current.chunk_id == passage.chunk_id:
+                return _as_passage(after)
         return None
 
     def locate(
@@ -404,9 +543,55 @@ class Composer:
 
 
 QUANTITY_ASKED = re.compile(
-    r"\b(?:how many|how much|how (?:high|large|long|big)|what (?:proportion|percentage|number)|caseloads?)\b",
+    r"\b(?:how many|how much|how (?:high|large|long|big|quickly|often|soon)|"
+    r"what (?:proportion|percentage|number|share|results)|caseloads?|"
+    r"(?:what|how) (?:was|were|is|are) (?:the |its |their )?(?:\w+ ){0,3}"
+    r"(?:rates?|numbers?|proportion|percentage|backlog|figures?|totals?|average))\b",
     re.I,
 )
+_MONTH_NAMES = "January|February|March|April|May|June|July|August|September|October|November|December"
+# Dates and years are numbers that count nothing: "since 1 July 2015", "in 2013-14".
+_DATE = re.compile(
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)? (?:{_MONTH_NAMES})\b|\b(?:{_MONTH_NAMES}) \d{{4}}\b|"
+    r"\b(?:19|20)\d\d(?:[–/-]\d{2,4})?\b",
+)
+_COUNT = re.compile(
+    r"\b\d[\d,.]*%?|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    r"forty|fifty|sixty|hundreds?|thousands?|half|a third|a quarter|dozens?)\b",
+    re.I,
+)
+# "Which team ...", "what kind of service ...": the noun naming what the answer is.
+_ANSWER_KIND = re.compile(r"\b(?:which|what)\s+(?:kinds? of |types? of |sorts? of )?([a-z][a-z’'-]+)", re.I)
+# A list item that is only a cross-reference: "(outcome 2, national framework)".
+_REFERENCE_ONLY = re.compile(r"\(.*\)\.?", re.S)
+
+
+_GLUED_NUMBER = re.compile(r"\d{1,3}\.(?=[A-Z‘“'])")
+
+
+def quote_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """A sentence span without a paragraph number glued to it ("29.Care leavers ..."): the
+    extraction sometimes loses the space after the number, and the number is not the report's
+    sentence."""
+    glued = _GLUED_NUMBER.match(text, start, end)
+    return (glued.end(), end) if glued else (start, end)
+
+
+def figure_bonus(sentence: str, near: frozenset[str]) -> float:
+    """How much a sentence answers "how many": a count (not a date) in it, and by the question's words."""
+    undated = _DATE.sub(" ", sentence)
+    counts = list(_COUNT.finditer(undated))
+    if not counts:
+        return 0.0
+    tokens = re.findall(r"\S+", undated)
+    positions = {i for i, token in enumerate(tokens) if _COUNT.search(token)}
+    for i, token in enumerate(tokens):
+        if i in positions:
+            continue
+        word = stems(token)
+        if word and word[0] in near and any(abs(i - p) <= FIGURE_NEAR_WORDS for p in positions):
+            return FIGURE_WEIGHT + FIGURE_NEAR_WEIGHT
+    return FIGURE_WEIGHT
 
 
 def judgement_sentence(stated: str, grade: str) -> str:
@@ -437,6 +622,34 @@ def prose_like(sentence: str) -> bool:
         return False
     capitalised = sum(1 for w in words if w[:1].isupper())
     return capitalised / len(words) <= 0.5
+
+
+def _inline_list(chunks: Sequence[Any], pattern: re.Pattern[str]) -> list[tuple[Passage, int, int]]:
+    """The first list under a heading matching ``pattern`` inside the text of ``chunks`` (in
+    report order), as ``(passage, start, end)`` spans; it may run on into following chunks of the
+    same section. A heading with no sentence under it (a table of contents) is passed over."""
+    for i, chunk in enumerate(chunks):
+        if (chunk.section or "").strip().lower() == "contents":
+            continue
+        for found in list_ranges(chunk.text):
+            heading = chunk.text[max(0, found.start - 120) : found.start].splitlines()[-1:]
+            if found.tone > 0 or not heading or not pattern.search(heading[0]):
+                continue
+            if not any(found.start <= a < found.end and prose_like(chunk.text[a:b]) for a, b in
+                       sentence_spans(chunk.text)):  # fmt: skip
+                continue
+            spans = [(_as_passage(chunk), found.start, found.end)]
+            if found.end == len(chunk.text):
+                for following in chunks[i + 1 :]:
+                    if following.section != chunk.section:
+                        break
+                    end = list_end(following.text, 0)
+                    if end > 0:
+                        spans.append((_as_passage(following), 0, end))
+                    if end < len(following.text):
+                        break
+            return spans
+    return []
 
 
 def _published(info: ReportInfo | None) -> date:

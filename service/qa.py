@@ -25,13 +25,14 @@ from service.query import SECTION_HINTS, QueryIntent, parse, with_context
 from service.records import Answer, Filters, Passage, Turn
 from service.retrieval import Query, Retriever, TermStats, quoted_phrases
 from service.text import sentence_spans, stem, stems
+from service.tone import ASK_WORDS
 
 MAX_TOP_K = 50
 # "Which councils ...?": candidates × this, councils weighed, passages kept per council.
 SURVEY_WIDEN = 3
 SURVEY_COUNCILS = 8
 SURVEY_PER_COUNCIL = 2
-IMPROVE_SECTION = re.compile(r"what needs to improve|areas? for improvement|recommendations", re.I)
+IMPROVE_SECTION = re.compile(r"needs? to improve|areas? for improvement|recommendations", re.I)
 
 # Below these, the best evidence found does not answer the question (tuned on the dev questions).
 MIN_SENTENCE_COVER = 0.5
@@ -150,7 +151,10 @@ class QAService:
                     break
             if previous is not None:
                 break
-        return with_context(intent, previous)
+        intent = with_context(intent, previous)
+        # "criticised", "praised": how the question wants the findings, not what they are about.
+        topic = tuple(t for t in intent.terms if t.lower() not in ASK_WORDS)
+        return replace(intent, terms=topic) if topic and topic != intent.terms else intent
 
     # --- retrieval ----------------------------------------------------------------------------
     def _query(
@@ -246,8 +250,12 @@ class QAService:
             draft = self.composer.judgements(intent, ids, passages)
             if not draft.sentences:
                 draft = None
+        listed: Draft | None = None
+        if draft is None and "improve" in intent.sections and len(groups) == 1 and intent.places:
+            # "What needs to improve in X?": the report's own list answers it, whatever words it uses.
+            listed = self.composer.section_list([passages[0].report_id], IMPROVE_SECTION)
         if draft is None:
-            weak = self._weak(intent, passages)
+            weak = None if listed is not None and listed.sentences else self._weak(intent, passages)
             if weak:
                 timings["compose_ms"] = _ms(compose_started)
                 return self._finish(text, None, weak, passages, notes, timings, started)
@@ -256,6 +264,8 @@ class QAService:
                 if draft is not None:
                     notes.extend(draft.notes)
             if draft is None or not draft.sentences:
+                draft = listed if listed is not None and listed.sentences else None
+            if draft is None:
                 draft = self._extract(intent, groups, passages)
         timings["compose_ms"] = _ms(compose_started)
         if not draft.sentences:

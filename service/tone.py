@@ -1,0 +1,228 @@
+"""The tone of a finding: whether a question asks for shortfalls or strengths, and which a sentence states.
+
+"Which councils were criticised for delays in care proceedings?" and "which councils were praised
+for care proceedings?" share their topic, so word overlap ranks the same sentences first for both.
+Inspectors write findings in a small, steady register, which is what this module reads:
+
+- shortfalls: "not all", "not consistently", "does not yet", "too long", "too many", "drift and
+  delay", "remains a weakness", "insufficient", "requires improvement", "variable", "a lack of";
+- strengths: "good", "effective", "timely", "robust", "strong", "well established", "benefit from",
+  unless negated ("not consistently effective" is a shortfall);
+- placement: a sentence under "What needs to improve", "Areas for improvement" or "Recommendations"
+  (a section, or a heading inside a passage) states something to improve, however neutrally it is
+  worded ("The timeliness of pre-proceedings work."); one under "The local authority's strengths"
+  states a strength.
+
+``asked`` reads the question (-1 criticism, +1 praise, 0 neither or both), ``tone`` a sentence
+(-1 shortfall … +1 strength), and ``list_ranges`` finds improvement and strength lists by their
+headings inside a passage's text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+ASKS_CRITICISM = re.compile(
+    r"\b(?:criticis\w*|critical of|critique\w*|weak(?:ness|nesses|er|est)?|shortfalls?|shortcomings?|"
+    r"failings?|deficienc\w*|inadequacies|fell short|falls? short|falling short|not good enough|"
+    r"(?:went|go|goes|going) wrong|gaps? in|lacking|struggl\w*|worse|negative|downsides?|"
+    r"poor(?:ly)?|(?:what|which|any|main|key|particular|the|raised?|raising|expressed|had|have|has|"
+    r"identified|were there|was there) (?:\w+ )?(?:concerns?|problems?|worries|challenges|risks)|"
+    r"concerns? (?:did|were|was|about)|need(?:s|ed)? to improve|needs? improving|"
+    r"areas? (?:for|of|needing|requiring) (?:improvement|development)|(?:must|should) improve)\b",
+    re.I,
+)
+ASKS_PRAISE = re.compile(
+    r"\b(?:prais\w*|commend\w*|strengths?|strong points?|good practice|best practice|"
+    r"(?:did|do|does|doing|done|went|going|working|work|works|worked) (?:particularly |especially )?well|"
+    r"positives?|positive (?:features?|findings?|aspects?|practice)|success(?:es|ful)?|impress\w*|"
+    r"what (?:has |had |have )?improved|improvements? (?:made|seen|since|achieved)|highlights?|"
+    r"innovative|innovation|exemplary|notable practice)\b",
+    re.I,
+)
+# Words that only frame the ask: reports rarely use them, so as search or scoring words they
+# would reward the few passages that do ("criticised" is in 3 of 37,000) and nothing else.
+ASK_WORDS = frozenset(
+    (
+        "criticised", "criticise", "criticize", "criticized", "criticism", "criticisms", "critique",
+        "praised", "praise", "praising", "commended", "commend", "commending", "commendation",
+    )
+)  # fmt: skip
+# Words that say a question wants criticism or praise rather than what it is about ("what concerns
+# did inspectors raise about ..."): left out when sentences are scored for the question's topic,
+# since the tone of a sentence, not these words, answers that part of it.
+TONE_FRAMING = ASK_WORDS | frozenset(
+    (
+        "concern", "concerns", "concerned", "raise", "raised", "raising", "weak", "weakness", "weaknesses",
+        "strength", "strengths", "problem", "problems", "issue", "issues", "worry", "worries",
+        "shortcoming", "shortcomings", "shortfall", "shortfalls", "failing", "failings", "positive",
+        "positives", "negative", "identified", "identify", "highlighted", "highlight", "noted", "note",
+        "expressed", "express", "good", "poor", "poorly", "well", "went", "wrong", "best", "practice",
+        "success", "successes", "successful", "areas", "area", "critical",
+    )
+)  # fmt: skip
+
+_SHORTFALL = re.compile(
+    r"\b(?:not (?:all|yet|always|consistently|sufficiently|routinely|regularly|enough|fully|"
+    r"effectively|timely|robust|clear|good|well|in place|being|been|seen|met|given|undertaken|"
+    r"completed|improved|made|effective|adequate|appropriate|evident|informed|prioritised|"
+    r"understood|recorded|reviewed|followed|progressed|addressed|identified)|"
+    r"(?:does|do|did|has|have|had|is|are|was|were|can|could) not|(?:does|do|did|has|have|is|are|was|"
+    r"were|can|could)n[’']t|cannot|too (?:long|many|few|slow|late|often|much|little|high|variable|"
+    r"early|narrow|reliant)|too (?:\w+ )?(?:long|slow|late)|no (?:evidence|clear|consistent|"
+    r"effective|formal|oversight|plan|plans|management|record)|little (?:evidence|impact|progress|"
+    r"understanding|oversight)|insufficient\w*|inconsistent\w*|inadequate\w*|ineffective\w*|poor\w*|"
+    r"weak\w*|lack(?:s|ing|ed)?|delay(?:s|ed)?|drift\w*|gaps?|deficits?|deficien\w*|deteriorat\w*|"
+    r"fail(?:s|ed|ure|ures|ing|ings)?|shortfalls?|shortcomings?|backlogs?|overdue|underdeveloped|"
+    r"unclear|variab\w*|unsafe|disjointed|fragmented|patchy|uneven|inaccurate|incomplete|"
+    r"unacceptabl\w*|worse|worsen\w*|declin\w*|instability|unstable|struggl\w*|superficial|"
+    r"reactive|out of date|outdated|limited|slow(?:ly|er)?|late|absence of|absent|"
+    r"(?:requires?|required|requiring|needs?|needed) (?:further |more |significant |urgent |"
+    r"considerable |continued |some )?(?:improvement|to improve|to be improved|strengthening|"
+    r"to be strengthened|development|attention|work)|remains? (?:a |an )?(?:weakness|concern|"
+    r"challenge|area|underdeveloped|inconsistent|variable|too|high|low|poor|limited)|"
+    r"(?:is|are|remains?) (?:a |an )?(?:area|areas) for (?:improvement|development)|"
+    r"(?:only|very) (?:a )?(?:small|minority|few|some|limited)|few (?:children|young|care|social)|"
+    r"still (?:more|not|too)|more (?:needs|work) (?:to|is needed)|concerns? (?:about|that|remain))\b",
+    re.I,
+)
+_STRENGTH = re.compile(
+    r"\b(?:good|strong(?:ly)?|strengths?|effective(?:ly)?|well|timely|robust(?:ly)?|outstanding|"
+    r"excellent|exceptional\w*|highly|impressive\w*|thorough(?:ly)?|creative(?:ly)?|innovative|"
+    r"comprehensive(?:ly)?|appropriate(?:ly)?|clear(?:ly)?|benefit(?:s|ed|ing)? from|positive(?:ly)?|"
+    r"valued|swift(?:ly)?|prompt(?:ly)?|consistent(?:ly)?|sustained|high[- ]quality|skilled|"
+    r"committed|success(?:ful|fully)?|sensitive(?:ly)?|meaningful(?:ly)?|purposeful(?:ly)?|proactive\w*|"
+    r"confident(?:ly)?|stable|stability|tenacious\w*|child-centred|well-established|embedded|"
+    r"strengthened|improved|improving|rigorous(?:ly)?|detailed|helpful|quickly|carefully|in place|"
+    r"(?:has|have) (?:been )?(?:significantly |considerably )?(?:strengthened|improved|developed))\b",
+    re.I,
+)
+# A strength word read as a shortfall when negated just before it: "not consistently effective".
+_NEGATION = re.compile(
+    r"\b(?:not|never|no|nor|insufficiently|less|lack of|without|neither|n[’']t|cannot)\W+(?:\w+\W+){0,2}$",
+    re.I,
+)
+# "well" in "as well as", "not only ... but also": no judgement in them.
+_NEUTRAL = re.compile(
+    r"\bas well as\b|\bwell-being\b|\bnot only\b|\bwhether or not\b|\bnot in education\b|\bif not\b", re.I
+)
+
+# Section titles that place a sentence among things to improve, or among strengths.
+IMPROVE_TITLE = re.compile(
+    r"what (?:does|do) (?:the )?.{2,40}? need to improve|what needs to improve|areas? for (?:improvement|"
+    r"development)|recommendations|requires? improvement because|inadequate because|"
+    r"priority and immediate action|capacity to improve",
+    re.I,
+)
+STRENGTH_TITLE = re.compile(r"\bstrengths\b(?! and weaknesses)", re.I)
+
+_LIST_HEADING = re.compile(
+    r"^[ \t]*(?P<title>(?:what (?:does|do) (?:the )?[^\n?]{2,40}? need to improve|what needs to improve|"
+    r"areas? for (?:improvement|development)|recommendations|[^\n]{0,80}\brequires? improvement because|"
+    r"(?:the )?[^\n]{0,40}\bstrengths|[^\n]{0,40}\bhas the following strengths))"
+    r"[ \t]*[?:]?[ \t]*\d{0,3}[ \t]*$",
+    re.I | re.M,
+)
+
+
+@dataclass(frozen=True)
+class ListRange:
+    """Characters ``start:end`` of a passage's text that list improvements (-1) or strengths (+1)."""
+
+    start: int
+    end: int
+    tone: int
+
+
+def asked(question: str) -> int:
+    """-1 when a question asks for criticism, +1 for praise, 0 for neither (or both)."""
+    criticism = bool(ASKS_CRITICISM.search(question))
+    praise = bool(ASKS_PRAISE.search(question))
+    if criticism == praise:
+        return 0
+    return -1 if criticism else 1
+
+
+def tone(sentence: str) -> float:
+    """How a sentence judges what it describes: -1 states a shortfall, +1 a strength, 0 neither.
+
+    Counts shortfall phrases and strength words (a negated strength counts as a shortfall) and
+    returns their balance, so "Most plans are good, although contingency planning is weak" is
+    mixed (0) and "Plans are not consistently effective" a shortfall.
+    """
+    text = _NEUTRAL.sub(" ", sentence)
+    shortfalls = len(_SHORTFALL.findall(text))
+    strengths = 0
+    for match in _STRENGTH.finditer(text):
+        if _NEGATION.search(text[max(0, match.start() - 40) : match.start()]):
+            shortfalls += 1
+        else:
+            strengths += 1
+    if shortfalls == strengths:
+        return 0.0
+    return (strengths - shortfalls) / (strengths + shortfalls)
+
+
+def section_tone(section: str | None) -> int:
+    if not section:
+        return 0
+    if IMPROVE_TITLE.search(section):
+        return -1
+    if STRENGTH_TITLE.search(section):
+        return 1
+    return 0
+
+
+def list_ranges(text: str) -> list[ListRange]:
+    """Improvement and strength lists introduced by a heading line inside ``text``.
+
+    A list runs from its heading to the next heading-like line (short, capitalised, not ending a
+    sentence) or the end of the text. A table of contents ("What needs to improve? 4" followed by
+    more titles) yields a range with no sentences in it, which is harmless.
+    """
+    ranges: list[ListRange] = []
+    for match in _LIST_HEADING.finditer(text):
+        kind = 1 if re.search(r"strengths", match.group("title"), re.I) else -1
+        ranges.append(ListRange(match.end(), list_end(text, match.end()), kind))
+    return ranges
+
+
+def list_end(text: str, start: int) -> int:
+    """Where a list that runs from ``start`` ends: at the next heading-like line, else the text's end."""
+    position = start
+    for line in text[start:].splitlines(keepends=True):
+        after = position + len(line)
+        if line.strip() and heading_like(line, text[after : after + 1]):
+            return position
+        position = after
+    return len(text)
+
+
+def heading_like(line: str, following: str = "") -> bool:
+    """A title line: a few capitalised words that do not end a sentence and are not run on."""
+    stripped = line.strip()
+    if not stripped or not stripped[0].isupper():
+        return False
+    if stripped.endswith((".", ",", ";", ")")) or following[:1].islower():
+        return False
+    return len(stripped.split()) <= 14
+
+
+def placed_tone(section: str | None, ranges: list[ListRange], start: int) -> int:
+    """The tone a sentence takes from where it stands: its section, or a list inside the passage."""
+    for found in ranges:
+        if found.start <= start < found.end:
+            return found.tone
+    return section_tone(section)
+
+
+def sentence_tone(sentence: str, section: str | None, ranges: list[ListRange], start: int) -> float:
+    """A sentence's tone: its placement when it stands in a list or section of one kind, else its words."""
+    placed = placed_tone(section, ranges, start)
+    return float(placed) if placed else tone(sentence)
+
+
+def agreement(wanted: int, sentence_tone_value: float) -> float:
+    """How far a sentence's tone goes the way the question asks: from -1 (opposite) to 1."""
+    return wanted * sentence_tone_value if wanted else 0.0

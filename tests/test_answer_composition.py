@@ -1,0 +1,165 @@
+"""What the extractive answer picks, on the real 11-report index: criticism or praise as asked, the
+figure a "how many" question wants, whole improvement lists, and the headline after a grade.
+
+These are probe questions of our own (not the gold set). Each names real sentences of the reports,
+so a change that picks other sentences fails here before it shows in the evaluation.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from inspectqa.settings import Settings
+from service.qa import QAService
+from service.records import Answer
+from service.tone import asked, tone
+
+# Shortfall wording as inspectors write it, written out independently of service.tone.
+SHORTFALL = re.compile(
+    r"\bnot\b|n[’']t\b|too (?:many|few|long)|unclear|incomplete|inconsistent|weak|delay|lack|"
+    r"insufficient|poor|variable|does not yet",
+    re.I,
+)
+
+
+@pytest.fixture(scope="module")
+def qa(small_index: Path, embedder: Any) -> QAService:
+    from indexer import open_index
+
+    settings = Settings(index=small_index)
+    return QAService(open_index(small_index, settings), embedder, settings)
+
+
+def quotes(answer: Answer) -> list[str]:
+    return [" ".join(c.quote.split()) for c in answer.citations]
+
+
+@pytest.mark.parametrize(
+    ("question", "wanted"),
+    [
+        ("Which councils were criticised for their work with care leavers?", -1),
+        ("What concerns did inspectors raise about private fostering in Durham?", -1),
+        ("What weaknesses were found in Hull's front door?", -1),
+        ("What did Southend need to improve in 2019?", -1),
+        ("Which councils were praised for their work with care leavers?", 1),
+        ("What strengths did inspectors find in Barnet's 2019 inspection?", 1),
+        ("What did Bexley do well for care leavers?", 1),
+        ("What did Ofsted say about foster carer reviews in Southend-on-Sea?", 0),
+        ("How many care leavers was Bristol not in touch with in 2014?", 0),
+        ("Which organisation did Dorset work with to improve its pre-proceedings letters?", 0),
+        ("What are the strengths and weaknesses of Essex's early help?", 0),
+    ],
+)
+def test_questions_are_read_for_criticism_or_praise(question: str, wanted: int) -> None:
+    assert asked(question) == wanted
+
+
+@pytest.mark.parametrize(
+    ("sentence", "sign"),
+    [
+        # Durham 2019, Bexley 2018, Barnet 2017, Bristol 2014: shortfalls in inspectors' words.
+        ("The more recently drafted plans are stronger, but still too many are not good enough.", -1),
+        ("However, this does not yet extend to all care leavers.", -1),
+        ("However, too many are unclear about the ‘Pledge’ and care leavers’ entitlements.", -1),
+        ("Case records on care leavers’ files are often incomplete.", -1),
+        ("Plans are not consistently effective.", -1),
+        # Southend 2016, Blackpool 2026: strengths.
+        ("The local authority is effective in ensuring that care leavers have positive destinations.", 1),
+        ("The response to domestic abuse is embedded and a clear strength.", 1),
+        # Plain description.
+        ("A small number of children are supported through private fostering arrangements.", 0),
+    ],
+)
+def test_sentences_are_read_for_shortfall_or_strength(sentence: str, sign: int) -> None:
+    value = tone(sentence)
+    assert (value > 0) - (value < 0) == sign, value
+
+
+@pytest.mark.slow
+def test_criticism_and_praise_of_the_same_topic_get_different_councils_sentences(qa: QAService) -> None:
+    criticised = qa.ask("Which councils were criticised for their work with care leavers?")
+    praised = qa.ask("Which councils were praised for their work with care leavers?")
+    assert not criticised.abstained and not praised.abstained
+    assert len(criticised.citations) >= 2 and len(praised.citations) >= 2
+    # Every council listed as criticised is quoted stating a shortfall, none as praised.
+    assert all(SHORTFALL.search(q) for q in quotes(criticised)), criticised.answer
+    assert not any(SHORTFALL.search(q) for q in quotes(praised)), praised.answer
+    assert not set(quotes(criticised)) & set(quotes(praised))
+    # Durham's 2019 report: "still too many [pathway plans] are not good enough".
+    assert any("too many are not good enough" in q for q in quotes(criticised)), criticised.answer
+    # Southend's 2016 report praises its care leavers' destinations: not a criticism.
+    assert not any("positive destinations" in q for q in quotes(criticised))
+
+
+@pytest.mark.slow
+def test_concerns_about_one_council_quote_the_shortfall_first(qa: QAService) -> None:
+    answer = qa.ask("What concerns did inspectors raise about care leavers in Bexley's 2018 inspection?")
+    assert not answer.abstained
+    assert {c.report_id for c in answer.citations} == {"bexley-2018-08-20"}
+    first = quotes(answer)[0]
+    assert "health histories are not systematically recorded" in first, answer.answer
+    # Each quote states a shortfall, or is an item of the report's "What needs to improve" list.
+    assert all(SHORTFALL.search(c.quote) or "improve" in c.section.lower() for c in answer.citations), (
+        answer.answer
+    )
+    # The quote starts at the sentence, not at the paragraph number the extraction glued to it ("29.Care").
+    assert not re.match(r"\d", first)
+
+    praised = qa.ask("What was praised about care leavers in Bexley's 2018 inspection?")
+    assert not praised.abstained
+    assert not any("not systematically recorded" in q for q in quotes(praised)), praised.answer
+    assert any("compare positively" in q for q in quotes(praised)), praised.answer
+
+
+@pytest.mark.slow
+def test_how_many_question_quotes_the_sentence_with_the_figure(qa: QAService) -> None:
+    answer = qa.ask("How many care leavers was Bristol not in touch with in 2014?")
+    assert not answer.abstained
+    assert "not in touch with 129 young people" in quotes(answer)[0], answer.answer
+
+    share = qa.ask("What proportion of care leavers in Barnet were not in employment or training in 2017?")
+    assert any("43% of care leavers are not engaged" in q for q in quotes(share)), share.answer
+
+
+@pytest.mark.slow
+def test_improvement_list_under_a_heading_inside_a_section_is_given_whole(qa: QAService) -> None:
+    # Essex 2014 has no "What needs to improve" section: its ten "Areas for improvement" (paragraphs
+    # 14-23) stand under a heading inside "Summary of key findings" and run over three passages.
+    answer = qa.ask("What does Essex need to improve, according to its 2014 inspection?")
+    assert not answer.abstained
+    text = " ".join(quotes(answer))
+    assert quotes(answer)[0].startswith("Professionals who assess and offer early help")
+    assert "reduce the backlog of Multi Agency Risk Assessment Conference (MARAC) cases" in text
+    assert "Information about this inspection" not in text
+    assert len({c.chunk_id for c in answer.citations}) == 3
+
+
+@pytest.mark.slow
+def test_list_items_are_not_cut_at_six(qa: QAService) -> None:
+    answer = qa.ask("What did inspectors say needs to improve in Durham's 2019 inspection?")
+    assert not answer.abstained
+    items = quotes(answer)
+    assert len(items) == 6 and items[-1] == "The tracking and monitoring of children missing from education."
+    # Barnet 2017's recommendations are a long list: the first ten items, in the report's order,
+    # the tenth with its second sentence.
+    barnet = qa.ask("What did Barnet need to improve in 2017?")
+    items = quotes(barnet)
+    assert len(items) == 11, barnet.answer
+    assert items[-1].startswith("When risk does not reduce, or increases, ensure")
+    assert items[0].startswith("Ensure a continued and sustained focus on improving core social work")
+    assert items[6].startswith("Ensure that the quality of assessments is sufficient")
+
+
+@pytest.mark.slow
+def test_grade_is_followed_by_the_headline_that_opens_the_next_passage(qa: QAService) -> None:
+    # Durham 2019's grades table ends its first passage; the headline sentence opens the second.
+    answer = qa.ask("What was the overall effectiveness judgement for Durham in 2019?")
+    assert answer.answer.count("[") == 2, answer.answer
+    assert "requires improvement" in answer.sentences[0].text.lower()
+    headline = answer.citations[1]
+    assert headline.chunk_id == "durham-2019-10-21#0001"
+    assert "there was a deterioration in the impact of some services" in headline.quote
