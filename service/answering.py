@@ -30,6 +30,7 @@ from service.tone import (
     heading_like,
     list_end,
     list_ranges,
+    section_tone,
     sentence_tone,
 )
 
@@ -257,6 +258,8 @@ class Composer:
         total = sum(weight for _, weight in concepts) or 1.0
         text = passage.text
         ranges = list_ranges(text) if asks.tone else []
+        # Items of an improvement list may lack a full stop; elsewhere such a line is a heading.
+        list_section = section_tone(passage.section) != 0
         out: list[Scored] = []
         previous: set[str] = set()
         previous_end: int | None = None
@@ -271,6 +274,8 @@ class Composer:
             previous, previous_end = previous | present, end
             if not prose_like(sentence) or _REFERENCE_ONLY.fullmatch(sentence):
                 continue
+            if heading_like(sentence) and not list_section:
+                continue  # "The impact of leaders on social work practice ...": a title, not a finding
             own = sum(w for group, w in concepts if group & present)
             borrowed = sum(w for group, w in concepts if group & inherited and not group & present)
             joined = f" {' '.join(sentence_stems)} "
@@ -550,10 +555,15 @@ QUANTITY_ASKED = re.compile(
     re.I,
 )
 _MONTH_NAMES = "January|February|March|April|May|June|July|August|September|October|November|December"
-# Dates and years are numbers that count nothing: "since 1 July 2015", "in 2013-14".
+# Numbers that count nothing: dates and years ("since 1 July 2015", "in 2013-14"), ages
+# ("16- and 17-year-olds", "aged 18 to 25") and references ("section 31", "outcome 2").
 _DATE = re.compile(
     rf"\b\d{{1,2}}(?:st|nd|rd|th)? (?:{_MONTH_NAMES})\b|\b(?:{_MONTH_NAMES}) \d{{4}}\b|"
-    r"\b(?:19|20)\d\d(?:[–/-]\d{2,4})?\b",
+    r"\b(?:19|20)\d\d(?:[–/-]\d{2,4})?\b|"
+    r"\b\d{1,2}[-–]?(?:\s*(?:and|to|or|[-–])\s*\d{1,2})?[- ]?years?[- ]olds?\b|"
+    r"\baged (?:between )?\d{1,2}(?:\s*(?:[-–]|and|to|or)\s*\d{1,2})?|"
+    r"\b(?:section|schedule|article|tier|level|stage|outcome|enabler|paragraph|page|phase|year) \d+",
+    re.I,
 )
 _COUNT = re.compile(
     r"\b\d[\d,.]*%?|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"

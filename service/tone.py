@@ -105,7 +105,15 @@ _NEGATION = re.compile(
 )
 # "well" in "as well as", "not only ... but also": no judgement in them.
 _NEUTRAL = re.compile(
-    r"\bas well as\b|\bwell-being\b|\bnot only\b|\bwhether or not\b|\bnot in education\b|\bif not\b", re.I
+    r"\bas well as\b|\bwell-being\b|\bnot only\b|\bwhether or not\b|\bnot in education\b|\bif not\b",
+    re.I,
+)
+# A shortfall word that a sentence says is avoided or tackled: "permanence without delay",
+# "action to reduce drift and delay", "there is no drift". Read as a strength.
+_AVOIDED = re.compile(
+    r"\b(?:without|no|avoid\w*|prevent\w*|reduc\w*|minimis\w*|tackl\w*|address\w*|eliminat\w*|free from)"
+    r"\W+(?:(?:any|unnecessary|undue|further|the|this|drift|and|or|of)\W+){0,3}(?:delays?|drift)\b",
+    re.I,
 )
 
 # Section titles that place a sentence among things to improve, or among strengths.
@@ -152,8 +160,9 @@ def tone(sentence: str) -> float:
     mixed (0) and "Plans are not consistently effective" a shortfall.
     """
     text = _NEUTRAL.sub(" ", sentence)
+    strengths = len(_AVOIDED.findall(text))
+    text = _AVOIDED.sub(" ", text)
     shortfalls = len(_SHORTFALL.findall(text))
-    strengths = 0
     for match in _STRENGTH.finditer(text):
         if _NEGATION.search(text[max(0, match.start() - 40) : match.start()]):
             shortfalls += 1

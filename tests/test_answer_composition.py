@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from inspectqa.settings import Settings
+from service.answering import figure_bonus
 from service.qa import QAService
 from service.records import Answer
 from service.tone import asked, tone
@@ -70,6 +71,12 @@ def test_questions_are_read_for_criticism_or_praise(question: str, wanted: int) 
         # Southend 2016, Blackpool 2026: strengths.
         ("The local authority is effective in ensuring that care leavers have positive destinations.", 1),
         ("The response to domestic abuse is embedded and a clear strength.", 1),
+        # Lincolnshire 2023: a delay avoided is not a delay suffered.
+        (
+            "Leaders, managers and staff understand the importance of children achieving permanence "
+            "without delay.",
+            1,
+        ),
         # Plain description.
         ("A small number of children are supported through private fostering arrangements.", 0),
     ],
@@ -77,6 +84,22 @@ def test_questions_are_read_for_criticism_or_praise(question: str, wanted: int) 
 def test_sentences_are_read_for_shortfall_or_strength(sentence: str, sign: int) -> None:
     value = tone(sentence)
     assert (value > 0) - (value < 0) == sign, value
+
+
+@pytest.mark.parametrize(
+    ("sentence", "counts"),
+    [
+        ("The local authority is currently not in touch with 129 young people.", True),
+        ("Currently, 43% of care leavers are not engaged in employment or training.", True),
+        ("Two 16-year-olds were placed in bed and breakfast accommodation.", True),
+        # Dates, ages and references are numbers that count nothing.
+        ("The response to homeless 16- and 17-year-olds has been strengthened since 1 April 2019.", False),
+        ("Care leavers aged 18 to 25 are offered a personal adviser.", False),
+        ("Children accommodated under section 20 are reviewed (outcome 2, national framework).", False),
+    ],
+)
+def test_a_figure_is_a_count_not_a_date_age_or_reference(sentence: str, counts: bool) -> None:
+    assert (figure_bonus(sentence, frozenset()) > 0) == counts
 
 
 @pytest.mark.slow
