@@ -46,6 +46,9 @@ SURVEY_KEEP = 0.6
 CONTEXT = 0.5
 # Score for a sentence whose tone is the one asked for (a shortfall for "what concerns ...?").
 TONE_WEIGHT = 0.4
+# A sentence holding this share of the question's topic is about it: when one of the tone asked
+# for (or neutral) is found, sentences of the opposite tone are left out.
+ON_TOPIC = 0.5
 # Score for a sentence that holds a figure when the question asks "how many", and more when the
 # figure stands next to one of the question's words ("caseloads are between 90 and 110").
 FIGURE_WEIGHT = 0.15
@@ -53,7 +56,19 @@ FIGURE_NEAR_WEIGHT = 0.1
 FIGURE_NEAR_WORDS = 4
 # Items of a "what needs to improve" list given in full (longer lists are cut, in the report's order).
 LIST_ITEMS = 10
-ITEM_SENTENCES = 2  # sentences quoted of one item (a paragraph-long recommendation gives its first two)
+ITEM_SENTENCES = 2
+# An item of such a list is about a question's topic ("for care leavers") when it holds this share of it.
+LIST_TOPIC_COVER = 0.5
+LIST_TOPIC_WEIGHT = 1.0  # ...and a topic is only as much as one ordinary word ("care", idf 0.8, is not)
+# Words that ask for the list rather than say what it should be about.
+LIST_FRAMING = frozenset(
+    (
+        "need", "needs", "needed", "improve", "improved", "improvement", "improvements", "improving",
+        "area", "areas", "identify", "identified", "must", "should", "recommendation", "recommendations",
+        "weakness", "weaknesses", "services", "service", "development", "priority", "priorities",
+        "action", "actions", "required", "require", "requires", "main", "key", "list", "inspectors",
+    )
+)  # fmt: skip  # sentences quoted of one item (a paragraph-long recommendation gives its first two)
 # Score for a sentence naming the kind of thing asked for: "team" for "which team ...?".
 KIND_WEIGHT = 0.15
 
@@ -102,6 +117,7 @@ class Scored:
     position: int
     start: int
     end: int
+    agrees: float = 0.0  # how far its tone goes the way the question asks (``tone.agreement``)
 
 
 @dataclass
@@ -208,13 +224,21 @@ class Composer:
         concepts = [(frozenset((t,)), w) for t, w in weights.items()]
         top_score = max((p.score for p in passages), default=1.0) or 1.0
         candidates: list[tuple[float, int, int, Passage, int, int]] = []
+        opposite: list[tuple[float, int, int, Passage, int, int]] = []
+        on_topic = False
         for rank, passage in enumerate(passages):
             in_list = asks.improvements and re.search(r"improve|recommendation", passage.section or "", re.I)
             for found in self._sentences(passage, concepts, pairs, asks):
                 score = found.score + 0.35 * (passage.score / top_score) - 0.02 * rank
                 if in_list:
                     score += 0.5
-                candidates.append((score, rank, found.position, passage, found.start, found.end))
+                item = (score, rank, found.position, passage, found.start, found.end)
+                (opposite if found.agrees < 0 else candidates).append(item)
+                on_topic = on_topic or (found.agrees >= 0 and found.cover >= ON_TOPIC)
+        if not on_topic:
+            # Praise does not answer "what concerns ...?" (nor a shortfall "what was praised?"),
+            # but when nothing else on the topic is found, what the report does say is shown.
+            candidates += opposite
         candidates.sort(key=lambda c: -c[0])
         if not candidates:
             return Draft()
@@ -285,11 +309,9 @@ class Composer:
                 score += figure_bonus(sentence, asks.figure_stems)
             if asks.kind and asks.kind in present:
                 score += KIND_WEIGHT
-            if asks.tone:
-                score += TONE_WEIGHT * agreement(
-                    asks.tone, sentence_tone(sentence, passage.section, ranges, start)
-                )
-            out.append(Scored(score, cover, position, start, end))
+            agrees = agreement(asks.tone, sentence_tone(sentence, passage.section, ranges, start))
+            score += TONE_WEIGHT * agrees
+            out.append(Scored(score, cover, position, start, end, agrees))
         return out
 
     def survey(
@@ -402,7 +424,11 @@ class Composer:
         return draft
 
     def section_list(
-        self, report_ids: Sequence[str], pattern: re.Pattern[str], limit: int = LIST_ITEMS
+        self,
+        report_ids: Sequence[str],
+        pattern: re.Pattern[str],
+        limit: int = LIST_ITEMS,
+        topic: Sequence[str] = (),
     ) -> Draft:
         """The items of a list such as "What needs to improve", in the report's order.
 
@@ -410,8 +436,10 @@ class Composer:
         improvement", "What needs to improve?") stands inside a summary section, so the items are
         read from below that heading to the next heading, across passages of that section. An item
         is a line of the list (with all its sentences); a cross-reference on its own ("(outcome 2,
-        national framework)") or a sub-heading is not one.
+        national framework)") or a sub-heading is not one. With a ``topic`` ("what needs to improve
+        for care leavers?") only the items about it are given, and none when no item is.
         """
+        weights = self.list_topic(topic)
         chosen = []
         for report_id in report_ids:
             rows = self.index.chunk_ids_for_reports([report_id])
@@ -419,7 +447,8 @@ class Composer:
             spans = [
                 (_as_passage(c), 0, len(c.text)) for c in chunks if pattern.search(c.section or "")
             ] or _inline_list(chunks, pattern)
-            items = in_item = 0  # an item is a line: its next sentence ("This includes ...") belongs to it
+            # An item is a line: its next sentence ("This includes ...") belongs to it.
+            items: list[list[tuple[float, int, int, Passage, int, int]]] = []
             for rank, (passage, begin, finish) in enumerate(spans):
                 previous_end = begin
                 for position, span in enumerate(sentence_spans(passage.text)):
@@ -433,15 +462,30 @@ class Composer:
                         or heading_like(sentence)
                     ):
                         continue  # "Planning for children who need protection": a sub-heading
-                    new_item = "\n" in passage.text[previous_end:start] or previous_end == begin
-                    if new_item and items >= limit:
-                        break
-                    items += new_item
-                    in_item = 1 if new_item else in_item + 1
+                    if not items or "\n" in passage.text[previous_end:start] or previous_end == begin:
+                        items.append([])
                     previous_end = end
-                    if in_item <= ITEM_SENTENCES:
-                        chosen.append((1.0, rank, position, passage, start, end))
+                    items[-1].append((1.0, rank, position, passage, start, end))
+            if weights:
+                items = [item for item in items if self._covers(item, weights) >= LIST_TOPIC_COVER]
+            for item in items[:limit]:
+                chosen.extend(item[:ITEM_SENTENCES])
         return self._assemble(chosen)
+
+    def list_topic(self, terms: Sequence[str]) -> dict[str, float]:
+        """The words of "what needs to improve for care leavers?" that pick items of the list
+        (stems with their idf), or nothing when the question asks for the whole list."""
+        weights = {stem(t): self.stats.idf(stem(t)) for t in terms if t.lower() not in LIST_FRAMING}
+        # "children" alone says nothing about which items are wanted.
+        return weights if sum(weights.values()) >= LIST_TOPIC_WEIGHT else {}
+
+    @staticmethod
+    def _covers(
+        item: Sequence[tuple[float, int, int, Passage, int, int]], weights: dict[str, float]
+    ) -> float:
+        """Share of the topic's (idf) weight that the sentences of a list item hold."""
+        present = {w for *_, passage, start, end in item for w in stems(passage.text[start:end])}
+        return sum(v for t, v in weights.items() if t in present) / (sum(weights.values()) or 1.0)
 
     # --- judgements ---------------------------------------------------------------------------
     def judgements(

@@ -253,7 +253,7 @@ class QAService:
         listed: Draft | None = None
         if draft is None and "improve" in intent.sections and len(groups) == 1 and intent.places:
             # "What needs to improve in X?": the report's own list answers it, whatever words it uses.
-            listed = self.composer.section_list([passages[0].report_id], IMPROVE_SECTION)
+            listed = self.composer.section_list([passages[0].report_id], IMPROVE_SECTION, topic=intent.terms)
         if draft is None:
             weak = None if listed is not None and listed.sentences else self._weak(intent, passages)
             if weak:
@@ -341,10 +341,16 @@ class QAService:
         elif "improve" in intent.sections:
             # "What needs to improve" is a list in its own section: give its items, in order.
             top_report = [passages[0].report_id] if passages else []
-            listed = self.composer.section_list(top_report, IMPROVE_SECTION)
+            listed = self.composer.section_list(top_report, IMPROVE_SECTION, topic=intent.terms)
             if listed.sentences:
                 return listed
-            per_report, limit, pool = 6, 6, passages[:3]
+            if self.composer.list_topic(intent.terms):
+                # No item of the list is about the question's topic: the best sentences on the
+                # topic instead, the list no longer favoured.
+                intent = replace(intent, sections=tuple(s for s in intent.sections if s != "improve"))
+                per_report, limit, pool = 3, 3, passages[:4]
+            else:
+                per_report, limit, pool = 6, 6, passages[:3]
         elif intent.asks_which_council and not intent.places and passages:
             # "Which council ...?": answer from the report that best matches, not from several,
             # and name the council as the report's own title does ("Durham County Council").

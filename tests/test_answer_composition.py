@@ -186,3 +186,12 @@ def test_grade_is_followed_by_the_headline_that_opens_the_next_passage(qa: QASer
     headline = answer.citations[1]
     assert headline.chunk_id == "durham-2019-10-21#0001"
     assert "there was a deterioration in the impact of some services" in headline.quote
+
+
+@pytest.mark.slow
+def test_improvement_question_with_a_topic_gives_the_items_about_it(qa: QAService) -> None:
+    answer = qa.ask("What needed to improve in Durham's 2019 inspection about foster carers?")
+    assert quotes(answer) == ["The timeliness of foster carers’ reviews."], answer.answer
+    essex = qa.ask("What does Essex need to improve for care leavers, according to its 2014 inspection?")
+    assert len(essex.citations) == 1, essex.answer
+    assert "care leavers are consistently involved when their pathway plans" in quotes(essex)[0]
