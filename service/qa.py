@@ -32,6 +32,7 @@ MAX_TOP_K = 50
 SURVEY_WIDEN = 3
 SURVEY_COUNCILS = 8
 SURVEY_PER_COUNCIL = 2
+AT_THE_TIME = re.compile(r"\b(?:at|by|around) the time of\b", re.I)
 IMPROVE_SECTION = re.compile(r"needs? to improve|areas? for improvement|recommendations", re.I)
 
 # Below these, the best evidence found does not answer the question (tuned on the dev questions).
@@ -152,8 +153,10 @@ class QAService:
             if previous is not None:
                 break
         intent = with_context(intent, previous)
-        # "criticised", "praised": how the question wants the findings, not what they are about.
-        topic = tuple(t for t in intent.terms if t.lower() not in ASK_WORDS)
+        # "criticised", "praised": how the question wants the findings, not what they are about;
+        # "at the time of its inspection" dates the question, it is not about time.
+        framing = ASK_WORDS | ({"time"} if AT_THE_TIME.search(question) else set())
+        topic = tuple(t for t in intent.terms if t.lower() not in framing)
         return replace(intent, terms=topic) if topic and topic != intent.terms else intent
 
     # --- retrieval ----------------------------------------------------------------------------
