@@ -30,7 +30,11 @@ ASKS_CRITICISM = re.compile(
     r"poor(?:ly)?|(?:what|which|any|main|key|particular|the|raised?|raising|expressed|had|have|has|"
     r"identified|were there|was there) (?:\w+ )?(?:concerns?|problems?|worries|challenges|risks)|"
     r"concerns? (?:did|were|was|about)|need(?:s|ed)? to improve|needs? improving|"
-    r"areas? (?:for|of|needing|requiring) (?:improvement|development)|(?:must|should) improve)\b",
+    r"areas? (?:for|of|needing|requiring) (?:improvement|development)|(?:must|should) improve|"
+    r"(?:were|was|is|are) (?:\w+ )?concerned (?:about|that|with|by)|"
+    r"(?:had|has|have|with|showed?|faced?|experienc\w*|were there|was there) (?:\w+ ){0,2}(?:ineffective|"
+    r"inadequate|inconsistent|insufficient|unsafe|delays?|drift|backlogs?|too (?:many|few|long|high|slow))|"
+    r"(?:perform\w*|did|do|doing) (?:badly|poorly|less well))\b",
     re.I,
 )
 ASKS_PRAISE = re.compile(
@@ -38,7 +42,10 @@ ASKS_PRAISE = re.compile(
     r"(?:did|do|does|doing|done|went|going|working|work|works|worked) (?:particularly |especially )?well|"
     r"positives?|positive (?:features?|findings?|aspects?|practice)|success(?:es|ful)?|impress\w*|"
     r"what (?:has |had |have )?improved|improvements? (?:made|seen|since|achieved)|highlights?|"
-    r"innovative|innovation|exemplary|notable practice)\b",
+    r"innovative|innovation|exemplary|notable practice|perform\w* (?:well|strongly)|"
+    r"high(?:est|ly)?[- ]performing|"
+    r"(?:had|has|have|with|showed?|demonstrat\w*|offer\w*|provid\w*) (?:a |an |very |particularly |"
+    r"especially )?(?:good|strong|effective|excellent|outstanding|high[- ]quality|timely|robust))\b",
     re.I,
 )
 # Words that only frame the ask: reports rarely use them, so as search or scoring words they
