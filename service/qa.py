@@ -18,7 +18,7 @@ from typing import Any
 
 from inspectqa.errors import BadQuestion, InspectQAError
 from inspectqa.settings import Settings
-from service.answering import ABSTAIN_TEXT, Composer, Draft, pretty_date
+from service.answering import ABSTAIN_TEXT, Composer, Draft, figure_bonus, pretty_date
 from service.grounding import GroundingChecker
 from service.planning import Catalogue, Plan, plan
 from service.query import SECTION_HINTS, QueryIntent, parse, with_context
@@ -56,11 +56,6 @@ NAMED_PERSON = re.compile(
     r"\b(?:Mr|Mrs|Ms|Miss|Dr|Professor|Sir|Dame|Councillor|Cllr)\.? [A-Z][a-z]+|"
     r"\b[A-Z][a-z]+ [A-Z][a-z]+, (?:the |who is the )?"
     r"(?:director|chief executive|leader|head|chair|lead member)"
-)
-FIGURE = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-    r"hundred|dozen|half|third|quarter)\b",
-    re.I,
 )
 # Words that frame a question ("compare", "called", "rated") rather than name its subject: a
 # passage that answers it need not contain them.
@@ -388,7 +383,8 @@ class QAService:
         Three tests, each for a way a question can fall outside the reports: nothing retrieved is
         close to it at all; a distinctive word of the question (rare across the reports, such as
         "salary" or "reoffending") appears in none of the passages found; or it asks for a figure
-        ("how many", "how much") and no relevant sentence found holds one.
+        ("how many", "how much") and no relevant sentence found holds one (a count: dates and ages
+        are not).
         """
         top = passages[:5]
         best_cover = max((p.scores.get("sentence", 0.0) for p in top), default=0.0)
@@ -417,7 +413,7 @@ class QAService:
         for passage in passages:
             for start, end in sentence_spans(passage.text):
                 sentence = passage.text[start:end]
-                if not FIGURE.search(sentence):
+                if not figure_bonus(sentence, frozenset()):  # a count, not a date or an age
                     continue
                 present = set(stems(sentence))
                 if sum(v for t, v in weights.items() if t in present) / total >= FIGURE_COVER:

@@ -155,6 +155,14 @@ def test_how_many_question_quotes_the_sentence_with_the_figure(qa: QAService) ->
 
 
 @pytest.mark.slow
+def test_how_many_question_whose_passages_hold_only_dates_and_ages_is_not_answered(qa: QAService) -> None:
+    # Durham's 2019 report gives no count of its social workers; its nearest sentences hold dates
+    # ("September 2019") and ages ("16- and 17-year-olds"), which count nothing.
+    answer = qa.ask("How many social workers did Durham employ at its 2019 inspection?")
+    assert answer.abstained and "no figure" in answer.answer, answer.answer
+
+
+@pytest.mark.slow
 def test_improvement_list_under_a_heading_inside_a_section_is_given_whole(qa: QAService) -> None:
     # Essex 2014 has no "What needs to improve" section: its ten "Areas for improvement" (paragraphs
     # 14-23) stand under a heading inside "Summary of key findings" and run over three passages.
