@@ -18,8 +18,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from service.figures import QUANTITY_ASKED, figure_bonus
+from service.lists import (
+    ITEM_SENTENCES,
+    LIST_FRAMING,
+    LIST_ITEMS,
+    LIST_TOPIC_COVER,
+    LIST_TOPIC_WEIGHT,
+    covers,
+    list_items,
+    list_spans,
+)
 from service.planning import Catalogue, ReportInfo
 from service.query import QueryIntent
+from service.quoting import REFERENCE_ONLY, prose_like, quote_span
 from service.records import Citation, Passage
 from service.retrieval import TermStats
 from service.text import ACRONYMS, clean_sentence, fold, sentence_spans, stem, stems
@@ -28,7 +40,6 @@ from service.tone import (
     agreement,
     asked,
     heading_like,
-    list_end,
     list_ranges,
     section_tone,
     sentence_tone,
@@ -49,26 +60,6 @@ TONE_WEIGHT = 0.4
 # A sentence holding this share of the question's topic is about it: when one of the tone asked
 # for (or neutral) is found, sentences of the opposite tone are left out.
 ON_TOPIC = 0.5
-# Score for a sentence that holds a figure when the question asks "how many", and more when the
-# figure stands next to one of the question's words ("caseloads are between 90 and 110").
-FIGURE_WEIGHT = 0.15
-FIGURE_NEAR_WEIGHT = 0.1
-FIGURE_NEAR_WORDS = 4
-# Items of a "what needs to improve" list given in full (longer lists are cut, in the report's order).
-LIST_ITEMS = 10
-ITEM_SENTENCES = 2
-# An item of such a list is about a question's topic ("for care leavers") when it holds this share of it.
-LIST_TOPIC_COVER = 0.5
-LIST_TOPIC_WEIGHT = 1.0  # ...and a topic is only as much as one ordinary word ("care", idf 0.8, is not)
-# Words that ask for the list rather than say what it should be about.
-LIST_FRAMING = frozenset(
-    (
-        "need", "needs", "needed", "improve", "improved", "improvement", "improvements", "improving",
-        "area", "areas", "identify", "identified", "must", "should", "recommendation", "recommendations",
-        "weakness", "weaknesses", "services", "service", "development", "priority", "priorities",
-        "action", "actions", "required", "require", "requires", "main", "key", "list", "inspectors",
-    )
-)  # fmt: skip  # sentences quoted of one item (a paragraph-long recommendation gives its first two)
 # Score for a sentence naming the kind of thing asked for: "team" for "which team ...?".
 KIND_WEIGHT = 0.15
 
@@ -296,7 +287,7 @@ class Composer:
                 previous = set()  # a new paragraph: nothing to refer back to
             inherited = previous
             previous, previous_end = previous | present, end
-            if not prose_like(sentence) or _REFERENCE_ONLY.fullmatch(sentence):
+            if not prose_like(sentence) or REFERENCE_ONLY.fullmatch(sentence):
                 continue
             if heading_like(sentence) and not list_section:
                 continue  # "The impact of leaders on social work practice ...": a title, not a finding
@@ -432,44 +423,20 @@ class Composer:
     ) -> Draft:
         """The items of a list such as "What needs to improve", in the report's order.
 
-        The list is a section of its own in most reports; in others its heading ("Areas for
-        improvement", "What needs to improve?") stands inside a summary section, so the items are
-        read from below that heading to the next heading, across passages of that section. An item
-        is a line of the list (with all its sentences); a cross-reference on its own ("(outcome 2,
-        national framework)") or a sub-heading is not one. With a ``topic`` ("what needs to improve
-        for care leavers?") only the items about it are given, and none when no item is.
+        Items are read as ``service.lists`` finds them, up to ``limit``, each with its first
+        ``ITEM_SENTENCES`` sentences. With a ``topic`` ("what needs to improve for care leavers?")
+        only the items about it are given, and none when no item is.
         """
         weights = self.list_topic(topic)
-        chosen = []
+        chosen: list[tuple[float, int, int, Passage, int, int]] = []
         for report_id in report_ids:
             rows = self.index.chunk_ids_for_reports([report_id])
             chunks = sorted(self.index.chunks(list(rows)), key=lambda c: c.start)
-            spans = [
-                (_as_passage(c), 0, len(c.text)) for c in chunks if pattern.search(c.section or "")
-            ] or _inline_list(chunks, pattern)
-            # An item is a line: its next sentence ("This includes ...") belongs to it.
-            items: list[list[tuple[float, int, int, Passage, int, int]]] = []
-            for rank, (passage, begin, finish) in enumerate(spans):
-                previous_end = begin
-                for position, span in enumerate(sentence_spans(passage.text)):
-                    start, end = quote_span(passage.text, *span)
-                    sentence = passage.text[start:end]
-                    if not begin <= start < finish:
-                        continue
-                    if (
-                        not prose_like(sentence)
-                        or _REFERENCE_ONLY.fullmatch(sentence)
-                        or heading_like(sentence)
-                    ):
-                        continue  # "Planning for children who need protection": a sub-heading
-                    if not items or "\n" in passage.text[previous_end:start] or previous_end == begin:
-                        items.append([])
-                    previous_end = end
-                    items[-1].append((1.0, rank, position, passage, start, end))
+            items = list_items(list_spans(chunks, pattern))
             if weights:
-                items = [item for item in items if self._covers(item, weights) >= LIST_TOPIC_COVER]
+                items = [item for item in items if covers(item, weights) >= LIST_TOPIC_COVER]
             for item in items[:limit]:
-                chosen.extend(item[:ITEM_SENTENCES])
+                chosen.extend((1.0, *sentence) for sentence in item[:ITEM_SENTENCES])
         return self._assemble(chosen)
 
     def list_topic(self, terms: Sequence[str]) -> dict[str, float]:
@@ -478,14 +445,6 @@ class Composer:
         weights = {stem(t): self.stats.idf(stem(t)) for t in terms if t.lower() not in LIST_FRAMING}
         # "children" alone says nothing about which items are wanted.
         return weights if sum(weights.values()) >= LIST_TOPIC_WEIGHT else {}
-
-    @staticmethod
-    def _covers(
-        item: Sequence[tuple[float, int, int, Passage, int, int]], weights: dict[str, float]
-    ) -> float:
-        """Share of the topic's (idf) weight that the sentences of a list item hold."""
-        present = {w for *_, passage, start, end in item for w in stems(passage.text[start:end])}
-        return sum(v for t, v in weights.items() if t in present) / (sum(weights.values()) or 1.0)
 
     # --- judgements ---------------------------------------------------------------------------
     def judgements(
@@ -591,61 +550,8 @@ class Composer:
         return page_passage, match.start(), match.end()
 
 
-QUANTITY_ASKED = re.compile(
-    r"\b(?:how many|how much|how (?:high|large|long|big|quickly|often|soon)|"
-    r"what (?:proportion|percentage|number|share|results)|caseloads?|"
-    r"(?:what|how) (?:was|were|is|are) (?:the |its |their )?(?:\w+ ){0,3}"
-    r"(?:rates?|numbers?|proportion|percentage|backlog|figures?|totals?|average))\b",
-    re.I,
-)
-_MONTH_NAMES = "January|February|March|April|May|June|July|August|September|October|November|December"
-# Numbers that count nothing: dates and years ("since 1 July 2015", "in 2013-14"), ages
-# ("16- and 17-year-olds", "aged 18 to 25") and references ("section 31", "outcome 2").
-_DATE = re.compile(
-    rf"\b\d{{1,2}}(?:st|nd|rd|th)? (?:{_MONTH_NAMES})\b|\b(?:{_MONTH_NAMES}) \d{{4}}\b|"
-    r"\b(?:19|20)\d\d(?:[–/-]\d{2,4})?\b|"
-    r"\b\d{1,2}[-–]?(?:\s*(?:and|to|or|[-–])\s*\d{1,2})?[- ]?years?[- ]olds?\b|"
-    r"\baged (?:between )?\d{1,2}(?:\s*(?:[-–]|and|to|or)\s*\d{1,2})?|"
-    r"\b(?:section|schedule|article|tier|level|stage|outcome|enabler|paragraph|page|phase|year) \d+",
-    re.I,
-)
-_COUNT = re.compile(
-    r"\b\d[\d,.]*%?|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
-    r"forty|fifty|sixty|hundreds?|thousands?|half|a third|a quarter|dozens?)\b",
-    re.I,
-)
 # "Which team ...", "what kind of service ...": the noun naming what the answer is.
 _ANSWER_KIND = re.compile(r"\b(?:which|what)\s+(?:kinds? of |types? of |sorts? of )?([a-z][a-z’'-]+)", re.I)
-# A list item that is only a cross-reference: "(outcome 2, national framework)".
-_REFERENCE_ONLY = re.compile(r"\(.*\)\.?", re.S)
-
-
-_GLUED_NUMBER = re.compile(r"\d{1,3}\.(?=[A-Z‘“'])")
-
-
-def quote_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """A sentence span without a paragraph number glued to it ("29.Care leavers ..."): the
-    extraction sometimes loses the space after the number, and the number is not the report's
-    sentence."""
-    glued = _GLUED_NUMBER.match(text, start, end)
-    return (glued.end(), end) if glued else (start, end)
-
-
-def figure_bonus(sentence: str, near: frozenset[str]) -> float:
-    """How much a sentence answers "how many": a count (not a date) in it, and by the question's words."""
-    undated = _DATE.sub(" ", sentence)
-    counts = list(_COUNT.finditer(undated))
-    if not counts:
-        return 0.0
-    tokens = re.findall(r"\S+", undated)
-    positions = {i for i, token in enumerate(tokens) if _COUNT.search(token)}
-    for i, token in enumerate(tokens):
-        if i in positions:
-            continue
-        word = stems(token)
-        if word and word[0] in near and any(abs(i - p) <= FIGURE_NEAR_WORDS for p in positions):
-            return FIGURE_WEIGHT + FIGURE_NEAR_WEIGHT
-    return FIGURE_WEIGHT
 
 
 def judgement_sentence(stated: str, grade: str) -> str:
@@ -656,54 +562,6 @@ def judgement_sentence(stated: str, grade: str) -> str:
         if head and not head.lower().endswith((" is", " are", " requires", " require")):
             return f"{head}: {grade}."
     return f"{text}."
-
-
-_TABLE_WORDS = re.compile(r"\b(?:Inspection dates|Lead inspector|Judgement Grade|Contents)\b")
-# Sentences every report of an era carries word for word: they say nothing about the council.
-_BOILERPLATE = re.compile(
-    r"It is Ofsted[’']s expectation that|Ofsted is the Office for Standards|This publication is available|"
-    r"Crown copyright|You can obtain copies|Piccadilly Gate|This inspection was carried out under section",
-    re.I,
-)
-
-
-def prose_like(sentence: str) -> bool:
-    """A sentence worth quoting: 4-70 words of prose, not a table row or a heading run-on."""
-    words = sentence.split()
-    if not 4 <= len(words) <= 70 or not re.search(r"[a-z]", sentence) or _TABLE_WORDS.search(sentence):
-        return False
-    if _BOILERPLATE.search(sentence):
-        return False
-    capitalised = sum(1 for w in words if w[:1].isupper())
-    return capitalised / len(words) <= 0.5
-
-
-def _inline_list(chunks: Sequence[Any], pattern: re.Pattern[str]) -> list[tuple[Passage, int, int]]:
-    """The first list under a heading matching ``pattern`` inside the text of ``chunks`` (in
-    report order), as ``(passage, start, end)`` spans; it may run on into following chunks of the
-    same section. A heading with no sentence under it (a table of contents) is passed over."""
-    for i, chunk in enumerate(chunks):
-        if (chunk.section or "").strip().lower() == "contents":
-            continue
-        for found in list_ranges(chunk.text):
-            heading = chunk.text[max(0, found.start - 120) : found.start].splitlines()[-1:]
-            if found.tone > 0 or not heading or not pattern.search(heading[0]):
-                continue
-            if not any(found.start <= a < found.end and prose_like(chunk.text[a:b]) for a, b in
-                       sentence_spans(chunk.text)):  # fmt: skip
-                continue
-            spans = [(_as_passage(chunk), found.start, found.end)]
-            if found.end == len(chunk.text):
-                for following in chunks[i + 1 :]:
-                    if following.section != chunk.section:
-                        break
-                    end = list_end(following.text, 0)
-                    if end > 0:
-                        spans.append((_as_passage(following), 0, end))
-                    if end < len(following.text):
-                        break
-            return spans
-    return []
 
 
 def _published(info: ReportInfo | None) -> date:

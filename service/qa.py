@@ -18,7 +18,8 @@ from typing import Any
 
 from inspectqa.errors import BadQuestion, InspectQAError
 from inspectqa.settings import Settings
-from service.answering import ABSTAIN_TEXT, Composer, Draft, figure_bonus, pretty_date
+from service.answering import ABSTAIN_TEXT, Composer, Draft, pretty_date
+from service.figures import figure_bonus
 from service.grounding import GroundingChecker
 from service.planning import Catalogue, Plan, plan
 from service.query import SECTION_HINTS, QueryIntent, parse, with_context

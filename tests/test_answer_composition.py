@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from inspectqa.settings import Settings
-from service.answering import figure_bonus
+from service.figures import figure_bonus
 from service.qa import QAService
 from service.records import Answer
 from service.tone import asked, tone
