@@ -28,7 +28,7 @@ ASKS_CRITICISM = re.compile(
     r"failings?|deficienc\w*|inadequacies|fell short|falls? short|falling short|not good enough|"
     r"(?:went|go|goes|going) wrong|gaps? in|lacking|struggl\w*|worse|negative|downsides?|"
     r"poor(?:ly)?|(?:what|which|any|main|key|particular|the|raised?|raising|expressed|had|have|has|"
-    r"identified|were there|was there) (?:\w+ )?(?:concerns?|problems?|worries|challenges|risks)|"
+    r"identified|were there|was there) (?:\w+ )?(?:concerns?|problems?|issues|worries|challenges)|"
     r"concerns? (?:did|were|was|about)|need(?:s|ed)? to improve|needs? improving|"
     r"areas? (?:for|of|needing|requiring) (?:improvement|development)|(?:must|should) improve|"
     r"(?:were|was|is|are) (?:\w+ )?concerned (?:about|that|with|by)|"
