@@ -8,6 +8,7 @@ exception handler turns them into a status and a message a person can act on.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -236,6 +237,7 @@ def readyz(request: Request) -> Any:
             ready=False,
             detail=f"{detail}; build it with `inspectqa index build --index {settings.index}`",
             reload=reload_status,
+            worker=os.getpid(),
         )
         return JSONResponse(body.model_dump(), status_code=503)
     return Readiness(
@@ -245,4 +247,5 @@ def readyz(request: Request) -> Any:
         index=str(qa.index.path),
         model=qa.settings.model_name,
         reload=reload_status,
+        worker=os.getpid(),
     )

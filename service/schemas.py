@@ -237,6 +237,7 @@ class Readiness(BaseModel):
     index: str | None = None
     model: str | None = None
     reload: dict[str, Any] | None = None
+    worker: int | None = Field(None, description="Process id of the server worker that answered.")
 
 
 class ErrorOut(BaseModel):
