@@ -19,7 +19,7 @@ FIGURE_NEAR_WEIGHT = 0.1
 FIGURE_NEAR_WORDS = 4
 QUANTITY_ASKED = re.compile(
     r"\b(?:how many|how much|how (?:high|large|long|big|quickly|often|soon)|"
-    r"what (?:proportion|percentage|number|share|results)|caseloads?|"
+    r"what (?:proportion|percentage|number|share|results)|caseloads?|timeliness|how timely|"
     r"(?:what|how) (?:was|were|is|are) (?:the |its |their )?(?:\w+ ){0,3}"
     r"(?:rates?|numbers?|proportion|percentage|backlog|figures?|totals?|average))\b",
     re.I,

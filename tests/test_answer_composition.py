@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from inspectqa.settings import Settings
-from service.figures import figure_bonus
+from service.figures import QUANTITY_ASKED, figure_bonus
 from service.qa import QAService
 from service.records import Answer
 from service.tone import asked, tone
@@ -109,6 +109,21 @@ def test_sentences_are_read_for_shortfall_or_strength(sentence: str, sign: int) 
 )
 def test_a_figure_is_a_count_not_a_date_age_or_reference(sentence: str, counts: bool) -> None:
     assert (figure_bonus(sentence, frozenset()) > 0) == counts
+
+
+@pytest.mark.parametrize(
+    ("question", "wants_figure"),
+    [
+        ("How many care leavers was Bristol not in touch with in 2014?", True),
+        ("What were independent reviewing officers' caseloads in Durham?", True),
+        ("What was the vacancy rate for social workers in Barnet?", True),
+        ("How timely were initial child protection conferences in Bexley?", True),
+        ("What did Ofsted say about foster carer reviews in Southend-on-Sea?", False),
+        ("Which councils were criticised for their work with care leavers?", False),
+    ],
+)
+def test_questions_wanting_a_figure_are_recognised(question: str, wants_figure: bool) -> None:
+    assert bool(QUANTITY_ASKED.search(question)) == wants_figure
 
 
 @pytest.mark.slow
