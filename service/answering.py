@@ -300,8 +300,10 @@ class Composer:
                 score += figure_bonus(sentence, asks.figure_stems)
             if asks.kind and asks.kind in present:
                 score += KIND_WEIGHT
-            agrees = agreement(asks.tone, sentence_tone(sentence, passage.section, ranges, start))
-            score += TONE_WEIGHT * agrees
+            agrees = 0.0
+            if asks.tone:
+                agrees = agreement(asks.tone, sentence_tone(sentence, passage.section, ranges, start))
+                score += TONE_WEIGHT * agrees
             out.append(Scored(score, cover, position, start, end, agrees))
         return out
 
