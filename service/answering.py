@@ -53,7 +53,7 @@ AREA_FALLBACKS = {
 
 # A council joins a "which councils" answer only with evidence this close to the strongest council's.
 SURVEY_KEEP = 0.6
-# Share of a concept's weight a sentence gets when only the sentence before it names the concept.
+# Share of a concept's weight a sentence gets when only an earlier sentence of its paragraph names it.
 CONTEXT = 0.5
 # Score for a sentence whose tone is the one asked for (a shortfall for "what concerns ...?").
 TONE_WEIGHT = 0.4
@@ -266,9 +266,10 @@ class Composer:
 
         The score is the share of the question's (idf-weighted) concepts the sentence holds, plus
         its phrases kept whole. A sentence also gets ``CONTEXT`` of the weight of concepts that
-        only the sentence before it in the same paragraph holds: "They have high caseloads" is
-        about the IROs the previous sentence named. Then what the question asks of the answer:
-        a figure for "how many", a shortfall for "what concerns", a strength for "what was praised".
+        only earlier sentences of its paragraph hold: "They have high caseloads" is about the IROs
+        the paragraph named first. Then what the question asks of the answer: a figure for "how
+        many", the kind named by "which team", a shortfall for "what concerns", a strength for
+        "what was praised".
         """
         total = sum(weight for _, weight in concepts) or 1.0
         text = passage.text
