@@ -28,6 +28,7 @@ import logging
 import os
 import shutil
 import signal
+import socket
 import tempfile
 from pathlib import Path
 
@@ -123,4 +124,19 @@ def serve(settings: Settings) -> None:
         # "auto" would take a failing start-up for a missing lifespan and serve without an index.
         lifespan="on",
     )
-    IndexReloadingSupervisor(config, sockets=[config.bind_socket()]).run()
+    IndexReloadingSupervisor(config, sockets=[listening_socket(config)]).run()
+
+
+def listening_socket(config: uvicorn.Config) -> socket.socket:
+    """uvicorn's shared listening socket, with Nagle's algorithm off for every connection it accepts.
+
+    uvicorn creates it as ``socket.socket(family)``, whose protocol number reads 0, so asyncio's
+    check for TCP (``proto == IPPROTO_TCP``) fails and it leaves Nagle on for accepted connections:
+    a response written in two parts then waits for the client's delayed ACK, about 40 ms an answer
+    (measured: 56 ms a warm answer with two workers against 14 ms with one). Linux copies
+    TCP_NODELAY from the listening socket to the sockets it accepts.
+    """
+    sock = config.bind_socket()
+    if sock.family in (socket.AF_INET, socket.AF_INET6):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock

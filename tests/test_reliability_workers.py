@@ -212,3 +212,23 @@ def test_load_bench_swaps_under_two_workers_and_reports_every_run(small_index: P
     assert load.workers == 2 and load.think_s == 0.05
     text = render({"index": str(small_index), "machine": {"cpus": 2}, "load": [asdict(load)]})
     assert "| 2 | 0.05 s |" in text and f"{load.requests} | 0" in text
+
+
+def test_connections_the_workers_accept_send_without_nagle_delay() -> None:
+    import socket
+
+    import uvicorn
+
+    from service.workers import listening_socket
+
+    listener = listening_socket(uvicorn.Config("service.app:create_app_from_environment", port=0))
+    try:
+        listener.listen()
+        with socket.create_connection(listener.getsockname()[:2]) as client:
+            accepted, _ = listener.accept()
+            with accepted:
+                # Without it every answer written in two parts waits ~40 ms for a delayed ACK.
+                assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+                client.sendall(b"x")
+    finally:
+        listener.close()
