@@ -115,6 +115,18 @@ class ServerProcess:
                 continue  # a worker replaced between the listing and the reading
         return total / 2**20
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user and system) of the server and its live workers so far."""
+        root = psutil.Process(self.process.pid)
+        total = 0.0
+        for process in [root, *root.children(recursive=True)]:
+            try:
+                times = process.cpu_times()
+            except psutil.Error:
+                continue
+            total += times.user + times.system
+        return total
+
     def worker_pids(self) -> list[int]:
         """The processes answering requests: the worker children, or the server itself when alone."""
         workers = []
@@ -229,6 +241,8 @@ class LoadResult:
     swap_at_s: float | None
     swapped_to: str | None
     swap_seen_after_s: float | None
+    server_cpu_ms_per_answer: float  # CPU time of the server's processes over the load, per answer
+    client_cpu_share: float  # the load generator's CPU time over the machine's CPU time in the load
 
 
 def run_load(
@@ -238,7 +252,6 @@ def run_load(
     *,
     duration_s: float = 60.0,
     clients: int = 16,
-    unloaded_requests: int = 40,
     swap: bool = True,
     warmup_fraction: float = 0.25,
     workers: int = 1,
@@ -256,12 +269,15 @@ def run_load(
     with ServerProcess(served, workdir / "load-server.log", env, workers=workers) as server:
         server.wait_ready()
         unloaded: list[float] = []
-        for number in range(2 * workers):  # each worker's first answers pay one-off costs
-            httpx.post(f"{server.url}/ask", json={"question": questions[number % len(questions)]}, timeout=60)
+        # The unloaded figure is every question once, one at a time, after one pass that warms the
+        # caches (each on a new connection, so every worker's): the same mix of questions, warm as
+        # they are under load, so the ratio measures waiting, not which questions were timed.
+        for question in questions:
+            httpx.post(f"{server.url}/ask", json={"question": question}, timeout=60)
         with httpx.Client(base_url=server.url, timeout=60) as client:
-            for number in range(unloaded_requests):
+            for question in questions:
                 started = time.perf_counter()
-                response = client.post("/ask", json={"question": questions[number % len(questions)]})
+                response = client.post("/ask", json={"question": question})
                 if response.status_code == 200:
                     unloaded.append((time.perf_counter() - started) * 1000)
 
@@ -292,6 +308,7 @@ def run_load(
                         pause = min(rng.expovariate(1 / think_s), 10 * think_s)
                         time.sleep(max(0.0, min(pause, deadline - time.monotonic())))
 
+        server_cpu_before, client_cpu_before = server.cpu_seconds(), time.process_time()
         threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in range(clients)]
         for thread in threads:
             thread.start()
@@ -309,6 +326,8 @@ def run_load(
         for thread in threads:
             thread.join(180)
         rss.append((time.monotonic() - started_at, server.rss_mb()))
+        server_cpu = server.cpu_seconds() - server_cpu_before
+        client_cpu = time.process_time() - client_cpu_before
         if swapped_to and seen_after is None and generation_of(server.readyz()) == swapped_to:
             seen_after = time.monotonic() - started_at - (swap_at or 0.0)
 
@@ -339,6 +358,8 @@ def run_load(
         swap_at_s=round(swap_at, 1) if swap_at is not None else None,
         swapped_to=swapped_to,
         swap_seen_after_s=round(seen_after, 2) if seen_after is not None else None,
+        server_cpu_ms_per_answer=round(server_cpu * 1000 / max(1, len(latencies)), 1),
+        client_cpu_share=round(client_cpu / (elapsed * (os.cpu_count() or 1)), 2),
     )
 
 
@@ -607,8 +628,9 @@ def render(result: dict[str, Any]) -> str:
             "measured on the same server just before its load):",
             "",
             "| workers | clients pause | requests | failed | throughput | p50 | p95 | unloaded p95 "
-            "| p95 ratio | RSS after warm-up → end (max) | swap served after |",
-            "|---|---|---|---|---|---|---|---|---|---|---|",
+            "| p95 ratio | RSS after warm-up → end (max) | swap served after | server CPU per answer "
+            "| load generator's CPU share |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for load in loads:
             pause = f"{load['think_s']:g} s" if load["think_s"] else "none (back to back)"
@@ -617,7 +639,8 @@ def render(result: dict[str, Any]) -> str:
                 f"{load['failures'] or ''} | {load['throughput_rps']}/s | {load['loaded_p50_ms']} ms "
                 f"| {load['loaded_p95_ms']} ms | {load['unloaded_p95_ms']} ms | {load['p95_ratio']}× "
                 f"| {load['rss_after_warmup_mb']} → {load['rss_end_mb']} MB ({load['rss_growth_pct']:+}%, "
-                f"max {load['rss_max_mb']} MB) | {load['swap_seen_after_s']} s |"
+                f"max {load['rss_max_mb']} MB) | {load['swap_seen_after_s']} s "
+                f"| {load['server_cpu_ms_per_answer']} ms | {load['client_cpu_share']:.0%} |"
             )
         lines.append("")
     if kills := result.get("kills"):

@@ -21,7 +21,7 @@ import numpy as np
 class OnnxEncoder:
     """A mean-pooling, normalising sentence encoder over one ONNX file of a sentence-transformers folder."""
 
-    def __init__(self, folder: Path, file_name: str, max_tokens: int) -> None:
+    def __init__(self, folder: Path, file_name: str, max_tokens: int, *, threads: int | None = None) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -32,6 +32,8 @@ class OnnxEncoder:
         self.max_tokens = max_tokens
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
+        if threads is not None:
+            options.intra_op_num_threads = threads
         self._session = onnxruntime.InferenceSession(
             str(folder / file_name), options, providers=["CPUExecutionProvider"]
         )

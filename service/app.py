@@ -32,10 +32,10 @@ def load_service(settings: Settings) -> Any:
     """Open the index and the model and build the ``QAService`` (raises ``IndexProblem``)."""
     from indexer import open_index
     from indexer.embedding import load_embedder
-    from service.qa import QAService
+    from service.qa import QUESTION_THREADS, QAService
 
     index = open_index(settings.index, settings)
-    embedder = load_embedder(settings)
+    embedder = load_embedder(settings, threads=QUESTION_THREADS)
     return QAService(index, embedder, settings)
 
 

@@ -41,12 +41,13 @@ def ask_command(
     """Answer a question from the index, with citations."""
     from indexer import open_index
     from indexer.embedding import load_embedder
-    from service.qa import QAService
+    from service.qa import QUESTION_THREADS, QAService
     from service.records import Filters
     from service.schemas import AskResponse
 
     settings = _settings(index=index)
-    service = QAService(open_index(settings.index, settings), load_embedder(settings), settings)
+    embedder = load_embedder(settings, threads=QUESTION_THREADS)
+    service = QAService(open_index(settings.index, settings), embedder, settings)
     filters = Filters(tuple(local_authority or ()), tuple(report_id or ()), year_from, year_to)
     answer = service.ask(question, filters=filters, top_k=top_k)
     if as_json:

@@ -28,6 +28,7 @@ from service.retrieval import Query, Retriever, TermStats, quoted_phrases
 from service.text import sentence_spans, stem, stems
 from service.tone import ASK_WORDS
 
+QUESTION_THREADS = 1  # ONNX Runtime threads to embed a question: see indexer.embedding.load_embedder
 MAX_TOP_K = 50
 # "Which councils ...?": candidates × this, councils weighed, passages kept per council.
 SURVEY_WIDEN = 3

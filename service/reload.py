@@ -246,7 +246,7 @@ def install_reloader(app: FastAPI, settings: Settings) -> IndexReloader:
     """Attach an ``IndexReloader`` to ``app.state.reloader`` and run its watch and SIGHUP in the lifespan."""
 
     def make_service(index: Any) -> Any:
-        from service.qa import QAService
+        from service.qa import QUESTION_THREADS, QAService
 
         current = getattr(app.state, "qa", None)
         if current is not None:
@@ -254,7 +254,7 @@ def install_reloader(app: FastAPI, settings: Settings) -> IndexReloader:
         # The service started without an index; this is the first one it gets.
         from indexer.embedding import load_embedder
 
-        return QAService(index, load_embedder(settings), settings)
+        return QAService(index, load_embedder(settings, threads=QUESTION_THREADS), settings)
 
     reloader = IndexReloader(app, settings, make_service)
     app.state.reloader = reloader

@@ -13,6 +13,7 @@ import pytest
 from conftest import CORPUS, REPO
 
 from indexer.embedding import Embedder, load_embedder, onnx_export, quantization_target
+from indexer.onnx_encoder import OnnxEncoder
 from inspectqa.settings import Settings, default_cache_dir
 
 
@@ -127,3 +128,13 @@ def test_onnx_export_is_made_once_into_a_complete_folder(tmp_path: Path) -> None
     stamp = (folder / "onnx" / f"model_qint8_{target}.onnx").stat().st_mtime_ns
     assert onnx_export(source, tmp_path, target) == folder
     assert (folder / "onnx" / f"model_qint8_{target}.onnx").stat().st_mtime_ns == stamp
+
+
+def test_a_question_embedder_runs_on_one_thread_and_gives_the_same_vectors(embedder: Embedder) -> None:
+    single = load_embedder(Settings(), threads=1)
+    assert single is not embedder and single is load_embedder(Settings(), threads=1)
+    engine = single._engine
+    assert isinstance(engine, OnnxEncoder)
+    assert engine._session.get_session_options().intra_op_num_threads == 1
+    texts = ["What did Ofsted say about foster carer reviews in Southend-on-Sea?", "care leavers"]
+    assert float(np.min(np.sum(single.encode(texts) * embedder.encode(texts), axis=1))) > 0.9999
