@@ -166,3 +166,32 @@ def reply_chat_completion(handler: BaseHTTPRequestHandler, model: str, content: 
     handler.send_header("Content-Length", str(len(data)))
     handler.end_headers()
     handler.wfile.write(data)
+
+
+def wait_for(condition: Any, timeout_s: float = 30.0) -> bool:
+    """Poll ``condition`` every 0.1 s until it holds (True) or ``timeout_s`` passes (False)."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> Any:
+    """``inspectqa ARGS`` in a child process, offline, without the caller's INSPECTQA_* variables."""
+    import subprocess
+    import sys
+
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("INSPECTQA_")}
+    environment.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", **(env or {}))
+    return subprocess.run(
+        [sys.executable, "-m", "inspectqa.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=environment,
+        timeout=300,
+    )

@@ -10,19 +10,14 @@ import hashlib
 import importlib
 import json
 import logging
-import os
 import shutil
-import subprocess
-import sys
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from conftest import REPO, index_settings, make_corpus, serving
+from conftest import index_settings, make_corpus, run_cli, serving, wait_for
 
 import corpus
 from indexer import build, open_index
@@ -69,19 +64,6 @@ def strip_checksums(generation: Path) -> None:
     del manifest["extractor"]
     path.unlink()
     path.write_text(json.dumps(manifest, indent=2) + "\n")
-
-
-def inspectqa(*args: str) -> subprocess.CompletedProcess[str]:
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("INSPECTQA_")}
-    environment.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
-    return subprocess.run(
-        [sys.executable, "-m", "inspectqa.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=environment,
-        timeout=300,
-    )
 
 
 # --- checksums ------------------------------------------------------------------------------------
@@ -188,35 +170,28 @@ def test_a_generation_built_before_checksums_opens_with_one_warning(
 
 
 def test_index_info_says_whether_checksums_were_verified(small_index: Path, tmp_path: Path) -> None:
-    verified = inspectqa("index", "info", "--index", str(small_index))
+    verified = run_cli("index", "info", "--index", str(small_index))
     assert verified.returncode == 0, verified.stderr
     assert "checksums  verified (3 files" in verified.stdout
     assert f"extractor  version {corpus.EXTRACTOR_VERSION}" in verified.stdout
-    skipped = inspectqa("index", "info", "--index", str(small_index), "--no-verify", "--json")
+    skipped = run_cli("index", "info", "--index", str(small_index), "--no-verify", "--json")
     assert json.loads(skipped.stdout)["checksums"]["verified"] is False
 
     old = private_copy(small_index, tmp_path / "old")
     strip_checksums(served(old))
-    unrecorded = inspectqa("index", "info", "--index", str(old))
+    unrecorded = run_cli("index", "info", "--index", str(old))
     assert unrecorded.returncode == 0, unrecorded.stderr
     assert "checksums  none recorded (built before checksums)" in unrecorded.stdout
     assert "extractor  not recorded" in unrecorded.stdout
 
     tampered = private_copy(small_index, tmp_path / "tampered")
     flip_byte(served(tampered) / "index.sqlite")
-    refused = inspectqa("index", "info", "--index", str(tampered))
+    refused = run_cli("index", "info", "--index", str(tampered))
     assert refused.returncode == 3
     assert "index.sqlite does not match its checksum" in refused.stderr and "Traceback" not in refused.stderr
 
 
 # --- the running service --------------------------------------------------------------------------
-def _wait_for(condition: Callable[[], bool], timeout_s: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.mark.slow
@@ -243,7 +218,7 @@ def test_a_running_service_refuses_a_tampered_generation_and_keeps_serving(
             error = httpx.get(f"{url}/readyz", timeout=10).json()["reload"]["last_reload_error"]
             return error is not None
 
-        assert _wait_for(refused)
+        assert wait_for(refused)
         status = httpx.get(f"{url}/readyz", timeout=10).json()
         assert status["ready"] is True
         assert status["reload"]["generation"] == "g0"

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import CORPUS, serving
+from conftest import CORPUS, serving, wait_for
 from prometheus_client.parser import text_string_to_metric_families
 
 from evals.reliability import (
@@ -58,15 +58,6 @@ def app_settings(index: Path, tmp_path: Path, **values: Any) -> Settings:
 
 def readyz(url: str) -> dict[str, Any]:
     return dict(httpx.get(f"{url}/readyz", timeout=10).json())
-
-
-def wait_for(condition: Callable[[], bool], timeout_s: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def served_generation(url: str) -> str | None:

@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import wait_for
 from prometheus_client.parser import text_string_to_metric_families
 
 from evals.reliability import ServerProcess, swap_generation, swappable_copy
@@ -34,15 +35,6 @@ QUESTION = "What did Ofsted say about foster carer reviews in Southend-on-Sea?"
 
 def _log_lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.startswith("{")]
-
-
-def _wait_for(condition: Any, timeout_s: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def _ask_on_new_connections(url: str, count: int, threads: int = 4) -> list[int]:
@@ -123,12 +115,12 @@ def test_two_workers_share_one_rate_limit_one_metrics_view_and_every_reload(
                 if line.get("message") == "index reloaded" and line.get("trigger", "").startswith(trigger)
             }
 
-        assert _wait_for(lambda: reloads("admin") == set(workers)), reloads("admin")
+        assert wait_for(lambda: reloads("admin") == set(workers)), reloads("admin")
 
         # SIGHUP to the supervisor: every worker reloads the new generation, none is restarted.
         swap_generation(index, "g1")
         server.process.send_signal(signal.SIGHUP)
-        assert _wait_for(lambda: reloads("SIGHUP") | reloads("watch") == set(workers))
+        assert wait_for(lambda: reloads("SIGHUP") | reloads("watch") == set(workers))
         for _ in range(10):  # new connections, so both workers are asked
             ready = httpx.get(f"{server.url}/readyz", timeout=10).json()
             assert ready["reload"]["generation"] == "g1"
@@ -136,10 +128,10 @@ def test_two_workers_share_one_rate_limit_one_metrics_view_and_every_reload(
 
         # A worker killed outright is replaced; the service answers throughout on the other one.
         os.kill(workers[0], signal.SIGKILL)
-        assert _wait_for(lambda: len(set(server.worker_pids()) - set(workers)) == 1, timeout_s=60)
+        assert wait_for(lambda: len(set(server.worker_pids()) - set(workers)) == 1, timeout_s=60)
         for _ in range(10):
             assert httpx.get(f"{server.url}/healthz", timeout=30).status_code == 200
-        assert _wait_for(lambda: _scrape(server.url)["inspectqa_http_requests_in_flight"] <= 1.0)
+        assert wait_for(lambda: _scrape(server.url)["inspectqa_http_requests_in_flight"] <= 1.0)
     assert "Traceback" not in log_file.read_text()
 
 
