@@ -124,7 +124,13 @@ def serve(settings: Settings) -> None:
         # "auto" would take a failing start-up for a missing lifespan and serve without an index.
         lifespan="on",
     )
-    IndexReloadingSupervisor(config, sockets=[listening_socket(config)]).run()
+    sock = listening_socket(config)
+    try:
+        IndexReloadingSupervisor(config, sockets=[sock]).run()
+    finally:
+        sock.close()
+        if settings.state_dir is None:  # the temporary folder made for this run
+            shutil.rmtree(state_dir, ignore_errors=True)
 
 
 def listening_socket(config: uvicorn.Config) -> socket.socket:

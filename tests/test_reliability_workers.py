@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 import pytest
 from conftest import wait_for
 from prometheus_client.parser import text_string_to_metric_families
@@ -79,6 +80,8 @@ def test_two_workers_share_one_rate_limit_one_metrics_view_and_every_reload(
         server.wait_ready()
         workers = server.worker_pids()
         assert len(workers) == 2
+        state_dir = Path(psutil.Process(workers[0]).environ()["INSPECTQA_STATE_DIR"])
+        assert (state_dir / "rate-limits.sqlite").is_file()
 
         # One client, 30 questions spread over both workers: the burst of 5 is all it gets.
         statuses = _ask_on_new_connections(server.url, 30)
@@ -133,6 +136,7 @@ def test_two_workers_share_one_rate_limit_one_metrics_view_and_every_reload(
             assert httpx.get(f"{server.url}/healthz", timeout=30).status_code == 200
         assert wait_for(lambda: _scrape(server.url)["inspectqa_http_requests_in_flight"] <= 1.0)
     assert "Traceback" not in log_file.read_text()
+    assert not state_dir.exists()  # the temporary state folder goes with the server (SIGTERM)
 
 
 def _scrape(url: str) -> dict[str, float]:
