@@ -33,6 +33,7 @@ import tempfile
 from pathlib import Path
 
 import uvicorn
+from prometheus_client import multiprocess
 from pydantic import SecretStr
 from uvicorn.supervisors import Multiprocess
 
@@ -58,8 +59,6 @@ class IndexReloadingSupervisor(Multiprocess):
         killed with requests in flight would otherwise count them in /metrics for ever."""
         before = {process.pid for process in self.processes}
         super().keep_subprocess_alive()
-        from prometheus_client import multiprocess
-
         for pid in before - {process.pid for process in self.processes}:
             if pid is not None:
                 multiprocess.mark_process_dead(pid)
