@@ -13,6 +13,7 @@ checkpoint): the generation keeps the bytes its manifest's checksums describe.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sqlite3
@@ -322,8 +323,12 @@ class Index:
         for start in range(0, len(ids), 500):
             batch = ids[start : start + 500]
             marks = ",".join("?" * len(batch))
-            for row in self._sql().execute(f"SELECT * FROM chunks WHERE row_id IN ({marks})", batch):
-                found[row["row_id"]] = _chunk(row)
+            cursor = self._sql().cursor()
+            cursor.row_factory = None  # plain tuples, read by position: faster than named rows
+            for row in cursor.execute(
+                f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE row_id IN ({marks})", batch
+            ):
+                found[row[0]] = _chunk(row)
         missing = [i for i in ids if i not in found]
         if missing:
             raise NotFound(f"no chunks with row ids {missing[:5]} in the index")
@@ -442,19 +447,32 @@ _REPORT_FIELDS = (
 )
 
 
-def _chunk(row: sqlite3.Row) -> Chunk:
+_CHUNK_COLUMNS = (
+    "row_id, chunk_id, report_id, local_authority, publication_date, section, paragraphs, pages, "
+    '"start", "end", page_start, page_end, text, n_tokens'
+)
+
+
+def _chunk(row: tuple[Any, ...]) -> Chunk:
+    """A ``Chunk`` from a row of ``_CHUNK_COLUMNS``."""
     return Chunk(
-        chunk_id=row["chunk_id"],
-        report_id=row["report_id"],
-        local_authority=row["local_authority"],
-        publication_date=row["publication_date"],
-        section=row["section"],
-        paragraphs=tuple(json.loads(row["paragraphs"])),
-        pages=tuple(json.loads(row["pages"])),
-        start=row["start"],
-        end=row["end"],
-        page_start=row["page_start"],
-        page_end=row["page_end"],
-        text=row["text"],
-        n_tokens=row["n_tokens"],
+        chunk_id=row[1],
+        report_id=row[2],
+        local_authority=row[3],
+        publication_date=row[4],
+        section=row[5],
+        paragraphs=_json_tuple(row[6]),
+        pages=_json_tuple(row[7]),
+        start=row[8],
+        end=row[9],
+        page_start=row[10],
+        page_end=row[11],
+        text=row[12],
+        n_tokens=row[13],
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _json_tuple(text: str) -> tuple[Any, ...]:
+    """A stored JSON list (paragraph or page numbers) as a tuple; the same few lists recur."""
+    return tuple(json.loads(text))
