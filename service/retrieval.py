@@ -20,7 +20,8 @@ import math
 import re
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -169,7 +170,8 @@ class Retriever:
 
     def search(self, query: Query, k: int = 5, vector: np.ndarray | None = None) -> list[Passage]:
         """The ``k`` best passages for a query, best first."""
-        return diversify(self.ranked(query, vector), k)
+        ranked = self.ranked(query, vector)
+        return diversify(ranked, k, vocabulary=lambda p: self.analyse_text(p.chunk_id, p.text).stems)
 
     def ranked(self, query: Query, vector: np.ndarray | None = None, *, widen: int = 1) -> list[Passage]:
         """Every re-scored candidate, best first. ``widen`` multiplies the candidate pool: a
@@ -217,8 +219,10 @@ class Retriever:
             )[0]:
                 dense[int(row)] = float(score)
         chunks = self.index.chunks(candidates)
+        term_stems = [stem(t) for t in query.terms]
+        weights = {t: self.stats.idf(t) for t in term_stems}
         scored = [
-            self._score(chunk, row, query, fused[row], dense.get(row, 0.0))
+            self._score(chunk, row, query, fused[row], dense.get(row, 0.0), term_stems, weights)
             for row, chunk in zip(candidates, chunks, strict=True)
         ]
         scored.sort(key=lambda p: -p.score)
@@ -246,10 +250,18 @@ class Retriever:
                 self._analyses.popitem(last=False)
         return analysis
 
-    def _score(self, chunk: Any, row: int, query: Query, rrf: float, dense: float) -> Passage:
+    def _score(
+        self,
+        chunk: Any,
+        row: int,
+        query: Query,
+        rrf: float,
+        dense: float,
+        term_stems: Sequence[str],
+        weights: dict[str, float],
+    ) -> Passage:
+        """One candidate's score; ``term_stems`` and their idf ``weights`` are the query's."""
         w = self.weights
-        term_stems = [stem(t) for t in query.terms]
-        weights = {t: self.stats.idf(t) for t in term_stems}
         total = sum(weights.values()) or 1.0
         analysis = self.analyse(chunk)
         chunk_cover = sum(v for t, v in weights.items() if t in analysis.stems) / total
@@ -303,24 +315,33 @@ def passage_from_chunk(chunk: Any, score: float, scores: dict[str, float] | None
     )
 
 
-def diversify(passages: Sequence[Passage], k: int, threshold: float = 0.6) -> list[Passage]:
-    """Best-first, skipping passages whose words mostly repeat one already chosen."""
+def diversify(
+    passages: Sequence[Passage],
+    k: int,
+    threshold: float = 0.6,
+    vocabulary: Callable[[Passage], AbstractSet[str]] | None = None,
+) -> list[Passage]:
+    """Best-first, skipping passages whose words mostly repeat one already chosen.
+
+    ``vocabulary`` gives a passage's stems (the retriever's cached analysis); by default they
+    are counted from its text.
+    """
     chosen: list[Passage] = []
-    chosen_words: list[set[str]] = []
+    chosen_words: list[AbstractSet[str]] = []
     spare: list[Passage] = []
     for passage in passages:
-        vocabulary = set(stems(passage.text))
-        if any(_jaccard(vocabulary, other) > threshold for other in chosen_words):
+        words = vocabulary(passage) if vocabulary is not None else set(stems(passage.text))
+        if any(_jaccard(words, other) > threshold for other in chosen_words):
             spare.append(passage)
             continue
         chosen.append(passage)
-        chosen_words.append(vocabulary)
+        chosen_words.append(words)
         if len(chosen) == k:
             return chosen
     return (chosen + spare)[:k]
 
 
-def _jaccard(a: set[str], b: set[str]) -> float:
+def _jaccard(a: AbstractSet[str], b: AbstractSet[str]) -> float:
     if not a or not b:
         return 0.0
     return len(a & b) / len(a | b)
