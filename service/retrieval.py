@@ -127,7 +127,9 @@ class Query:
     phrases: tuple[str, ...] = ()
 
 
-_QUOTED = re.compile(r"[‘'\"“]([^‘'\"“”’]{3,60})[’'\"”]")
+# A quote opens where no letter stands before it and closes where none follows, so the apostrophes of
+# "Durham's ... carers'" are not read as quotation marks around "s 2019 inspection say about ...".
+_QUOTED = re.compile(r"(?<!\w)[‘'\"“](?=\S)([^‘'\"“”’]{3,60}?)(?<=\S)[’'\"”](?!\w)")
 
 
 _JOINED_NAME = re.compile(r"\b\w+[@&+]\w+\b")

@@ -16,6 +16,7 @@ from inspectqa.errors import UnknownFilter
 from service.planning import Catalogue, plan
 from service.query import parse, with_context
 from service.records import Filters
+from service.retrieval import quoted_phrases
 from service.text import sentence_spans
 
 
@@ -264,3 +265,18 @@ def test_questions_about_several_councils_are_surveys(catalogue: Catalogue, ques
 )
 def test_one_council_questions_are_not_surveys(catalogue: Catalogue, question: str) -> None:
     assert not parse(question, catalogue.gazetteer).asks_which_councils
+
+
+@pytest.mark.parametrize(
+    ("question", "phrases"),
+    [
+        ("What did Durham's 2019 inspection say about foster carers' reviews?", ()),
+        ("What did inspectors say about children's homes in Barnet's 2019 report?", ()),
+        ("What did Ofsted say about 'Speaker Box' in Bexley?", ("speaker box",)),
+        ("What is ‘Signs of Safety’ in Essex?", ("signs of safety",)),
+        ('What about the "Mockingbird" programme?', ("mockingbird",)),
+        ("How is the Safe@last service rated?", ("safe@last",)),
+    ],
+)
+def test_quoted_names_are_phrases_and_apostrophes_not_quotes(question: str, phrases: tuple[str, ...]) -> None:
+    assert quoted_phrases(question) == phrases
