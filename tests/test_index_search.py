@@ -11,7 +11,7 @@ from conftest import index_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexer import Index, open_index
+from indexer import Index, open_index, store
 from indexer.embedding import Embedder
 from indexer.fusion import reciprocal_rank_fusion
 from indexer.store import fts_query
@@ -159,3 +159,16 @@ def test_reciprocal_rank_fusion() -> None:
     assert fused[0][1] == pytest.approx(1 / 61 + 1 / 62)
     assert reciprocal_rank_fusion([[], []]) == []
     assert len(reciprocal_rank_fusion([[(i, 1.0) for i in range(10)]], limit=3)) == 3
+
+
+@pytest.mark.parametrize("query", ["foster carers", "children's homes", "care leavers accommodation", "PLO"])
+def test_restricted_keyword_search_gives_the_same_rows_by_ranges_and_by_join(
+    index: Index, query: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reports = [meta.report_id for meta in index.reports()][::2]
+    by_ranges = index.lexical_search(query, 30, report_ids=reports)
+    monkeypatch.setattr(store, "MAX_ROW_RANGES", 0)  # the join kept for many scattered reports
+    by_join = index.lexical_search(query, 30, report_ids=reports)
+    assert by_ranges and by_ranges == by_join
+    allowed = set(index.chunk_ids_for_reports(reports).tolist())
+    assert {row for row, _ in by_ranges} <= allowed
