@@ -142,15 +142,22 @@ def eval_run_command(
         bool, typer.Option("--lexical-grounding", help="Judge grounding without embeddings.")
     ] = False,
 ) -> None:
-    """Run one system over gold questions; write metrics.json, results.jsonl, report.md, report.html."""
+    """Run one system over gold questions; write metrics.json, results.jsonl, report.md, report.html.
+
+    Every figure is also given per question type and per style (casual, followup, temporal, ...;
+    see gold/FORMAT.md); follow-up questions are asked with their ``history``."""
     from evals.gold import load_gold
     from evals.harness import run_systems, write_run
-    from evals.report import comparison_table
+    from evals.report import comparison_table, type_table
 
     questions = load_gold(gold)[:limit]
     runs, _ = run_systems(_resources(index), questions, [system], k, lexical_only=lexical_grounding)
     write_run(runs[0], out)
     typer.echo(comparison_table(runs))
+    typer.echo("")
+    typer.echo(type_table(runs[0]))
+    typer.echo("")
+    typer.echo(type_table(runs[0], "style"))
     typer.echo(f"wrote {out}/metrics.json, results.jsonl, report.md, report.html")
 
 

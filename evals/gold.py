@@ -15,7 +15,10 @@ from typing import Any
 
 from inspectqa.errors import InspectQAError
 
-QUESTION_TYPES = ("factoid", "summary", "judgement", "comparison", "unanswerable")
+QUESTION_TYPES = ("factoid", "summary", "judgement", "comparison", "survey", "unanswerable")
+# How a question is written (``gold/FORMAT.md``, real-users files). A file without the field (the
+# dev set) is in the formal style; its unanswerable questions count as the unanswerable style.
+STYLES = ("casual", "formal", "followup", "temporal", "survey", "unanswerable")
 
 
 class BadGoldFile(InspectQAError):
@@ -41,6 +44,8 @@ class GoldQuestion:
     evidence: tuple[Evidence, ...]
     answer: str
     key_facts: tuple[str, ...]
+    style: str = "formal"
+    history: tuple[tuple[str, str], ...] = ()  # earlier turns, (role, content), oldest first
 
 
 def _field(record: dict[str, Any], name: str, kind: type, where: str) -> Any:
@@ -84,6 +89,15 @@ def parse_question(record: object, where: str = "gold") -> GoldQuestion:
     stray = {e.report_id for e in evidence} - set(report_ids)
     if stray:
         raise BadGoldFile(f"{where}: evidence from reports not in report_ids: {sorted(stray)}")
+    style = record.get("style") or ("formal" if answerable else "unanswerable")
+    if style not in STYLES:
+        raise BadGoldFile(f"{where}: unknown style {style!r}", hint=f"one of {', '.join(STYLES)}")
+    history: list[tuple[str, str]] = []
+    for i, turn in enumerate(record.get("history") or []):
+        at = f"{where} history[{i}]"
+        if not isinstance(turn, dict) or turn.get("role") not in ("user", "assistant"):
+            raise BadGoldFile(f"{at}: expected {{'role': 'user' or 'assistant', 'content': ...}}")
+        history.append((str(turn["role"]), str(_field(turn, "content", str, at))))
     return GoldQuestion(
         id=qid,
         question=str(_field(record, "question", str, where)).strip(),
@@ -93,6 +107,8 @@ def parse_question(record: object, where: str = "gold") -> GoldQuestion:
         evidence=tuple(evidence),
         answer=str(record.get("answer", "")),
         key_facts=tuple(str(f) for f in key_facts),
+        style=str(style),
+        history=tuple(history),
     )
 
 

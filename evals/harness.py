@@ -65,6 +65,7 @@ def result_record(question: GoldQuestion, output: SystemOutput, score: QuestionS
         "id": question.id,
         "question": question.question,
         "type": question.type,
+        "style": question.style,
         "answerable": question.answerable,
         "gold_reports": list(question.report_ids),
         "failure": score.failure,

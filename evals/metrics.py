@@ -118,6 +118,7 @@ def score_question(gold: GoldQuestion, output: SystemOutput, check: Check, k: in
         answerable=gold.answerable,
         abstained=output.abstained,
         latency_ms=output.latency_ms,
+        style=gold.style,
         evidence=tuple(found),
         first_evidence_rank=first_rank,
         report_recall_at_5=report_recall,
@@ -239,10 +240,13 @@ def _groups(scores: Sequence[QuestionScore]) -> dict[str, Any]:
 
 
 def aggregate(scores: Sequence[QuestionScore], **context: object) -> dict[str, Any]:
-    """The ``metrics.json`` document: overall groups, then the same per question ``type``."""
+    """The ``metrics.json`` document: overall groups, then the same per question ``type`` and per
+    ``style`` (how the question is written: casual, followup, temporal, ...)."""
     metrics = {**context, **_groups(scores)}
     types = sorted({s.type for s in scores})
     metrics["by_type"] = {t: _groups([s for s in scores if s.type == t]) for t in types}
+    styles = sorted({s.style for s in scores})
+    metrics["by_style"] = {t: _groups([s for s in scores if s.style == t]) for t in styles}
     return metrics
 
 

@@ -83,6 +83,7 @@ class QuestionScore:
     answerable: bool
     abstained: bool
     latency_ms: float
+    style: str = "formal"
     evidence: tuple[EvidenceFound, ...] = ()
     first_evidence_rank: int | None = None
     report_recall_at_5: float = 0.0

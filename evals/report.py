@@ -191,15 +191,18 @@ def comparison_table(runs: Sequence[Run]) -> str:
     return "\n".join(lines)
 
 
-def type_table(run: Run) -> str:
-    by_type = run.metrics.get("by_type", {})
-    header = "| type | n | " + " | ".join(n for _, n in TYPE_METRICS) + " | abstained |"
-    lines = [header, "|---|---:|" + "---:|" * (len(TYPE_METRICS) + 1)]
-    for qtype, metrics in by_type.items():
+def type_table(run: Run, by: str = "type") -> str:
+    """Per question ``type`` (or per ``style`` with ``by="style"``): the main metrics, and how
+    often answerable and unanswerable questions were declined."""
+    groups = run.metrics.get(f"by_{by}", {})
+    header = f"| {by} | n | " + " | ".join(n for _, n in TYPE_METRICS)
+    header += " | answerable declined | unanswerable declined |"
+    lines = [header, "|---|---:|" + "---:|" * (len(TYPE_METRICS) + 2)]
+    for qtype, metrics in groups.items():
         abstained = metrics.get("abstention", {})
-        shown = abstained.get("unanswerable_abstained", abstained.get("answerable_abstained"))
         cells = [fmt(value(metrics, g, n)) for g, n in TYPE_METRICS]
-        lines.append(f"| {qtype} | {metrics['n_questions']} | " + " | ".join(cells) + f" | {fmt(shown)} |")
+        cells += [fmt(abstained.get("answerable_abstained")), fmt(abstained.get("unanswerable_abstained"))]
+        lines.append(f"| {qtype} | {metrics['n_questions']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -235,6 +238,7 @@ def markdown(runs: Sequence[Run], title: str) -> str:
     parts += ["## Metrics", "", comparison_table(runs), ""]
     for run in runs:
         parts += [f"## {run.system}: per question type", "", type_table(run), ""]
+        parts += [f"## {run.system}: per question style", "", type_table(run, "style"), ""]
         parts += [f"## {run.system}: failures", "", *failure_lines(run), ""]
     return "\n".join(parts)
 
@@ -270,6 +274,8 @@ def html_report(runs: Sequence[Run], title: str) -> str:
     for run in runs:
         body.append(f"<h2>{html.escape(run.system)}: per question type</h2>")
         body.append(_md_table_to_html(type_table(run)))
+        body.append(f"<h2>{html.escape(run.system)}: per question style</h2>")
+        body.append(_md_table_to_html(type_table(run, "style")))
         lines = failure_lines(run)
         body.append(f"<h2>{html.escape(run.system)}: failures</h2><ul>")
         body += [

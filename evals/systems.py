@@ -1,8 +1,9 @@
 """The systems an evaluation compares, each reduced to ``SystemOutput`` for every question.
 
 - ``inspectqa``: the full service path, exactly what ``/ask`` does (``QAService.ask`` with the
-  default ``top_k``); the ranked passages for the retrieval metrics are the passages ``ask`` itself
-  retrieved, in its order, followed by ``QAService.search``'s (same query understanding) up to ``k``.
+  default ``top_k`` and the question's ``history``, for follow-ups); the ranked passages for the
+  retrieval metrics are the passages ``ask`` itself retrieved, in its order, followed by
+  ``QAService.search``'s (same query understanding) up to ``k``.
 - ``llm``: the same service with the optional LLM answerer configured (``INSPECTQA_LLM_*``).
 - ``bm25``: the index's SQLite FTS5 BM25 only, over the same chunks; extractive answer.
 - ``dense``: the index's FAISS vectors only, the raw question embedded, no query understanding;
@@ -19,13 +20,15 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 from evals.gold import GoldQuestion
 from evals.records import AnswerSentence, CitedPassage, RetrievedPassage, SystemOutput
 from inspectqa.errors import ConfigError, InspectQAError
 from inspectqa.settings import Settings
+from service.records import Turn
 
+Role = Literal["user", "assistant"]
 SYSTEMS = ("inspectqa", "bm25", "dense", "naive", "llm")
 
 System = Callable[[GoldQuestion], SystemOutput]
@@ -175,13 +178,15 @@ def service_system(service: Any, k: int, top_k: int = 5) -> System:
 
     def run(question: GoldQuestion) -> SystemOutput:
         def work() -> SystemOutput:
+            history = [Turn(cast(Role, role), content) for role, content in question.history]
             started = time.perf_counter()
-            answer = service.ask(question.question, top_k=top_k)
+            answer = service.ask(question.question, history=history, top_k=top_k)
             ms = (time.perf_counter() - started) * 1000
             # Ranks: the passages /ask itself retrieved, in its order, then search's to reach k.
             ranked = list(answer.passages)
             seen = {p.chunk_id for p in ranked}
-            ranked += [p for p in service.search(question.question, k=k) if p.chunk_id not in seen]
+            more = service.search(question.question, k=k, history=history)
+            ranked += [p for p in more if p.chunk_id not in seen]
             passages = tuple(_service_passage(r, p) for r, p in enumerate(ranked[:k], start=1))
             by_chunk = {p.chunk_id: p for p in answer.passages}
             cited = []

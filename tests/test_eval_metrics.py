@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -147,3 +148,33 @@ def test_gold_errors_name_the_line() -> None:
             ]
         )
     assert len(load_gold(GOLD)) == 120
+
+
+def test_styles_and_history_are_read_and_every_figure_is_given_per_style(gold: list[GoldQuestion]) -> None:
+    record = {
+        "id": "u1",
+        "question": "and what about their care leavers",
+        "type": "unanswerable",
+        "answerable": False,
+        "report_ids": [],
+        "evidence": [],
+        "answer": "",
+        "key_facts": [],
+        "style": "followup",
+        "history": [
+            {"role": "user", "content": "how is Barnet doing"},
+            {"role": "assistant", "content": "ok"},
+        ],
+    }
+    (followup,) = parse_lines([json.dumps(record)])
+    assert followup.style == "followup"
+    assert followup.history == (("user", "how is Barnet doing"), ("assistant", "ok"))
+    # The dev set has no style field: formal, and its unanswerable questions their own style.
+    assert {q.style for q in gold} == {"formal", "unanswerable"}
+    metrics = run([*gold, followup], perfect)
+    assert set(metrics["by_style"]) == {"formal", "unanswerable", "followup"}
+    assert metrics["by_style"]["formal"]["retrieval"]["hit@5"] == 1.0
+    assert metrics["by_style"]["followup"]["abstention"] == {"unanswerable_abstained": 1.0}
+    for bad, message in (({"style": "shouty"}, "unknown style"), ({"history": [{"role": "x"}]}, "history")):
+        with pytest.raises(BadGoldFile, match=message):
+            parse_lines([json.dumps(record | bad)])
