@@ -269,6 +269,16 @@ class Index:
             connection.close()
             self._local.connection = None
 
+    # --- what it is ------------------------------------------------------------------------------
+    @property
+    def generation(self) -> str:
+        """The generation's id: its directory's name (``generations/<id>``)."""
+        return self.path.name
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
     # --- reports -----------------------------------------------------------------------------
     def count(self) -> int:
         return int(self._faiss.ntotal)

@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from service.figures import QUANTITY_ASKED, figure_bonus
 from service.lists import (
@@ -44,6 +44,9 @@ from service.tone import (
     section_tone,
     sentence_tone,
 )
+
+if TYPE_CHECKING:
+    from indexer.backend import SearchIndex
 
 # A question about one area is also answered by the combined area of older frameworks.
 AREA_FALLBACKS = {
@@ -158,7 +161,7 @@ def report_label(info: ReportInfo | None, passage: Passage | None = None, *, lea
 class Composer:
     """Builds drafts from passages; needs the index only for page texts and judgements."""
 
-    def __init__(self, index: Any, catalogue: Catalogue, stats: TermStats) -> None:
+    def __init__(self, index: SearchIndex, catalogue: Catalogue, stats: TermStats) -> None:
         self.index = index
         self.catalogue = catalogue
         self.stats = stats

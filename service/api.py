@@ -244,7 +244,7 @@ def readyz(request: Request) -> Any:
         ready=True,
         reports=len(qa.catalogue),
         chunks=int(qa.index.count()),
-        index=str(qa.index.path),
+        index=qa.index.location,
         model=qa.settings.model_name,
         reload=reload_status,
         worker=os.getpid(),

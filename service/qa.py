@@ -14,7 +14,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inspectqa.errors import BadQuestion, InspectQAError
 from inspectqa.settings import Settings
@@ -27,6 +27,9 @@ from service.records import Answer, Filters, Passage, Turn
 from service.retrieval import Query, Retriever, TermStats, quoted_phrases
 from service.text import sentence_spans, stem, stems
 from service.tone import ASK_WORDS
+
+if TYPE_CHECKING:
+    from indexer.backend import SearchIndex
 
 QUESTION_THREADS = 1  # ONNX Runtime threads to embed a question: see indexer.embedding.load_embedder
 MAX_TOP_K = 50
@@ -81,7 +84,7 @@ class QAService:
     """Answers questions from one opened index; safe to share between threads."""
 
     def __init__(
-        self, index: Any, embedder: Any, settings: Settings, *, stats: TermStats | None = None
+        self, index: SearchIndex, embedder: Any, settings: Settings, *, stats: TermStats | None = None
     ) -> None:
         self.index = index
         self.embedder = embedder

@@ -30,12 +30,15 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from fastapi import FastAPI
 
 from inspectqa.errors import IndexCorrupt, InspectQAError, ModelMismatch
 from inspectqa.settings import Settings
+
+if TYPE_CHECKING:
+    from indexer.backend import SearchIndex
 
 log = logging.getLogger("inspectqa.reload")
 
@@ -58,10 +61,10 @@ class IndexSnapshot:
     loaded_at: float
 
     @classmethod
-    def of(cls, index: Any) -> IndexSnapshot:
-        path = Path(index.path)
+    def of(cls, index: SearchIndex) -> IndexSnapshot:
+        path = Path(index.location)
         return cls(
-            generation=path.name,
+            generation=index.generation,
             path=path,
             chunks=int(index.count()),
             reports=len(index.reports()),
@@ -87,7 +90,7 @@ def current_target(index_dir: Path) -> Path:
     return current.resolve() if current.is_symlink() or current.is_dir() else index_dir.resolve()
 
 
-def validate_generation(index_dir: Path, settings: Settings) -> Any:
+def validate_generation(index_dir: Path, settings: Settings) -> SearchIndex:
     """Open the generation ``INDEX/current`` points at, or raise why it must not be served."""
     from indexer import open_index
 
@@ -245,7 +248,7 @@ class IndexReloader:
 def install_reloader(app: FastAPI, settings: Settings) -> IndexReloader:
     """Attach an ``IndexReloader`` to ``app.state.reloader`` and run its watch and SIGHUP in the lifespan."""
 
-    def make_service(index: Any) -> Any:
+    def make_service(index: SearchIndex) -> Any:
         from service.qa import QUESTION_THREADS, QAService
 
         current = getattr(app.state, "qa", None)

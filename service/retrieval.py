@@ -23,12 +23,15 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from service.records import Passage
 from service.text import fold, sentence_spans, stem, stems
+
+if TYPE_CHECKING:
+    from indexer.backend import SearchIndex
 
 RRF_K = 60
 
@@ -78,7 +81,7 @@ class TermStats:
         self.average_length = (sum(self.lengths.values()) / self.documents) or 1.0
 
     @classmethod
-    def from_index(cls, index: Any, batch: int = 2000) -> TermStats:
+    def from_index(cls, index: SearchIndex, batch: int = 2000) -> TermStats:
         report_ids = [meta.report_id for meta in index.reports()]
         rows = [int(r) for r in index.chunk_ids_for_reports(report_ids)] if report_ids else []
         counts: Counter[str] = Counter()
@@ -146,7 +149,9 @@ def quoted_phrases(question: str) -> tuple[str, ...]:
 class Retriever:
     """Search one opened ``Index`` with one ``Embedder``; safe to share between threads."""
 
-    def __init__(self, index: Any, embedder: Any, stats: TermStats, weights: Weights | None = None) -> None:
+    def __init__(
+        self, index: SearchIndex, embedder: Any, stats: TermStats, weights: Weights | None = None
+    ) -> None:
         self.index = index
         self.embedder = embedder
         self.stats = stats
