@@ -34,12 +34,18 @@ LABEL_OF_KIND = {
 }
 # Floors the finished set meets (raised as batches land).
 MIN_PAIRS, MIN_REPORTS, MIN_EACH = 600, 60, 90
+# Words a verbatim or stitched ("supported") claim may add to the passage's own.
+CONNECTIVES = {"and", "but", "which", "although", "however", "so"}
 FIELDS = {"id", "claim", "passage", "label", "kind", "split", "report_id", "page"}
 
 
 def split_of(report_id: str) -> str:
     """The written rule: held out when sha1(report_id)'s first hex digit is 0-6."""
     return "heldout" if hashlib.sha1(report_id.encode()).hexdigest()[0] in "0123456" else "fit"
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower().replace("\u2019", "'").replace("\u2018", "'"))
 
 
 def _squash(text: str) -> str:
@@ -65,6 +71,10 @@ def test_fields_and_the_label_of_each_kind(records: list[dict[str, object]]) -> 
         assert set(record) == FIELDS, record["id"]
         assert record["label"] == LABEL_OF_KIND[str(record["kind"])], record["id"]
         assert str(record["claim"]).strip() and str(record["claim"]) != str(record["passage"])
+        if record["kind"] == "supported":
+            # Verbatim, trimmed or stitched from the passage's own words: nothing new but a connective.
+            words = set(_words(str(record["passage"])))
+            assert set(_words(str(record["claim"]))) - words <= CONNECTIVES, record["id"]
     kinds = Counter(str(r["kind"]) for r in records)
     assert set(kinds) == set(LABEL_OF_KIND)
     assert kinds["paraphrased"] >= MIN_EACH and kinds["wrong_entity"] >= MIN_EACH
