@@ -246,9 +246,9 @@ class Resources:
     @property
     def index(self) -> Any:
         if self._index is None:
-            from indexer import open_index
+            from indexer.sources import open_search_index
 
-            self._index = open_index(self.index_path, self.settings)
+            self._index = open_search_index(self.settings.model_copy(update={"index": self.index_path}))
         return self._index
 
     @property

@@ -25,6 +25,14 @@ CorpusOption = Annotated[
     typer.Option("--corpus", help="Folder of reports (manifest.csv or plain files). [env: INSPECTQA_CORPUS]"),
 ]
 IndexOption = Annotated[Path | None, typer.Option("--index", help="Index directory. [env: INSPECTQA_INDEX]")]
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="PostgreSQL with pgvector to publish the generation to (a new schema, switched to in one "
+        "transaction). [env: INSPECTQA_DATABASE_URL]",
+    ),
+]
 
 
 def _settings(**overrides: Any) -> Any:
@@ -50,11 +58,15 @@ def build_command(
         int | None, typer.Option("--limit", min=0, help="Index only the first N reports.")
     ] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
+    database_url: DatabaseOption = None,
 ) -> None:
-    """Build the index, or bring it up to date: only new and changed reports are embedded."""
+    """Build the index, or bring it up to date: only new and changed reports are embedded.
+
+    With a database URL, the directory's new generation is then published to PostgreSQL as well.
+    """
     from indexer.build import build
 
-    settings = _settings(corpus=corpus, index=index)
+    settings = _settings(corpus=corpus, index=index, database_url=database_url)
     report = build(settings.corpus, settings.index, settings, limit=limit, progress=progress)
     rate = report.embedded_chunks / report.embed_seconds if report.embed_seconds else 0.0
     typer.echo(
@@ -74,6 +86,42 @@ def build_command(
         typer.echo(f"skipped {len(report.reports_failed)} files:")
         for failure in report.reports_failed:
             typer.echo(f"  {failure['file']}: {failure['error']}")
+    if settings.database_url is not None:
+        _publish(settings, force=False)
+
+
+def _publish(settings: Any, force: bool) -> None:
+    from indexer.generations import open_index
+    from indexer.pg import redacted
+    from indexer.pg_publish import publish
+
+    url = settings.database_url.get_secret_value()
+    opened = open_index(settings.index, settings)
+    done = publish(opened, url, force=force, on_step=lambda step: typer.echo(f"publish: {step}", err=True))
+    if done.unchanged:
+        typer.echo(f"{redacted(url)} already serves generation {opened.generation}")
+        return
+    typer.echo(
+        f"published {done.reports} reports, {done.chunks} chunks to {redacted(url)} as {done.generation} "
+        f"in {done.seconds:.1f} s ({done.chunks_reused} reused in the database, {done.chunks_sent} sent)"
+    )
+
+
+@index_app.command("publish")
+def publish_command(
+    index: IndexOption = None,
+    database_url: DatabaseOption = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Publish even when the database already serves this generation.")
+    ] = False,
+) -> None:
+    """Publish the index directory's current generation to PostgreSQL, switching services to it."""
+    settings = _settings(index=index, database_url=database_url)
+    if settings.database_url is None:
+        raise ConfigError(
+            "publish needs a database", hint="pass --database-url or set INSPECTQA_DATABASE_URL"
+        )
+    _publish(settings, force)
 
 
 @index_app.command("info")
@@ -140,20 +188,20 @@ def search_command(
     """Show the top passages for a query: dense, lexical and fused (RRF), to inspect the index."""
     from indexer.embedding import load_embedder
     from indexer.fusion import reciprocal_rank_fusion
-    from indexer.generations import open_index
+    from indexer.sources import open_search_index
     from inspectqa.errors import BadQuestion
 
     if not query.strip():
         raise BadQuestion("the query is empty")
     settings = _settings(index=index)
-    opened = open_index(settings.index, settings)
+    opened = open_search_index(settings)
     embedder = load_embedder(settings)
     dense = opened.dense_search(embedder.encode([query]), k * 4)[0]
     lexical = opened.lexical_search(query, k * 4)
     fused = reciprocal_rank_fusion([dense, lexical], limit=k)
     lists = {"dense": dense[:k], "lexical": lexical[:k], "fused": fused}
     chunks = {c_id: c for c_id, c in zip(*_chunk_map(opened, lists), strict=True)}
-    result: dict[str, Any] = {"query": query, "index": str(opened.path)}
+    result: dict[str, Any] = {"query": query, "index": opened.location}
     for name, ranking in lists.items():
         result[name] = [
             {"row_id": row_id, "score": round(score, 4), **asdict(chunks[row_id])}

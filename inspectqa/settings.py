@@ -28,6 +28,12 @@ class Settings(BaseSettings):
         description="Folder of reports, with a manifest.csv or plain .pdf/.html/.txt files.",
     )
     index: Path = Field(Path("var/index"), description="Index directory (built when missing by `serve`).")
+    database_url: SecretStr | None = Field(
+        None,
+        description="PostgreSQL (with pgvector) to serve the index from instead of the directory, e.g. "
+        "postgresql://reader:secret@db/inspectqa; `index build` also publishes each generation there.",
+    )
+    database_pool_size: int = Field(4, ge=1, le=64, description="Connections each server process keeps.")
 
     # --- embedding model ---------------------------------------------------------------------
     model_path: Path | None = Field(

@@ -30,11 +30,11 @@ log = logging.getLogger("inspectqa.service")
 
 def load_service(settings: Settings) -> Any:
     """Open the index and the model and build the ``QAService`` (raises ``IndexProblem``)."""
-    from indexer import open_index
     from indexer.embedding import load_embedder
+    from indexer.sources import open_search_index
     from service.qa import QUESTION_THREADS, QAService
 
-    index = open_index(settings.index, settings)
+    index = open_search_index(settings)
     embedder = load_embedder(settings, threads=QUESTION_THREADS)
     return QAService(index, embedder, settings)
 

@@ -39,15 +39,15 @@ def ask_command(
     top_k: Annotated[int, typer.Option("-k", "--top-k", help="Passages to retrieve.")] = 5,
 ) -> None:
     """Answer a question from the index, with citations."""
-    from indexer import open_index
     from indexer.embedding import load_embedder
+    from indexer.sources import open_search_index
     from service.qa import QUESTION_THREADS, QAService
     from service.records import Filters
     from service.schemas import AskResponse
 
     settings = _settings(index=index)
     embedder = load_embedder(settings, threads=QUESTION_THREADS)
-    service = QAService(open_index(settings.index, settings), embedder, settings)
+    service = QAService(open_search_index(settings), embedder, settings)
     filters = Filters(tuple(local_authority or ()), tuple(report_id or ()), year_from, year_to)
     answer = service.ask(question, filters=filters, top_k=top_k)
     if as_json:
@@ -78,6 +78,8 @@ def ensure_index(settings: Settings) -> None:
     from indexer import build, open_index
     from inspectqa.errors import IndexNotFound
 
+    if settings.database_url is not None:  # served from PostgreSQL: builds publish there
+        return
     try:
         open_index(settings.index, settings)
         return

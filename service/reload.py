@@ -68,7 +68,7 @@ class IndexSnapshot:
             path=path,
             chunks=int(index.count()),
             reports=len(index.reports()),
-            size_bytes=sum(f.stat().st_size for f in path.rglob("*") if f.is_file()),
+            size_bytes=sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.is_dir() else 0,
             built_at=_build_time(index.manifest, path),
             loaded_at=time.time(),
         )
@@ -113,6 +113,16 @@ def validate_generation(index_dir: Path, settings: Settings) -> SearchIndex:
     return index
 
 
+def validate_database_generation(database: Any, settings: Settings) -> SearchIndex:
+    """Open the generation the database serves (``indexer.pg``), or raise why it must not be served."""
+    from indexer.sources import open_search_index
+
+    index = open_search_index(settings, database)
+    if index.count() <= 0:
+        raise IndexCorrupt(f"database generation {index.generation} holds no passages")
+    return index
+
+
 class IndexReloader:
     """Validates new index generations and swaps them into ``app.state.qa``; one reload at a time."""
 
@@ -123,7 +133,7 @@ class IndexReloader:
         self.snapshot: IndexSnapshot | None = None
         self.last_error: str | None = None
         self.last_attempt: float | None = None
-        self._refused_target: tuple[Path, float] | None = None
+        self._refused_target: tuple[Path | str, float] | None = None
         self._lock = threading.Lock()
         self.on_outcome: Callable[[ReloadOutcome], None] | None = None
         self._trim_due: float | None = None
@@ -131,6 +141,30 @@ class IndexReloader:
         # new time for the others, whose watch then reloads too.
         self.request_file = settings.state_dir / RELOAD_REQUEST if settings.state_dir else None
         self._seen_request = _mtime_ns(self.request_file)
+        self._database: Any = None  # with INSPECTQA_DATABASE_URL: the pool generations are read through
+
+    def _target(self) -> Path | str:
+        """What would be served now: the generation directory, or the database's served generation id."""
+        if self.settings.database_url is None:
+            return current_target(self.settings.index)
+        if self._database is None:
+            index = getattr(getattr(self.app.state, "qa", None), "index", None)
+            self._database = getattr(index, "database", None)
+            if self._database is None:
+                from indexer.sources import open_database
+
+                self._database = open_database(self.settings)
+        return str(self._database.served_generation() or "")
+
+    def _serving(self, target: Path | str) -> bool:
+        if self.snapshot is None:
+            return False
+        return target == (self.snapshot.path if isinstance(target, Path) else self.snapshot.generation)
+
+    def _validate(self) -> SearchIndex:
+        if self.settings.database_url is None:
+            return validate_generation(self.settings.index, self.settings)
+        return validate_database_generation(self._database, self.settings)
 
     def adopt(self) -> None:
         """Record the index the app's lifespan loaded, so a reload can tell whether anything changed."""
@@ -143,32 +177,36 @@ class IndexReloader:
         """Swap in the generation ``INDEX/current`` points at, if it is new (or ``force``) and valid."""
         with self._lock:
             self.last_attempt = time.time()
-            target = current_target(self.settings.index)
-            if not force and self.snapshot is not None and target == self.snapshot.path:
-                return self._finish(ReloadOutcome("unchanged", self.snapshot.generation, trigger=trigger))
             try:
-                index = validate_generation(self.settings.index, self.settings)
+                target = self._target()
+            except InspectQAError as error:  # the database cannot be reached: keep serving
+                self.last_error = f"refused: {error}"
+                return self._finish(ReloadOutcome("refused", None, str(error), trigger))
+            if not force and self._serving(target):
+                assert self.snapshot is not None
+                return self._finish(ReloadOutcome("unchanged", self.snapshot.generation, trigger=trigger))
+            name = target.name if isinstance(target, Path) else target
+            try:
+                index = self._validate()
                 service = self.make_service(index)
                 snapshot = IndexSnapshot.of(index)
             except Exception as error:
                 reason = (
                     str(error) if isinstance(error, InspectQAError) else f"{type(error).__name__}: {error}"
                 )
-                named = target.name in reason  # most reasons already name the generation
-                self.last_error = (
-                    f"refused: {reason}" if named else f"generation {target.name} refused: {reason}"
-                )
+                named = name in reason  # most reasons already name the generation
+                self.last_error = f"refused: {reason}" if named else f"generation {name} refused: {reason}"
                 self._refused_target = (target, _mtime(target))
                 log.error(
                     "index reload refused; still serving the previous index",
                     extra={
                         "trigger": trigger,
-                        "generation": target.name,
+                        "generation": name,
                         "reason": reason,
                         "serving": self.snapshot.generation if self.snapshot else None,
                     },
                 )
-                return self._finish(ReloadOutcome("refused", target.name, reason, trigger))
+                return self._finish(ReloadOutcome("refused", name, reason, trigger))
             # The swap: one attribute assignment. Requests that already hold the old service finish on it.
             old = getattr(self.app.state, "qa", None)
             self.app.state.qa = service
@@ -211,10 +249,13 @@ class IndexReloader:
 
     def changed(self) -> bool:
         """Whether INDEX/current points somewhere new that has not already been refused as it is."""
-        target = current_target(self.settings.index)
-        if self.snapshot is not None and target == self.snapshot.path:
+        try:
+            target = self._target()
+        except InspectQAError:
             return False
-        if not target.is_dir():
+        if self._serving(target):
+            return False
+        if not (target.is_dir() if isinstance(target, Path) else target):
             return False
         return self._refused_target != (target, _mtime(target))
 
@@ -315,7 +356,9 @@ def _build_time(manifest: dict[str, Any], path: Path) -> float | None:
     return None
 
 
-def _mtime(path: Path) -> float:
+def _mtime(path: Path | str) -> float:
+    if not isinstance(path, Path):
+        return 0.0
     try:
         return os.stat(path).st_mtime
     except OSError:
