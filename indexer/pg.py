@@ -285,7 +285,7 @@ class PgIndex:
         params.append(int(k))
         rows = self._rows(
             f"SELECT row_id, ts_rank('{RANK_WEIGHTS}'::float4[], tsv, q, {RANK_NORMALISATION}) AS score "
-            f"FROM {self.schema}.chunks, ({terms}) AS t(q) WHERE {where} "
+            f"FROM {self.schema}.chunks, (SELECT {terms}) AS t(q) WHERE {where} "
             "ORDER BY score DESC, row_id LIMIT %s",
             params,
         )
