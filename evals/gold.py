@@ -46,6 +46,15 @@ class GoldQuestion:
     key_facts: tuple[str, ...]
     style: str = "formal"
     history: tuple[tuple[str, str], ...] = ()  # earlier turns, (role, content), oldest first
+    scope: str = ""  # survey lines: the set of reports checked and how each was read
+    # Survey lines whose complete answer set is larger than the 2-8 reports ``report_ids`` may list
+    # (``evals/data/USERS_SETS.md``); empty when ``report_ids`` is already the whole set.
+    complete_report_ids: tuple[str, ...] = ()
+
+    @property
+    def answer_set(self) -> tuple[str, ...]:
+        """Every report that answers the question: ``complete_report_ids`` when given, else ``report_ids``."""
+        return self.complete_report_ids or self.report_ids
 
 
 def _field(record: dict[str, Any], name: str, kind: type, where: str) -> Any:
@@ -98,6 +107,15 @@ def parse_question(record: object, where: str = "gold") -> GoldQuestion:
         if not isinstance(turn, dict) or turn.get("role") not in ("user", "assistant"):
             raise BadGoldFile(f"{at}: expected {{'role': 'user' or 'assistant', 'content': ...}}")
         history.append((str(turn["role"]), str(_field(turn, "content", str, at))))
+    scope = str(_field(record, "scope", str, where)) if "scope" in record else ""
+    complete = (
+        [str(r) for r in _field(record, "complete_report_ids", list, where)]
+        if "complete_report_ids" in record
+        else []
+    )
+    missing = set(report_ids) - set(complete)
+    if complete and missing:
+        raise BadGoldFile(f"{where}: report_ids not in complete_report_ids: {sorted(missing)}")
     return GoldQuestion(
         id=qid,
         question=str(_field(record, "question", str, where)).strip(),
@@ -109,6 +127,8 @@ def parse_question(record: object, where: str = "gold") -> GoldQuestion:
         key_facts=tuple(str(f) for f in key_facts),
         style=str(style),
         history=tuple(history),
+        scope=scope,
+        complete_report_ids=tuple(complete),
     )
 
 

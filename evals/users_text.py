@@ -15,17 +15,23 @@ cannot open is skipped and named in the returned list.
 from __future__ import annotations
 
 import csv
+import json
+from collections.abc import Collection
 from pathlib import Path
 
 import pypdfium2 as pdfium
 
 
-def page_texts(pdf_path: Path) -> list[str]:
-    """The plain text of each page of one PDF, in order."""
+def page_texts(pdf_path: Path, numbers: Collection[int] | None = None) -> list[str]:
+    """The plain text of each page of one PDF, in order; with ``numbers`` (1-based), only those
+    pages are read and every other page is an empty string."""
     document = pdfium.PdfDocument(str(pdf_path))
     try:
         texts = []
         for index in range(len(document)):
+            if numbers is not None and index + 1 not in numbers:
+                texts.append("")
+                continue
             page = document[index]
             textpage = page.get_textpage()
             texts.append(textpage.get_text_range())
@@ -55,3 +61,21 @@ def write_page_texts(corpus_dir: Path, out_dir: Path) -> list[str]:
         body = "".join(f"=== page {number} ===\n{text}\n" for number, text in enumerate(texts, start=1))
         (out_dir / f"{row['report_id']}.txt").write_text(body, encoding="utf-8")
     return skipped
+
+
+def checker_view(gold_path: Path, out_path: Path) -> int:
+    """Copy a question file without the ``complete_report_ids`` field, which ``check_users.py``
+    does not know (it fails any field it does not document); return the number of lines.
+
+    Survey lines whose complete answer set is larger than the checker's 2-8 reports keep up to 8
+    of them in ``report_ids`` and the whole set in ``complete_report_ids``
+    (``evals/data/USERS_SETS.md``); everything else is copied unchanged.
+    """
+    lines = []
+    for line in gold_path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            record = json.loads(line)
+            record.pop("complete_report_ids", None)
+            lines.append(json.dumps(record, ensure_ascii=False))
+    out_path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return len(lines)

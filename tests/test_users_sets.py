@@ -1,0 +1,143 @@
+"""The realistic question sets of ``evals/data`` (USERS_SETS.md): they load with the gold loader,
+keep the fixed split by council, cite only real reports, and quote those reports verbatim.
+
+The quotes are checked against the real PDFs' pypdfium2 page text, the text ``check_users.py``
+validates against; the full validation (with its boilerplate and novelty checks over every report)
+is the command in USERS_SETS.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from collections import Counter
+
+import pytest
+
+from evals.gold import GoldQuestion, load_gold
+from evals.users_text import checker_view, page_texts
+from tests.conftest import CORPUS, REPO
+
+DATA = REPO / "evals" / "data"
+USERS = {"tune": DATA / "users-tune.jsonl", "heldout": DATA / "users-heldout.jsonl"}
+SURVEYS = {"tune": DATA / "surveys-tune.jsonl", "heldout": DATA / "surveys-heldout.jsonl"}
+STYLES = {"casual", "followup", "temporal", "formal", "unanswerable"}
+
+
+def split_of(council_slug: str) -> str:
+    """USERS_SETS.md's rule: heldout when sha1(slug) starts with a hex digit 0-5."""
+    return "heldout" if hashlib.sha1(council_slug.encode()).hexdigest()[0] in "012345" else "tune"
+
+
+def slug(report_id: str) -> str:
+    return re.sub(r"-\d{4}-\d{2}-\d{2}$", "", report_id)
+
+
+def cited(question: GoldQuestion) -> set[str]:
+    return (
+        set(question.report_ids)
+        | set(question.complete_report_ids)
+        | {e.report_id for e in question.evidence}
+    )
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict[str, dict[str, str]]:
+    with (CORPUS / "manifest.csv").open(encoding="utf-8", newline="") as handle:
+        return {row["report_id"]: row for row in csv.DictReader(handle)}
+
+
+@pytest.fixture(scope="module")
+def users() -> dict[str, list[GoldQuestion]]:
+    return {side: load_gold(path) for side, path in USERS.items()}
+
+
+@pytest.fixture(scope="module")
+def surveys() -> dict[str, list[GoldQuestion]]:
+    return {side: load_gold(path) for side, path in SURVEYS.items()}
+
+
+def test_sizes_and_every_style_on_both_sides(users, surveys):
+    assert sum(len(q) for q in users.values()) >= 160
+    assert sum(len(q) for q in surveys.values()) >= 34
+    for side, questions in users.items():
+        styles = Counter(q.style for q in questions)
+        assert set(styles) == STYLES, (side, styles)
+        assert all((q.style == "unanswerable") == (not q.answerable) for q in questions)
+        assert all(q.history and q.history[-1][0] == "assistant" for q in questions if q.style == "followup")
+    for questions in surveys.values():
+        assert questions and all(q.type == "survey" and q.style == "survey" and q.scope for q in questions)
+
+
+def test_users_split_is_by_council_and_no_council_is_on_both_sides(users):
+    councils = {side: {slug(r) for q in questions for r in cited(q)} for side, questions in users.items()}
+    assert not councils["tune"] & councils["heldout"]
+    for side, slugs in councils.items():
+        assert {split_of(s) for s in slugs} == {side}, side
+    assert len(councils["tune"] | councils["heldout"]) >= 50
+
+
+def test_ids_unique_across_all_four_files(users, surveys):
+    ids = [q.id for sets in (users, surveys) for questions in sets.values() for q in questions]
+    assert len(ids) == len(set(ids))
+
+
+def test_every_cited_report_is_in_the_manifest(users, surveys, manifest):
+    for sets in (users, surveys):
+        for questions in sets.values():
+            for question in questions:
+                missing = cited(question) - set(manifest)
+                assert not missing, (question.id, missing)
+
+
+def test_survey_answer_sets(surveys):
+    for questions in surveys.values():
+        for question in questions:
+            assert 2 <= len(question.report_ids) <= 8, question.id
+            assert set(question.report_ids) <= set(question.answer_set)
+            assert len(question.answer_set) == len(set(question.answer_set))
+            # one quote per listed report, in the same order as report_ids
+            assert [e.report_id for e in question.evidence] == list(question.report_ids), question.id
+            if question.complete_report_ids:
+                assert len(question.complete_report_ids) > 8, question.id
+
+
+def test_checker_view_drops_only_complete_report_ids(tmp_path, surveys):
+    out = tmp_path / "surveys.jsonl"
+    assert checker_view(SURVEYS["heldout"], out) == len(surveys["heldout"])
+    viewed = load_gold(out)
+    assert [q.report_ids for q in viewed] == [q.report_ids for q in surveys["heldout"]]
+    assert not any(q.complete_report_ids for q in viewed)
+    assert any(q.complete_report_ids for q in surveys["heldout"])
+
+
+def _norm(text: str) -> str:
+    text = re.sub(r"-[ \t]*\r?\n[ \t]*", "-", text.lower())
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def test_quotes_are_verbatim_on_their_page_and_key_facts_inside_them(users, surveys, manifest):
+    questions = [q for sets in (users, surveys) for qs in sets.values() for q in qs]
+    wanted: dict[str, set[int]] = {}
+    for question in questions:
+        for evidence in question.evidence:
+            wanted.setdefault(evidence.report_id, set()).update((evidence.page, evidence.page + 1))
+    pages = {
+        rid: [_norm(t) for t in page_texts(CORPUS / manifest[rid]["file"], numbers)]
+        for rid, numbers in wanted.items()
+    }
+    for question in questions:
+        quotes = []
+        for evidence in question.evidence:
+            quote = _norm(evidence.quote)
+            text = pages[evidence.report_id]
+            here = text[evidence.page - 1]
+            # a quote may run on into the next page, as FORMAT.md allows
+            following = text[evidence.page] if evidence.page < len(text) else ""
+            position = (here + " " + following).find(quote)
+            assert 0 <= position < len(here), (question.id, evidence.report_id, evidence.page)
+            assert 10 <= len(quote.split()) <= 40, question.id
+            quotes.append(quote)
+        for fact in question.key_facts:
+            assert any(_norm(fact) in quote for quote in quotes), (question.id, fact)
