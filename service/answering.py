@@ -311,6 +311,19 @@ class Composer:
             out.append(Scored(score, cover, position, start, end, agrees))
         return out
 
+    # The one sentence scorer and concept weighting, for the strategies that read whole reports.
+    def sentences(
+        self,
+        passage: Passage,
+        concepts: Sequence[tuple[frozenset[str], float]],
+        pairs: Sequence[str],
+        asks: Asks,
+    ) -> list[Scored]:
+        return self._sentences(passage, concepts, pairs, asks)
+
+    def concepts(self, terms: Sequence[str]) -> list[tuple[frozenset[str], float]]:
+        return self._concepts(terms)
+
     def survey(
         self, intent: QueryIntent, councils: Sequence[Sequence[Passage]], *, max_councils: int = 5
     ) -> Draft:

@@ -25,6 +25,8 @@ from service.planning import Catalogue, Plan, plan
 from service.query import SECTION_HINTS, QueryIntent, parse, with_context
 from service.records import Answer, Filters, Passage, Turn
 from service.retrieval import Query, Retriever, TermStats, quoted_phrases
+from service.strategies import STRATEGIES
+from service.strategy_kit import Tools
 from service.text import sentence_spans, stem, stems
 from service.tone import ASK_WORDS
 
@@ -98,6 +100,7 @@ class QAService:
         self.stats = stats or TermStats.from_index(index)
         self.retriever = Retriever(index, embedder, self.stats)
         self.composer = Composer(index, self.catalogue, self.stats)
+        self.tools = Tools(index, self.catalogue, self.composer, embedder)
         # Extracted sentences are verbatim, so the lexical checks decide them; the LLM path,
         # which paraphrases, also uses embedding similarity.
         self.checker = GroundingChecker(None)
@@ -227,6 +230,17 @@ class QAService:
         if the_plan.abstain_reason:
             nearest = self._nearest(text, intent, top_k, timings)
             return self._finish(text, None, the_plan.abstain_reason, nearest, notes, timings, started)
+
+        for strategy in STRATEGIES if intent.ask else ():
+            if strategy.applies(intent):
+                reply = strategy.answer(self.tools, intent, the_plan, filters)
+                if reply is not None:
+                    notes.extend(reply.notes)
+                    notes.append(f"answered by the {strategy.name} strategy")
+                    passages = reply.passages or list(reply.draft.cited.values())
+                    return self._finish(
+                        text, reply.draft, None, passages, notes, timings, started, reply.data
+                    )
 
         if intent.asks_which_councils and not intent.places:
             return self._survey(text, intent, the_plan, filters, top_k, notes, timings, started)
@@ -443,6 +457,7 @@ class QAService:
         notes: list[str],
         timings: dict[str, float],
         started: float,
+        data: dict[str, Any] | None = None,
     ) -> Answer:
         if draft is None:
             text = f"{ABSTAIN_TEXT}" if not reason else f"{ABSTAIN_TEXT} {reason}"
@@ -482,6 +497,7 @@ class QAService:
             local_authorities=councils,
             timings_ms=timings,
             notes=tuple(notes),
+            data=data,
         )
 
 

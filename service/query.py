@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from service import lexicon
 from service.aliases import Gazetteer, PlaceMention
+from service.asking import Ask, read_ask
 from service.text import ACRONYMS, plain
 
 MONTHS = {
@@ -202,6 +203,7 @@ class QueryIntent:
     asks_which_councils: bool = False  # plural: several councils, each named and cited
     terms: tuple[str, ...] = field(default=())  # content words, for lexical search and scoring
     context: str = ""  # an earlier question whose topic a bare follow-up ("and in 2016?") continues
+    ask: Ask | None = None  # a survey of grades, a count, a trend, themes or a summary (``service.asking``)
 
     @property
     def council_keys(self) -> tuple[str, ...]:
@@ -240,9 +242,7 @@ def parse(question: str, gazetteer: Gazetteer) -> QueryIntent:
     if is_judgement:
         if _ANY_AREA.search(question):
             areas = ("*",)
-        found = [area for area, pattern in _JUDGEMENT_AREAS if pattern.search(question)]
-        if "children_in_care_and_care_leavers" in found:
-            found = [a for a in found if a not in ("children_in_care", "care_leavers")]
+        found = list(areas_named(question))
         if not found and _PLURAL_JUDGEMENTS.search(question):
             areas = ("*",)
         areas = tuple(dict.fromkeys([*found, *areas])) or ("overall_effectiveness",)
@@ -270,7 +270,18 @@ def parse(question: str, gazetteer: Gazetteer) -> QueryIntent:
         asks_which_council=bool(_WHICH_COUNCIL.search(question)),
         asks_which_councils=not places and bool(_WHICH_COUNCILS.search(question)),
         terms=content_terms(question, places, years),
+        ask=read_ask(
+            question, councils=council_count, areas=areas_named(question), is_judgement=is_judgement
+        ),
     )
+
+
+def areas_named(question: str) -> tuple[str, ...]:
+    """The judgement areas a question names, the combined area of older frameworks in place of its parts."""
+    found = [area for area, pattern in _JUDGEMENT_AREAS if pattern.search(question)]
+    if "children_in_care_and_care_leavers" in found:
+        found = [a for a in found if a not in ("children_in_care", "care_leavers")]
+    return tuple(found)
 
 
 def with_context(intent: QueryIntent, previous: QueryIntent | None) -> QueryIntent:

@@ -11,7 +11,7 @@ for clients without changing what the answerer works with.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -126,3 +126,5 @@ class Answer:
     local_authorities: tuple[str, ...] = ()
     timings_ms: dict[str, float] = field(default_factory=dict, compare=False, hash=False)
     notes: tuple[str, ...] = ()
+    # Structured data behind the text (a survey's whole list, a council's timeline), JSON-ready.
+    data: dict[str, Any] | None = field(default=None, compare=False, hash=False)
