@@ -121,6 +121,9 @@ def create_app(settings: Settings, *, service: Any = None) -> FastAPI:
     app.add_exception_handler(InspectQAError, _on_error)
     app.add_exception_handler(Exception, _on_unexpected)
     app.include_router(router)
+    from service.data_routes import install_data_routes
+
+    install_data_routes(app)
     # Further routers and middleware (the widget's pages, reliability, admin) are added below.
     from service.widget_routes import install_widget
 

@@ -85,6 +85,9 @@ _INSPECTION_YEAR = re.compile(
     r"(?:in|during|since|between|before) (?:\w+ )?20\d\d\b|\bvisited (?:in|during)\b",
     re.I,
 )
+_AT_INSPECTION = re.compile(
+    r"\b(?:at|in|by) (?:their|its|the) (?:latest|last|most recent|next|second|re-?)?\s*inspections?\b", re.I
+)
 _GRADE_NOUN = re.compile(r"\b(?:grades?|judge?ments?|ratings?|rated|judged|graded|ofsted)\b", re.I)
 _FROM_TO = re.compile(
     r"\bfrom (?P<a>[\w ]+?) to (?P<b>outstanding|good|requires? improvement|inadequate|adequate)\b", re.I
@@ -189,7 +192,13 @@ def read_ask(question: str, *, councils: int, areas: tuple[str, ...], is_judgeme
         return None
     if councils > 1:
         return None
-    if (which or how_many) and about_grades and (direction or from_grade) and not _THEMES.search(question):
+    between = bool(_CHANGE.search(question) or _AT_INSPECTION.search(question))
+    if (
+        (which or how_many)
+        and (about_grades or between)
+        and (direction or from_grade)
+        and not _THEMES.search(question)
+    ):
         kind: Kind = "count" if how_many else "trend"
         return Ask(
             kind,

@@ -162,6 +162,9 @@ class AskResponse(BaseModel):
     local_authorities: list[str]
     notes: list[str]
     timings_ms: dict[str, float]
+    data: dict[str, Any] | None = Field(
+        None, description="Structured data behind the answer: a survey's whole list, a timeline, themes."
+    )
 
     @classmethod
     def of(cls, answer: Answer, sources: dict[str, str | None] | None = None) -> AskResponse:
@@ -189,6 +192,7 @@ class AskResponse(BaseModel):
             local_authorities=list(answer.local_authorities),
             notes=list(answer.notes),
             timings_ms=dict(answer.timings_ms),
+            data=answer.data,
         )
 
 
