@@ -59,21 +59,25 @@ def assert_cited_verbatim(qa: QAService, answer: Answer) -> None:
 
 
 # --- reading what is asked ------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("question", "kind", "grades", "areas"),
-    [
-        ("Which councils were judged inadequate in 2023?", "grades", ("inadequate",), ()),
-        ("how many councils got outstanding for care leavers since 2020", "count", ("outstanding",), ("care_leavers",)),
-        ("List the local authorities rated good for help and protection in 2019", "grades", ("good",), ("help_and_protection",)),
-        ("which councils improved from inadequate to good between inspections?", "trend", ("good", "inadequate"), ()),
-        ("Which councils went down at their latest inspection?", "trend", (), ()),
-        ("How has Barnet's grade changed over time?", "trend", (), ()),
-        ("Summarise Ofsted's 2019 inspection of Southend-on-Sea", "summary", (), ()),
-        ("What were the main strengths and weaknesses in Southend's 2019 inspection?", "summary", (), ()),
-        ("how did durham do", "summary", (), ()),
-        ("What are the most common weaknesses in care leavers services across councils?", "themes", (), ("care_leavers",)),
-    ],
-)  # fmt: skip
+ASKS = [
+    ("Which councils were judged inadequate in 2023?", "grades", ("inadequate",), ()),
+    ("how many councils got outstanding for care leavers since 2020", "count", ("outstanding",),
+     ("care_leavers",)),
+    ("List the local authorities rated good for help and protection in 2019", "grades", ("good",),
+     ("help_and_protection",)),
+    ("which councils improved from inadequate to good between inspections?", "trend", ("good", "inadequate"),
+     ()),
+    ("Which councils went down at their latest inspection?", "trend", (), ()),
+    ("How has Barnet's grade changed over time?", "trend", (), ()),
+    ("Summarise Ofsted's 2019 inspection of Southend-on-Sea", "summary", (), ()),
+    ("What were the main strengths and weaknesses in Southend's 2019 inspection?", "summary", (), ()),
+    ("how did durham do", "summary", (), ()),
+    ("What are the most common weaknesses in care leavers services across councils?", "themes", (),
+     ("care_leavers",)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("question", "kind", "grades", "areas"), ASKS)
 def test_the_ask_is_read_once_from_the_question(
     qa: QAService, question: str, kind: str, grades: tuple[str, ...], areas: tuple[str, ...]
 ) -> None:
