@@ -64,7 +64,9 @@ _LATEST = re.compile(
     re.I,
 )
 _UP = re.compile(
-    r"\b(?:improv\w*|(?:go|goes|went|gone|move[ds]?|moving) up|rose|risen|better|upgraded|climb\w*)\b", re.I
+    r"\b(?:improved|improving|improves|(?:go|goes|went|gone|move[ds]?|moving) up|rose|risen|better|upgraded|"
+    r"climb\w*)\b",
+    re.I,
 )
 _DOWN = re.compile(
     r"\b(?:declin\w*|deteriorat\w*|(?:go|goes|went|gone|move[ds]?|moving) down|dropp\w*|fell|fallen|"
@@ -72,7 +74,8 @@ _DOWN = re.compile(
     re.I,
 )
 _CHANGE = re.compile(
-    r"\b(?:chang\w*|trend|history|over time|over the years|progress(?:ed)?|trajectory|compare[ds]? with "
+    r"\b(?:chang\w*|trend|history|over time|over the years|trajectory|ever (?:been|got|had|received)|"
+    r"compare[ds]? with "
     r"(?:its|their) (?:previous|last|earlier)|between (?:inspections|its inspections|their inspections)|"
     r"since (?:the|its|their) (?:last|previous) inspection|every inspection|each inspection|"
     r"all (?:its|their|the) inspections)\b",
@@ -88,7 +91,19 @@ _INSPECTION_YEAR = re.compile(
 _AT_INSPECTION = re.compile(
     r"\b(?:at|in|by) (?:their|its|the) (?:latest|last|most recent|next|second|re-?)?\s*inspections?\b", re.I
 )
-_GRADE_NOUN = re.compile(r"\b(?:grades?|judge?ments?|ratings?|rated|judged|graded|ofsted)\b", re.I)
+# Frameworks a question names, with the ids of ``service.judgements.FRAMEWORK_NAMES``.
+FRAMEWORKS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("sif", re.compile(r"\bsingle inspection framework\b|\bSIF\b", re.I)),
+    (
+        "ilacs-2026",
+        re.compile(r"\b(?:reformed|new|2026|post-reform) (?:ilacs |inspection )?framework\b", re.I),
+    ),
+    ("ilacs", re.compile(r"\bILACS\b(?! (?:2026|reform))", re.I)),
+    ("lac", re.compile(r"\binspections? of (?:services for )?looked after children\b", re.I)),
+)
+_GRADE_NOUN = re.compile(r"\b(?:grades?|judge?ments?|ratings?|rated|judged|graded)\b", re.I)
+_PLURAL = re.compile(r"\b(?:grades|judge?ments|ratings)\b", re.I)
+_GRADE_PHRASE = re.compile(r"\brequir(?:es?|ing|ed) improvement(?: to be good)?\b", re.I)
 _FROM_TO = re.compile(
     r"\bfrom (?P<a>[\w ]+?) to (?P<b>outstanding|good|requires? improvement|inadequate|adequate)\b", re.I
 )
@@ -144,9 +159,9 @@ class Ask:
     from_grade: str | None = None
     to_grade: str | None = None
     tone: int = 0
-    year_kind: Literal["publication", "inspection"] = (
-        "publication"  # "inspection" when the question dates the inspection itself
-    )
+    # "inspection" when the question dates the inspection itself ("inspected in 2022").
+    year_kind: Literal["publication", "inspection"] = "publication"
+    frameworks: tuple[str, ...] = ()  # the inspection frameworks it names (``FRAMEWORKS``)
 
 
 def grades_named(text: str) -> tuple[str, ...]:
@@ -157,8 +172,15 @@ def grades_named(text: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def read_ask(question: str, *, councils: int, areas: tuple[str, ...], is_judgement: bool) -> Ask | None:
-    """The ``Ask`` of a question (``councils``: how many known councils it names), or None."""
+def read_ask(
+    question: str, *, councils: int, areas: tuple[str, ...], is_judgement: bool, years: tuple[int, ...] = ()
+) -> Ask | None:
+    """The ``Ask`` of a question, or None.
+
+    ``councils`` is how many known councils it names, ``areas`` the judgement areas it names,
+    ``years`` the distinct years: a single council's trend names at most one (two years are a
+    comparison of two inspections, which the text path answers side by side).
+    """
     grades = grades_named(question)
     graded = bool(grades) and (bool(_GRADE_CUE.search(question)) or is_judgement)
     which = bool(_WHICH.search(question))
@@ -175,11 +197,14 @@ def read_ask(question: str, *, councils: int, areas: tuple[str, ...], is_judgeme
     year_kind: Literal["publication", "inspection"] = (
         "inspection" if _INSPECTION_YEAR.search(question) else "publication"
     )
+    frameworks = tuple(name for name, pattern in FRAMEWORKS if pattern.search(question))
     about_grades = graded or is_judgement or bool(_GRADE_NOUN.search(question) or from_grade or to_grade)
     if councils == 1:
         if _SUMMARY.search(question) and not _CHANGE.search(question):
             return Ask("summary", areas=areas, year_kind=year_kind)
-        if about_grades and (_CHANGE.search(question) or direction):
+        if about_grades and _CHANGE.search(question) and len(years) < 2:
+            if not areas and _PLURAL.search(question):
+                areas = ("*",)
             return Ask(
                 "trend",
                 grades,
@@ -188,6 +213,7 @@ def read_ask(question: str, *, councils: int, areas: tuple[str, ...], is_judgeme
                 from_grade=from_grade,
                 to_grade=to_grade,
                 year_kind=year_kind,
+                frameworks=frameworks,
             )
         return None
     if councils > 1:
@@ -209,6 +235,7 @@ def read_ask(question: str, *, councils: int, areas: tuple[str, ...], is_judgeme
             to_grade=to_grade,
             latest=bool(_LATEST.search(question)),
             year_kind=year_kind,
+            frameworks=frameworks,
         )
     if (which or how_many) and (graded or (is_judgement and bool(areas))):
         return Ask(
@@ -218,15 +245,17 @@ def read_ask(question: str, *, councils: int, areas: tuple[str, ...], is_judgeme
             every_area=bool(_EVERY_AREA.search(question)),
             latest=bool(_LATEST.search(question)),
             year_kind=year_kind,
+            frameworks=frameworks,
         )
     if _THEMES.search(question):
         tone = asked(question)
         if tone:
-            return Ask("themes", areas=areas, tone=tone, year_kind=year_kind)
+            return Ask("themes", areas=areas, tone=tone, year_kind=year_kind, frameworks=frameworks)
     return None
 
 
 def _direction(question: str) -> str | None:
+    question = _GRADE_PHRASE.sub(" ", question)
     up, down = bool(_UP.search(question)), bool(_DOWN.search(question))
     if up == down:
         return None

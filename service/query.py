@@ -271,7 +271,11 @@ def parse(question: str, gazetteer: Gazetteer) -> QueryIntent:
         asks_which_councils=not places and bool(_WHICH_COUNCILS.search(question)),
         terms=content_terms(question, places, years),
         ask=read_ask(
-            question, councils=council_count, areas=areas_named(question), is_judgement=is_judgement
+            question,
+            councils=council_count,
+            areas=areas_named(question),
+            is_judgement=is_judgement,
+            years=tuple(sorted(distinct_years)),
         ),
     )
 

@@ -122,6 +122,11 @@ class CouncilTrend:
         key = intent.council_keys[0]
         query = judgement_query(intent, intent.ask, tools.catalogue, filters)
         areas = query.areas or ("overall_effectiveness",)
+        if "*" in intent.ask.areas:  # "how have X's judgements changed?": every area it was graded in
+            graded = {
+                r.area for info in tools.table.scope(query) for r in tools.table.report_rows(info.report_id)
+            }
+            areas = tuple(a for a in AREA_NAMES if a in graded)
         draft = Draft()
         data: dict[str, Any] = {"kind": "trend", "timeline": tools.timeline(key), "areas": {}}
         name = tools.catalogue.gazetteer.display(key)

@@ -125,6 +125,7 @@ def judgement_query(
         year_kind=ask.year_kind,
         councils=tuple(councils),
         report_ids=tuple(filters.report_id),
+        frameworks=ask.frameworks,
         latest=ask.latest,
         every_area=ask.every_area and bool(ask.grades),
     )

@@ -41,6 +41,9 @@
     "@media (prefers-color-scheme:dark){:host{--bg:#161b22;--fg:#e6edf3;--muted:#9da7b3;--line:#30363d;--soft:#21262d;",
     "--accent:#4c8dff;--accent-fg:#0b1220;--chip:#1f3157;--chip-fg:#cfe0ff;--warn:#ffcf7a;--warn-bg:#3a2a0c;--err:#ffb3b8;--err-bg:#3b1216}}",
     "*{box-sizing:border-box}",
+    ".data{margin:8px 0 0}.timeline-details{overflow-x:auto}.data .csv{font-size:13px}.timeline{margin:8px 0 0}.timeline figcaption{font-size:13px;color:var(--muted)}",
+    ".timeline-chart{display:block;max-width:360px;color:var(--fg)}.timeline-chart a:focus-visible circle{stroke:var(--accent);stroke-width:5}",
+    ".timeline-table{border-collapse:collapse;font-size:12px;margin-top:4px}.timeline-table th,.timeline-table td{border:1px solid var(--line);padding:2px 5px;text-align:left}",
     ".panel,.launcher{font:15px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:var(--fg);text-align:left;",
     "letter-spacing:normal;word-spacing:normal;text-transform:none;font-style:normal;font-weight:400}",
     "button,input,textarea{font:inherit;color:inherit}",
@@ -437,13 +440,14 @@
       body: el("p", { class: "body cursor" }),
       status: el("div", { class: "status", text: "Searching the reports…" }),
       sources: el("div", { class: "sources", hidden: true }),
+      data: el("div", { class: "data", hidden: true }),
       chips: [],
       sentences: 0,
       citations: null,
       abstained: false,
       finished: false,
     };
-    view.root.append(view.notes, view.body, view.sources, view.status);
+    view.root.append(view.notes, view.body, view.data, view.sources, view.status);
     log.append(view.root);
     scrollDown();
     return view;
@@ -457,6 +461,8 @@
     view.body.classList.add("cursor");
     view.sources.replaceChildren();
     view.sources.hidden = true;
+    view.data.replaceChildren();
+    view.data.hidden = true;
     view.notes.hidden = true;
     view.chips = [];
     view.sentences = 0;
@@ -644,6 +650,19 @@
     if (view.abstained && !(view.citations && view.citations.length) && Array.isArray(body.passages)) {
       renderSources(view, passageSources(body.passages), "Nearest passages");
     }
+    if (body.data && typeof body.data === "object") {
+      // A structured answer (a list, a trend, a summary) labels its groups: show its whole text.
+      if (!view.abstained && view.answerText) {
+        view.body.replaceChildren();
+        view.chips = [];
+        view.sentences = 0;
+        view.answerText.split(/\n{2,}/).forEach(function (part, i) {
+          if (i) view.body.append(el("br"), el("br"));
+          addSentence(view, part);
+        });
+      }
+      renderData(view, body.data);
+    }
     if (Array.isArray(body.notes) && body.notes.length) {
       view.notes.textContent = "Note: " + body.notes.join("; ");
       view.notes.hidden = false;
@@ -652,6 +671,41 @@
     view.status.hidden = true;
     view.root.setAttribute("data-state", view.abstained ? "abstained" : "done");
     announce(view.abstained ? "The reports don't say. Nearest passages listed." : "Answer complete with " + (view.citations || []).length + " sources.");
+  }
+
+  // Structured data behind an answer: the whole list as CSV, a council's judgement timeline.
+  var timelineScript = null;
+  function loadTimeline() {
+    if (window.inspectqaTimeline) return Promise.resolve(window.inspectqaTimeline);
+    if (!timelineScript) {
+      timelineScript = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = endpoint + "/static/timeline.js";
+        script.async = true;
+        script.onload = function () { resolve(window.inspectqaTimeline); };
+        script.onerror = reject;
+        document.head.append(script);
+      });
+    }
+    return timelineScript;
+  }
+
+  function renderData(view, data) {
+    var rows = Array.isArray(data.rows) ? data.rows.length : 0;
+    if (typeof data.csv_url === "string" && data.csv_url.charAt(0) === "/") {
+      view.data.append(el("p", { class: "csv" }, [el("a", {
+        href: endpoint + data.csv_url, target: "_blank", rel: "noopener",
+        text: "The whole list as CSV (" + rows + " row" + (rows === 1 ? "" : "s") + ")",
+      })]));
+      view.data.hidden = false;
+    }
+    if (data.timeline && Array.isArray(data.timeline.inspections)) {
+      var host = el("div", { class: "timeline-host" });
+      view.data.append(host);
+      view.data.hidden = false;
+      loadTimeline().then(function (draw) { if (draw) draw(host, data.timeline, { endpoint: endpoint }); })
+        .catch(function () { host.textContent = "The judgement timeline could not be loaded."; });
+    }
   }
 
   function stopped(view, payload) {
