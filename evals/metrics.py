@@ -15,6 +15,9 @@ definitions follow issue 4:
   sentence), ``citation_recall`` (share of sentences with at least one citation supporting it alone).
   Sentence measures are pooled over questions; a system that says nothing scores 0 on them.
 - abstention: ``unanswerable_abstained`` and ``answerable_abstained``; ``latency_ms`` p50/p95.
+- survey (``survey`` questions, whose gold holds the complete answer set): ``set_recall`` (share
+  of the set's reports the answer cites) and ``set_precision`` (share of the cited reports that
+  are in the set), averaged over questions, and ``exact_set`` (share answered with exactly the set).
 """
 
 from __future__ import annotations
@@ -110,6 +113,7 @@ def score_question(gold: GoldQuestion, output: SystemOutput, check: Check, k: in
         len(set(gold.report_ids) & top5_reports) / len(set(gold.report_ids)) if gold.report_ids else 0.0
     )
     answer = "" if output.abstained else output.answer
+    named_recall, named_precision = survey_set_scores(gold, output)
     facts = key_facts_present(answer, gold.key_facts)
     sentences = () if output.abstained else check_sentences(output, check)
     score = QuestionScore(
@@ -126,8 +130,23 @@ def score_question(gold: GoldQuestion, output: SystemOutput, check: Check, k: in
         cites_gold=(not output.abstained) and any(f.cited for f in found),
         sentences=sentences,
         error=output.error,
+        named_recall=named_recall,
+        named_precision=named_precision,
     )
     return _with_failure(score)
+
+
+def survey_set_scores(gold: GoldQuestion, output: SystemOutput) -> tuple[float | None, float | None]:
+    """Recall and precision of the reports a survey answer names (cites) against the complete set.
+
+    Only for ``survey`` questions; an abstention names nothing (both 0).
+    """
+    if gold.type != "survey" or not gold.answer_set:
+        return None, None
+    complete = set(gold.answer_set)
+    named = set() if output.abstained else {c.report_id for c in output.citations}
+    right = len(named & complete)
+    return right / len(complete), (right / len(named) if named else 0.0)
 
 
 def _with_failure(score: QuestionScore) -> QuestionScore:
@@ -223,6 +242,14 @@ def _groups(scores: Sequence[QuestionScore]) -> dict[str, Any]:
             "grounded_sentence_rate": _ratio(sum(c.grounded for c in sentences), len(sentences)),
             "citation_precision": _ratio(sum(n in c.supporting for c, n in links), len(links)),
             "citation_recall": _ratio(sum(bool(c.supporting) for c in sentences), len(sentences)),
+        }
+    surveys = [s for s in answerable if s.named_recall is not None]
+    if surveys:
+        result["survey"] = {
+            "n": len(surveys),
+            "set_recall": _mean([s.named_recall or 0.0 for s in surveys]),
+            "set_precision": _mean([s.named_precision or 0.0 for s in surveys]),
+            "exact_set": _mean([float(s.named_recall == 1.0 and s.named_precision == 1.0) for s in surveys]),
         }
     abstention: dict[str, float | None] = {}
     if unanswerable:

@@ -92,4 +92,8 @@ class QuestionScore:
     sentences: tuple[SentenceCheck, ...] = ()
     failure: str = "ok"
     error: str | None = None
+    # Surveys ("which councils ...?"): the share of the complete answer set the answer names, and
+    # the share of the reports it names that belong to the set (None for other questions).
+    named_recall: float | None = None
+    named_precision: float | None = None
     extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)

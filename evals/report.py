@@ -31,6 +31,8 @@ MAIN_METRICS = (
     ("answer", "citation_recall"),
     ("abstention", "unanswerable_abstained"),
     ("abstention", "answerable_abstained"),
+    ("survey", "set_recall"),
+    ("survey", "set_precision"),
     ("latency_ms", "p50"),
     ("latency_ms", "p95"),
 )

@@ -119,8 +119,8 @@ _SUMMARY = re.compile(
     r"\b(?:summar(?:ise|ize|ised|ized|y|ies)|overview|sum up|in a nutshell|gist|"
     r"main (?:strengths|weaknesses|findings|points|messages|conclusions)|"
     r"(?:key|headline|overall) findings|strengths and weaknesses|strengths and areas|"
-    r"how (?:did|does|has) .{2,60}? (?:do|done|fare|fared|perform|performed)\b|"
-    r"how (?:well|badly) (?:did|does|is|was)|what did (?:ofsted|inspectors|the inspection|the report) "
+    r"how (?:well |badly )?(?:did|does|has) \S+(?: \S+){0,5}? (?:do|done|fare|fared|perform|performed)"
+    r"(?= *(?:at|in|on|overall|when|$|[?.]))|what did (?:ofsted|inspectors|the inspection|the report) "
     r"(?:find|conclude|say)(?= *(?:in|of|at|for|when)\b.{0,60}$| *[?.]?$)|"
     r"what (?:was|is) the (?:verdict|outcome|result) of)",
     re.I,

@@ -68,6 +68,9 @@ class GradeSurvey:
             if group:
                 draft.groups.append((_label(tools, report_rows[0]), group))
         rest = shown[SHOWN:]
+        for report_rows in rest:  # cited too, so the response's citations hold the whole list
+            for row in report_rows[:1] if query.every_area else report_rows:
+                tools.cite_row(draft, row)
         if rest:
             names = ", ".join(
                 f"{rows[0].local_authority} ({rows[0].inspection_year or rows[0].publication_year})"

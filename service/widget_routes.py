@@ -259,7 +259,8 @@ def render_view(
 {rects}
 </svg>
 </div>
-<section class="timeline-host" aria-label="Judgements over time" data-inspectqa-council="{e(local_authority, quote=True)}"></section>
+<section class="timeline-host" aria-label="Judgements over time"
+ data-inspectqa-council="{e(local_authority, quote=True)}"></section>
 </main>
 <script src="/static/timeline.js" defer></script>
 </body>

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -240,3 +241,50 @@ def test_ask_response_carries_the_whole_list(client: httpx.Client) -> None:
     body = client.post("/ask", json={"question": "Which councils were judged good in 2019?"}).json()
     assert body["data"]["kind"] == "grades"
     assert {r["report_id"] for r in body["data"]["rows"]} == set(body["reports"])
+
+
+# --- the evaluation of complete answer sets ----------------------------------------------------------
+def test_eval_scores_the_reports_a_survey_names_against_the_complete_set(qa: QAService) -> None:
+    from evals.gold import parse_lines
+    from evals.harness import evaluate
+    from evals.systems import service_system
+    from service.grounding import GroundingChecker
+
+    def line(qid: str, question: str, complete: list[str]) -> str:
+        first = complete[0]
+        record = {
+            "id": qid,
+            "question": question,
+            "type": "survey",
+            "answerable": True,
+            "style": "survey",
+            "report_ids": [first],
+            "complete_report_ids": complete,
+            "evidence": [{"report_id": first, "page": 1, "quote": "Overall effectiveness"}],
+            "answer": "",
+            "key_facts": [],
+        }
+        return json.dumps(record)
+
+    questions = parse_lines(
+        [
+            line(
+                "s1",
+                "Which councils were judged inadequate in 2022?",
+                ["bournemouth-christchurch-poole-2022-02-11"],
+            ),
+            # A deliberately wrong set: Barnet 2019 was good, so recall and precision are both 1/2.
+            line(
+                "s2",
+                "Which councils were judged inadequate overall?",
+                ["barnet-2017-07-07", "barnet-2019-07-01"],
+            ),
+        ]
+    )
+    run = evaluate("inspectqa", service_system(qa, 10), questions, GroundingChecker(None).check)
+    survey = run.metrics["survey"]
+    assert survey["n"] == 2
+    assert [s.named_recall for s in run.scores] == [1.0, 0.5]
+    assert [s.named_precision for s in run.scores] == [1.0, 0.5]
+    assert survey["set_recall"] == pytest.approx(0.75) and survey["exact_set"] == pytest.approx(0.5)
+    assert run.metrics["by_type"]["survey"]["survey"]["set_precision"] == pytest.approx(0.75)
