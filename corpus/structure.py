@@ -15,10 +15,6 @@ from dataclasses import dataclass
 from corpus.cleaning import Block
 from corpus.records import PAGE_SEPARATOR, Page, Paragraph, Section
 
-GRADE = re.compile(
-    r"(outstanding|good|requires improvement to be good|requires improvement|inadequate|adequate)",
-    re.IGNORECASE,
-)
 _GRADES = r"outstanding|good|requires improvement to be good|requires improvement|inadequate|adequate"
 # "<title>: <grade>", "<title> is: <grade>", "<title> is <grade>", "<title> requires improvement",
 # "<title> Grade 3 (Adequate)" (2013 looked after children inspections).

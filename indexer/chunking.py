@@ -24,7 +24,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from corpus.records import Paragraph, Report
 from indexer.records import Chunk
@@ -33,10 +33,6 @@ from inspectqa.settings import Settings
 CHUNKER_VERSION = 1
 TARGET_TOKENS = 192  # packing target of the embedded input; a single paragraph may go up to the window
 SENTENCE_SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ": ", ", ", " ", ""]
-
-
-class TokenCounter(Protocol):
-    def count_tokens(self, text: str) -> int: ...
 
 
 @dataclass(frozen=True)

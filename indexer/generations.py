@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.integrity import verify_files
-from indexer.store import BUILD_REPORT_FILE, MANIFEST_FILE, Index
+from indexer.store import MANIFEST_FILE, Index
 from inspectqa.errors import IndexCorrupt, IndexNotFound, ModelMismatch
 from inspectqa.settings import Settings
 
@@ -170,8 +170,3 @@ def open_index(index: Path, settings: Settings, *, verify: bool = True) -> Index
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n")
-
-
-def build_report_path(index: Path) -> Path | None:
-    generation = current_generation(index)
-    return generation / BUILD_REPORT_FILE if generation else None

@@ -17,11 +17,6 @@ from inspectqa.settings import Settings
 from service.qa import QAService
 
 
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
 def get_qa(request: Request) -> QAService:
     qa: QAService | None = getattr(request.app.state, "qa", None)
     if qa is None:
@@ -35,5 +30,4 @@ def get_qa(request: Request) -> QAService:
     return qa
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 QADep = Annotated[QAService, Depends(get_qa)]

@@ -46,7 +46,6 @@ from service.limits import ROUTE_HINT
 from service.reload import IndexReloader, IndexSnapshot
 from service.security import require_bearer
 
-REQUEST_ID_HEADER = "X-Request-ID"
 request_id_var: ContextVar[str | None] = ContextVar("inspectqa_request_id", default=None)
 
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")

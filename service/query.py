@@ -118,9 +118,6 @@ SECTION_HINTS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
     ),
 )
 
-_COMPARISON = re.compile(
-    r"\b(?:compare[ds]?|comparison|compared with|versus|vs\.?|differ(?:ed|ence)?|change[ds]?|between)\b", re.I
-)
 _CHANGE_OVER_TIME = re.compile(
     r"\bhow (?:has|have|did|do)\b.{0,80}\b(?:changed?|improved?|deteriorated?|developed?|progressed?)\b"
     r"(?!.*\b(?:in|at) (?:its|the|their) (?:20\d\d|latest|most recent|last) inspection)|\bover time\b",

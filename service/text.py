@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
 
 _ABBREVIATIONS = frozenset(
     [
@@ -207,10 +206,6 @@ def stems(text: str) -> list[str]:
         if expansion:
             out.extend(expansion)
     return out
-
-
-def stem_set(items: Iterable[str]) -> set[str]:
-    return {stem(w) for w in items}
 
 
 def clean_sentence(text: str) -> str:
