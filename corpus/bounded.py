@@ -11,6 +11,9 @@ parent threads are inherited) that reads one file at a time. One file per pool m
 child names its file exactly, and only that lane's pool is replaced; the other lane keeps reading.
 Children import ``corpus`` only (not the indexer's model libraries) and end themselves when their parent
 dies, so a build killed with ``kill -9`` leaves no readers behind.
+
+``probe`` reads one file the same way, in a child of its own, and says how it went from outside:
+the service vets an upload with it before the file can reach a build.
 """
 
 from __future__ import annotations
@@ -24,17 +27,24 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
+from dataclasses import dataclass
 from multiprocessing import get_context, parent_process
 from multiprocessing.connection import wait as wait_connections
+from pathlib import Path
+from typing import Literal
 
 from corpus.loading import load_report
 from corpus.records import Report, SourceFile
+from corpus.scanning import sha256_file
 from inspectqa.errors import CorruptReport
 
 POLL_S = 0.25  # how often a lane waiting on a child checks whether the consumer has gone away
 LOOKAHEAD = 8  # reports read ahead of the consumer at most: bounds the memory they hold
 
 Outcome = Report | str  # a report, or the one-line reason the file is not one
+# How reading a file ended: "rejected" is a file the loader refused (``CorruptReport``), "crashed" a
+# reader that failed otherwise or died (pdfium aborts when an allocation fails under the limit).
+Ending = Literal["loaded", "rejected", "out-of-memory", "crashed", "timeout", "stopped"]
 
 
 def load_bounded(
@@ -48,6 +58,37 @@ def load_bounded(
     lets the children's start-up overlap whatever the caller does meanwhile.
     """
     return Reading(list(sources), memory_mb=memory_mb, timeout_s=timeout_s, workers=workers)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """How loading one file went, as seen from outside the process that loaded it."""
+
+    name: str
+    outcome: Ending
+    reason: str
+    seconds: float
+    peak_rss_mb: float  # the reading child's own peak (VmHWM), start-up included; 0.0 when unknown
+
+
+def probe(
+    path: Path, *, timeout_s: float = 60.0, memory_mb: int = 2048, stop: threading.Event | None = None
+) -> Probe:
+    """Load ``path`` with ``corpus.load_report`` in a child limited to ``memory_mb`` of address space
+    and ``timeout_s``; setting ``stop`` ends the child early (outcome "stopped")."""
+    started = time.monotonic()
+    source = SourceFile(report_id=path.stem, path=path, content_hash=sha256_file(path))
+    child = _Child(memory_mb)
+    try:
+        outcome, ending, _ = child.read(source, timeout_s, stop or threading.Event())
+        peak_rss_mb = child.peak_rss_mb() if ending not in ("timeout", "stopped") else 0.0
+    finally:
+        child.close()
+    seconds = time.monotonic() - started
+    if isinstance(outcome, str):
+        return Probe(path.stem, ending, outcome, seconds, peak_rss_mb)
+    reason = f"{len(outcome.pages)} pages, {len(outcome.text)} characters"
+    return Probe(path.stem, ending, reason, seconds, peak_rss_mb)
 
 
 class Reading:
@@ -112,7 +153,7 @@ class _Shared:
                 try:
                     if pool is None:
                         pool = _Child(self.memory_mb)
-                    outcome, healthy = pool.read(self.sources[index], self.timeout_s, self.stop)
+                    outcome, _, healthy = pool.read(self.sources[index], self.timeout_s, self.stop)
                 except BaseException as error:  # reaches the consumer, which ends the build with it
                     self.slots[index].set_exception(error)
                     healthy = False
@@ -136,8 +177,10 @@ class _Child:
         )
         self.pid: int = self.pool.submit(os.getpid).result()
 
-    def read(self, source: SourceFile, timeout_s: float, stop: threading.Event) -> tuple[Outcome, bool]:
-        """The file's outcome, and whether this child can read another file."""
+    def read(
+        self, source: SourceFile, timeout_s: float, stop: threading.Event
+    ) -> tuple[Outcome, Ending, bool]:
+        """The file's outcome, how the reading ended, and whether this child can read another file."""
         future = self.pool.submit(_load_or_reason, source, self.memory_mb)
         deadline = time.monotonic() + timeout_s
         while not stop.is_set() and (remaining := deadline - time.monotonic()) > 0:
@@ -147,18 +190,29 @@ class _Child:
         if not future.done():
             self.kill()
             if stop.is_set():
-                return "reading was stopped", False
-            return f"still reading after {timeout_s:g} s", False
+                return "reading was stopped", "stopped", False
+            return f"still reading after {timeout_s:g} s", "timeout", False
         try:
-            return future.result(), True
+            outcome, ending = future.result()
+            return outcome, ending, True
         except BrokenProcessPool:
             return (
                 f"the reading process died under the {self.memory_mb} MB memory limit "
                 "(a decompression bomb?)",
+                "crashed",
                 False,
             )
         except Exception as error:  # a result that could not come back; the child may be fine
-            return _one_line(f"could not be read ({type(error).__name__}: {error})"), False
+            return _one_line(f"could not be read ({type(error).__name__}: {error})"), "crashed", False
+
+    def peak_rss_mb(self) -> float:
+        """The child's peak resident memory (its own: ``ru_maxrss`` would include the parent's)."""
+        try:
+            status = Path(f"/proc/{self.pid}/status").read_text()
+        except OSError:
+            return 0.0
+        hwm = [line for line in status.splitlines() if line.startswith("VmHWM:")]
+        return round(int(hwm[0].split()[1]) / 1024, 1) if hwm else 0.0
 
     def kill(self) -> None:
         with suppress(ProcessLookupError):  # it ended by itself meanwhile
@@ -187,16 +241,18 @@ def _exit_with(sentinel: int) -> None:
     os._exit(1)
 
 
-def _load_or_reason(source: SourceFile, memory_mb: int) -> Outcome:
+def _load_or_reason(source: SourceFile, memory_mb: int) -> tuple[Outcome, Ending]:
     out_of_memory = f"exceeded the {memory_mb} MB memory limit while reading (a decompression bomb?)"
     try:
-        return load_report(source)
+        return load_report(source), "loaded"
     except CorruptReport as error:
-        return out_of_memory if isinstance(error.__cause__, MemoryError) else str(error)
+        if isinstance(error.__cause__, MemoryError):
+            return out_of_memory, "out-of-memory"
+        return str(error), "rejected"
     except MemoryError:
-        return out_of_memory
+        return out_of_memory, "out-of-memory"
     except Exception as error:  # one odd file must not stop the others
-        return _one_line(f"could not be read ({type(error).__name__}: {error})")
+        return _one_line(f"could not be read ({type(error).__name__}: {error})"), "crashed"
 
 
 def _one_line(message: str) -> str:

@@ -3,9 +3,9 @@
 An uploaded report goes through ``corpus.load_report`` in the service's own process, so a file that
 makes pdfium spin, allocate gigabytes or crash is a way to take the service down. Each crafted file
 here attacks one part of a PDF reader: the cross-reference table, the page tree, stream decompression,
-parser recursion. ``probe`` (the service's own vetting of uploads) loads a file in a child process with an
-address-space limit and a timeout, so a file that escapes every bound is measured instead of taking
-the test run with it.
+parser recursion. ``probe`` (``corpus.bounded``'s reader, which the service vets uploads with) loads a
+file in a child process with an address-space limit and a timeout, so a file that escapes every bound
+is measured instead of taking the test run with it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path
 
-from service.admin import Probe, probe
+from corpus.bounded import Probe, probe
 
 __all__ = ["CRAFTED", "Probe", "probe", "write_crafted"]
 

@@ -15,9 +15,10 @@ report), and the reloader swaps the new generation in. ``GET /admin/reports/{job
 Both the first read of the upload and the build run in child processes, never in the service: pdfium
 decompresses streams without a size bound, so a 2 MB "decompression bomb" PDF can make the process
 that opens it allocate gigabytes and abort. The first read happens under an address-space limit and a
-timeout (``probe``); a file that fails it is deleted and its job fails with the
-reason, before it can reach a build. The build child has no such limit (the model needs its memory),
-but its crash would only fail the job: the indexer's atomic generations keep the served index intact.
+timeout (``corpus.bounded.probe``, the reader index builds use); a file that fails it is deleted and
+its job fails with the reason, before it can reach a build. The build child has no such limit (the
+model needs its memory), but its crash would only fail the job: the indexer's atomic generations keep
+the served index intact.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ import json
 import logging
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -45,6 +45,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, UploadFile
 from pydantic import BaseModel, SecretStr
 
+from corpus.bounded import probe
 from inspectqa.errors import InspectQAError
 from inspectqa.settings import Settings
 from service.reload import IndexReloader
@@ -191,9 +192,7 @@ class UploadIndexer:
         self._update(job_id, state="indexing")
         stored = self.folder / "corpus" / "reports" / job.stored_as
         try:
-            vetted = probe(
-                stored, timeout_s=PROBE_TIMEOUT_S, memory_mb=PROBE_MEMORY_MB, children=self._children
-            )
+            vetted = probe(stored, timeout_s=PROBE_TIMEOUT_S, memory_mb=PROBE_MEMORY_MB, stop=self._stopping)
             if self._stopping.is_set():
                 raise InspectQAError("the service stopped before the upload was indexed; it is kept")
             if vetted.outcome != "loaded":
@@ -256,74 +255,6 @@ def _mtime_or_zero(path: Path) -> float:
         return path.stat().st_mtime
     except OSError:
         return 0.0
-
-
-@dataclass(frozen=True)
-class Probe:
-    """How loading one file went, as seen from outside the process that loaded it."""
-
-    name: str
-    outcome: str  # "rejected", "loaded", "timeout", "crashed", "out-of-memory"
-    reason: str
-    seconds: float
-    peak_rss_mb: float
-
-
-_CHILD = """
-import json, resource, sys, time
-from pathlib import Path
-from corpus import load_report
-from corpus.scanning import sha256_file
-from corpus.records import SourceFile
-from inspectqa.errors import CorruptReport
-path = Path(sys.argv[1])
-resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[2]), int(sys.argv[2])))
-source = SourceFile(report_id=path.stem, path=path, content_hash=sha256_file(path))
-try:
-    report = load_report(source)
-    result = {"outcome": "loaded", "reason": f"{len(report.pages)} pages, {len(report.text)} characters"}
-except CorruptReport as error:
-    result = {"outcome": "rejected", "reason": str(error)}
-except MemoryError:
-    result = {"outcome": "out-of-memory", "reason": "MemoryError"}
-# VmHWM belongs to this process's own memory; ru_maxrss would carry over the parent's peak from fork.
-hwm = [line for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("VmHWM:")]
-result["peak_rss_mb"] = int(hwm[0].split()[1]) / 1024 if hwm else 0.0
-print(json.dumps(result))
-"""
-
-
-def probe(
-    path: Path,
-    *,
-    timeout_s: float = 60.0,
-    memory_mb: int = 2048,
-    children: set[subprocess.Popen[str]] | None = None,
-) -> Probe:
-    """Load ``path`` with ``corpus.load_report`` in a child limited to ``memory_mb`` and ``timeout_s``."""
-    started = time.monotonic()
-    repo = Path(__file__).resolve().parents[1]
-    try:
-        done = run_child(
-            [sys.executable, "-c", _CHILD, str(path), str(memory_mb * 1024 * 1024)],
-            timeout_s=timeout_s,
-            cwd=repo,
-            children=children,
-        )
-    except subprocess.TimeoutExpired:
-        return Probe(path.stem, "timeout", f"still loading after {timeout_s:g} s", timeout_s, 0.0)
-    seconds = time.monotonic() - started
-    last = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
-    if done.returncode != 0 or not last.startswith("{"):
-        if done.returncode < 0:
-            name = signal.Signals(-done.returncode).name
-            reason = f"the loading process was killed by {name} under a {memory_mb} MB memory limit"
-        else:
-            reason = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1][:300]
-        outcome = "out-of-memory" if "MemoryError" in done.stderr else "crashed"
-        return Probe(path.stem, outcome, reason, seconds, 0.0)
-    result = json.loads(last)
-    return Probe(path.stem, result["outcome"], result["reason"], seconds, round(result["peak_rss_mb"], 1))
 
 
 def merge_corpus(base: Path, merged: Path) -> Path:

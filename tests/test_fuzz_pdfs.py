@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from corpus.bounded import probe
 from evals.crafted_pdfs import CRAFTED, plain_report, write_crafted
-from service.admin import probe
 
 TIME_BOUND_S = 60.0
 MEMORY_BOUND_MB = 2048
