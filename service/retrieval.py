@@ -27,13 +27,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from indexer.fusion import reciprocal_rank_fusion
 from service.records import Passage
 from service.text import fold, sentence_spans, stem, stems
 
 if TYPE_CHECKING:
     from indexer.backend import SearchIndex
-
-RRF_K = 60
 
 
 @dataclass(frozen=True)
@@ -211,13 +210,11 @@ class Retriever:
                     phrase, 20, report_ids=list(query.report_ids) if query.report_ids else None
                 )
             )
-        fused: dict[int, float] = {}
-        for hits in ranked:
-            for rank, (row, _score) in enumerate(hits):
-                fused[int(row)] = fused.get(int(row), 0.0) + 1.0 / (RRF_K + rank + 1)
-        if not fused:
+        fusion = reciprocal_rank_fusion(ranked)
+        if not fusion:
             return []
-        candidates = sorted(fused, key=lambda r: -fused[r])[: w.rescore * widen]
+        fused = dict(fusion)
+        candidates = [row for row, _ in fusion[: w.rescore * widen]]
         dense = {int(r): float(s) for r, s in dense_hits}
         missing = [r for r in candidates if r not in dense]
         if missing:
