@@ -275,7 +275,7 @@ class Resources:
                 )
             if name == "inspectqa" and settings.llm_enabled:
                 settings = settings.model_copy(update={"llm_base_url": None, "llm_model": None})
-            return service_system(QAService(self.index, self.embedder, settings), k)
+            return service_system(QAService.open(settings, index=self.index, embedder=self.embedder), k)
         if name == "naive":
             from evals.naive import NaiveIndex
 

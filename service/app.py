@@ -30,13 +30,9 @@ log = logging.getLogger("inspectqa.service")
 
 def load_service(settings: Settings) -> Any:
     """Open the index and the model and build the ``QAService`` (raises ``IndexProblem``)."""
-    from indexer.embedding import load_embedder
-    from indexer.sources import open_search_index
-    from service.qa import QUESTION_THREADS, QAService
+    from service.qa import QAService
 
-    index = open_search_index(settings)
-    embedder = load_embedder(settings, threads=QUESTION_THREADS)
-    return QAService(index, embedder, settings)
+    return QAService.open(settings)
 
 
 def _lifespan(settings: Settings) -> Callable[[FastAPI], Any]:

@@ -39,15 +39,12 @@ def ask_command(
     top_k: Annotated[int, typer.Option("-k", "--top-k", help="Passages to retrieve.")] = 5,
 ) -> None:
     """Answer a question from the index, with citations."""
-    from indexer.embedding import load_embedder
-    from indexer.sources import open_search_index
-    from service.qa import QUESTION_THREADS, QAService
+    from service.qa import QAService
     from service.records import Filters
     from service.schemas import AskResponse
 
     settings = _settings(index=index)
-    embedder = load_embedder(settings, threads=QUESTION_THREADS)
-    service = QAService(open_search_index(settings), embedder, settings)
+    service = QAService.open(settings)
     filters = Filters(tuple(local_authority or ()), tuple(report_id or ()), year_from, year_to)
     answer = service.ask(question, filters=filters, top_k=top_k)
     if as_json:

@@ -14,7 +14,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from inspectqa.errors import BadQuestion, InspectQAError
 from inspectqa.settings import Settings
@@ -109,6 +109,22 @@ class QAService:
             from service.llm import LLMAnswerer
 
             self.llm = LLMAnswerer(settings, GroundingChecker(embedder))
+
+    @classmethod
+    def open(cls, settings: Settings, *, index: SearchIndex | None = None, embedder: Any = None) -> Self:
+        """The service for ``settings``, as the app, a live reload, the CLI and the evaluation build it:
+        the index ``settings`` names (``indexer.sources``: the directory's current generation, or the
+        database's) unless one already opened is given, and the embedding model with
+        ``QUESTION_THREADS`` unless one already loaded is shared (raises ``IndexProblem``)."""
+        if index is None:
+            from indexer.sources import open_search_index
+
+            index = open_search_index(settings)
+        if embedder is None:
+            from indexer.embedding import load_embedder
+
+            embedder = load_embedder(settings, threads=QUESTION_THREADS)
+        return cls(index, embedder, settings)
 
     def close(self) -> None:
         """Release the LLM client's connections (the index and model are shared, not owned)."""

@@ -290,15 +290,13 @@ def install_reloader(app: FastAPI, settings: Settings) -> IndexReloader:
     """Attach an ``IndexReloader`` to ``app.state.reloader`` and run its watch and SIGHUP in the lifespan."""
 
     def make_service(index: SearchIndex) -> Any:
-        from service.qa import QUESTION_THREADS, QAService
+        from service.qa import QAService
 
         current = getattr(app.state, "qa", None)
         if current is not None:
-            return type(current)(index, current.embedder, settings)
-        # The service started without an index; this is the first one it gets.
-        from indexer.embedding import load_embedder
-
-        return QAService(index, load_embedder(settings, threads=QUESTION_THREADS), settings)
+            return type(current).open(settings, index=index, embedder=current.embedder)
+        # The service started without an index; this is the first one it gets (and its model).
+        return QAService.open(settings, index=index)
 
     reloader = IndexReloader(app, settings, make_service)
     app.state.reloader = reloader
