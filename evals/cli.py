@@ -1,7 +1,13 @@
-"""``inspectqa eval ...`` and ``inspectqa bench ...``."""
+"""``inspectqa eval ...`` and ``inspectqa bench ...``.
+
+Both need the ``eval`` extra (``pip install 'inspectqa[eval]'``: matplotlib for the reports' charts,
+psutil for the benchmarks' memory figures, pypdf for the naive baseline), which a plain install for
+serving leaves out; without it every command here stops at once and says how to install it.
+"""
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,10 +16,37 @@ import typer
 if TYPE_CHECKING:
     from evals.systems import Resources
 
+EVAL_EXTRA = ("matplotlib", "psutil", "pypdf")  # the `eval` extra of pyproject.toml, by import name
+
+
+def require_eval_extra() -> None:
+    """Raise ``ConfigError`` naming the missing packages of the ``eval`` extra, if any are missing."""
+    from inspectqa.errors import ConfigError
+
+    missing = []
+    for name in EVAL_EXTRA:
+        try:
+            import_module(name)
+        except ImportError:
+            missing.append(name)
+    if missing:
+        raise ConfigError(
+            f"`inspectqa eval` and `inspectqa bench` need {', '.join(missing)}, which a plain install"
+            " (for serving) leaves out",
+            hint="install them with pip install 'inspectqa[eval]'",
+        )
+
+
 eval_app = typer.Typer(
-    help="Evaluate retrieval, grounding and answers against gold questions.", no_args_is_help=True
+    help="Evaluate retrieval, grounding and answers against gold questions (needs the eval extra).",
+    no_args_is_help=True,
+    callback=require_eval_extra,
 )
-bench_app = typer.Typer(help="Benchmarks: speed and memory against baselines.", no_args_is_help=True)
+bench_app = typer.Typer(
+    help="Benchmarks: speed and memory against baselines (needs the eval extra).",
+    no_args_is_help=True,
+    callback=require_eval_extra,
+)
 
 
 @bench_app.command("query")
