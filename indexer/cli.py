@@ -59,15 +59,28 @@ def build_command(
     ] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
     database_url: DatabaseOption = None,
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            metavar="ADDRESS|local",
+            help="Read, chunk and embed on a Ray cluster (`local`: a one-machine cluster on 127.0.0.1).",
+        ),
+    ] = None,
 ) -> None:
     """Build the index, or bring it up to date: only new and changed reports are embedded.
 
     With a database URL, the directory's new generation is then published to PostgreSQL as well.
     """
-    from indexer.build import build
-
     settings = _settings(corpus=corpus, index=index, database_url=database_url)
-    report = build(settings.corpus, settings.index, settings, limit=limit, progress=progress)
+    if ray:
+        from indexer.ray_build import build_on_ray
+
+        report = build_on_ray(settings.corpus, settings.index, settings, ray, limit=limit, progress=progress)
+    else:
+        from indexer.build import build
+
+        report = build(settings.corpus, settings.index, settings, limit=limit, progress=progress)
     rate = report.embedded_chunks / report.embed_seconds if report.embed_seconds else 0.0
     typer.echo(
         f"indexed {report.reports_indexed} reports into {settings.index} in {report.seconds:.1f} s: "
