@@ -27,6 +27,8 @@ import faiss
 import numpy as np
 
 from corpus.records import Judgement, Report
+from indexer import ann
+from indexer.ann import build_ivf
 from indexer.records import Chunk, FileCheck
 from inspectqa.errors import IndexCorrupt, NotFound
 
@@ -249,6 +251,8 @@ class Index:
         self._vectors = faiss.rev_swig_ptr(flat.get_xb(), total * dimension).reshape(total, dimension)
         self._ids = faiss.vector_to_array(self._faiss.id_map).astype(np.int64)
         self._position = {int(row_id): position for position, row_id in enumerate(self._ids)}
+        # Past a size, unrestricted searches use an approximate index made from these vectors (indexer.ann).
+        self.approximate: Any = build_ivf(self._vectors, self._ids) if ann.wants_approximate(total) else None
         stored = self._sql().execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
         if stored != total:
             raise IndexCorrupt(f"{path} has {total} vectors but {stored} chunks", hint="rebuild the index")
@@ -368,7 +372,8 @@ class Index:
         if k <= 0 or self.count() == 0:
             return [[] for _ in range(len(queries))]
         if row_ids is None:
-            scores, ids = self._faiss.search(queries, min(k, self.count()))
+            searcher = self.approximate if self.approximate is not None else self._faiss
+            scores, ids = searcher.search(queries, min(k, self.count()))
             return [
                 [(int(i), float(s)) for i, s in zip(id_row, score_row, strict=True) if i >= 0]
                 for id_row, score_row in zip(ids, scores, strict=True)
