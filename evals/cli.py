@@ -90,6 +90,47 @@ def bench_index_command(
         save(result, out)
 
 
+@bench_app.command("scale")
+def bench_scale_command(
+    index: Annotated[
+        Path, typer.Option("--index", help="The real index to grow from (e.g. the full corpus).")
+    ],
+    gold: Annotated[Path, typer.Option("--gold", help="Questions whose embeddings are the queries.")] = Path(
+        "../shared/gold/dev.jsonl"
+    ),
+    factors: Annotated[
+        str, typer.Option(help="Corpus sizes, as multiples of the index's passages.")
+    ] = "1,10,100",
+    pg_factors: Annotated[
+        str, typer.Option(help="Sizes also loaded into PostgreSQL + pgvector ('' for none).")
+    ] = "1",
+    database_url: Annotated[
+        str | None,
+        typer.Option(help="A scratch PostgreSQL with pgvector; default: one started in a temporary folder."),
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the figures as JSON here.")] = None,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Write the latency plot (PNG) here.")] = None,
+) -> None:
+    """Search cost against corpus size: exact and IVF FAISS, FTS5 keywords, pgvector; recall@10 vs exact."""
+    import json
+
+    from evals.bench_scale import plot as draw
+    from evals.bench_scale import render, run_bench
+
+    def numbers(text: str) -> list[int]:
+        return [int(part) for part in text.split(",") if part.strip()]
+
+    result = run_bench(
+        index, gold, factors=numbers(factors), pg_factors=numbers(pg_factors), database_url=database_url
+    )
+    typer.echo(render(result))
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=2) + "\n")
+    if plot is not None:
+        draw(result, plot)
+
+
 @bench_app.command("reliability")
 def bench_reliability_command(
     index: Annotated[
