@@ -23,6 +23,7 @@ EXACT_MAX_PASSAGES = 250_000  # measured by `inspectqa bench scale`: exact p95 p
 NPROBE = 32
 TRAIN_PER_LIST = 40  # training vectors per list (FAISS warns below 39)
 SEED = 1234
+KMEANS_ITERATIONS = 10  # FAISS's default is 25; 10 costs 2.5x less at open for nearly the same lists
 
 
 def wants_approximate(passages: int, threshold: int | None = None) -> bool:
@@ -33,13 +34,16 @@ def ivf_lists(passages: int) -> int:
     return int(min(65536, max(16, 4 * math.sqrt(max(passages, 1)))))
 
 
-def build_ivf(vectors: np.ndarray, ids: np.ndarray, *, nprobe: int = NPROBE) -> Any:
+def build_ivf(
+    vectors: np.ndarray, ids: np.ndarray, *, nprobe: int = NPROBE, niter: int = KMEANS_ITERATIONS
+) -> Any:
     """An ``IndexIVFFlat`` (inner product) over ``vectors`` keyed by ``ids``, trained on a sample."""
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     n, dimension = vectors.shape
     lists = ivf_lists(n)
     quantizer = faiss.IndexFlatIP(dimension)
     index = faiss.IndexIVFFlat(quantizer, dimension, lists, faiss.METRIC_INNER_PRODUCT)
+    index.cp.niter = niter
     sample = min(n, lists * TRAIN_PER_LIST)
     rng = np.random.default_rng(SEED)
     chosen = np.sort(rng.choice(n, size=sample, replace=False)) if sample < n else np.arange(n)
