@@ -15,7 +15,7 @@ from corpus.cli import app as corpus_app
 from evals.cli import bench_app, eval_app
 from indexer.cli import index_app, search_command
 from inspectqa.errors import InspectQAError
-from service.cli import ask_command, serve_command
+from service.cli import ask_command, mcp_command, serve_command
 
 app = typer.Typer(
     name="inspectqa",
@@ -28,6 +28,7 @@ app.add_typer(index_app, name="index")
 app.command("search")(search_command)
 app.command("ask")(ask_command)
 app.command("serve")(serve_command)
+app.command("mcp")(mcp_command)
 app.add_typer(eval_app, name="eval")
 app.add_typer(bench_app, name="bench")
 

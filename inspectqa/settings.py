@@ -96,6 +96,11 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = Field(
         None, description="Bearer token GET /metrics requires; unset: /metrics is open to every client."
     )
+    api_token: SecretStr | None = Field(
+        None,
+        description="Bearer token the OpenAI-compatible /v1 routes and the /mcp endpoint require "
+        "(the API key a client is configured with); unset: they are open, like /ask.",
+    )
 
     # --- limits (per client, per request) ---------------------------------------------------------
     rate_limit_per_minute: int = Field(
@@ -118,7 +123,7 @@ class Settings(BaseSettings):
     def _expand_user(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value is not None else None
 
-    @field_validator("admin_token", "metrics_token", "llm_api_key", mode="before")
+    @field_validator("admin_token", "metrics_token", "api_token", "llm_api_key", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # INSPECTQA_ADMIN_TOKEN= (set but empty) must not turn on a route guarded by the empty token.

@@ -55,7 +55,7 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], Any]:
     return lifespan
 
 
-def _validation_message(error: dict[str, Any]) -> str:
+def validation_message(error: dict[str, Any]) -> str:
     where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path"))
     kind = error.get("type", "")
     if kind == "json_invalid":
@@ -71,7 +71,7 @@ def _validation_message(error: dict[str, Any]) -> str:
 async def _on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = list(exc.errors())
     status = 400 if any(e.get("type") == "json_invalid" for e in errors) else 422
-    messages = [_validation_message(e) for e in errors]
+    messages = [validation_message(e) for e in errors]
     return JSONResponse({"detail": "; ".join(messages), "error": "BadRequest", "suggestions": []}, status)
 
 
@@ -121,8 +121,12 @@ def create_app(settings: Settings, *, service: Any = None) -> FastAPI:
 
     install_data_routes(app)
     # Further routers and middleware (the widget's pages, reliability, admin) are added below.
+    from service.mcp_server import install_mcp
+    from service.openai_api import install_openai
     from service.widget_routes import install_widget
 
+    install_openai(app, settings)
+    install_mcp(app, settings)
     install_widget(app, settings)
     install_reliability(app, settings)
     return app

@@ -124,3 +124,14 @@ def serve_command(
         f"serving on http://{settings.host}:{settings.port} (index {settings.index}{processes})", err=True
     )
     serve(settings)
+
+
+def mcp_command(index: IndexOption = None) -> None:
+    """Serve the MCP tools (ask, search, get_report, judgements) over stdin/stdout, for desktop assistants.
+
+    Nothing but MCP messages is written to stdout; logs go to stderr. The same tools are served over
+    HTTP at /mcp by `inspectqa serve`.
+    """
+    from service.mcp_server import run_stdio
+
+    run_stdio(_settings(index=index))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 
 from inspectqa.errors import IndexNotFound
 from inspectqa.settings import Settings
@@ -18,10 +18,15 @@ from service.qa import QAService
 
 
 def get_qa(request: Request) -> QAService:
-    qa: QAService | None = getattr(request.app.state, "qa", None)
+    return service_of(request.app)
+
+
+def service_of(app: FastAPI) -> QAService:
+    """The app's current ``QAService``, or ``IndexNotFound`` saying how to build an index."""
+    qa: QAService | None = getattr(app.state, "qa", None)
     if qa is None:
-        settings: Settings = request.app.state.settings
-        reason = getattr(request.app.state, "load_error", None) or f"no index at {settings.index}"
+        settings: Settings = app.state.settings
+        reason = getattr(app.state, "load_error", None) or f"no index at {settings.index}"
         raise IndexNotFound(
             f"the service has no index loaded: {reason}",
             hint=f"build it with `inspectqa index build --corpus {settings.corpus} --index {settings.index}`"

@@ -14,7 +14,8 @@ The service shares two CPU cores between every visitor of a public widget, so ea
   until it really ends, so abandoned work still counts against the gate.
 
 All of it is one pure ASGI middleware, so it also covers streamed answers: a stream that runs out of
-time ends with an ``event: error`` the widget understands.
+time ends with an ``event: error`` the widget understands. Routes that speak another protocol (the
+OpenAI-compatible ``/v1``) get the middleware's own errors in that protocol's shape (``ErrorShape``).
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -38,8 +39,9 @@ from inspectqa.settings import Settings
 log = logging.getLogger("inspectqa.limits")
 
 ROUTE_HINT = "inspectqa.route"  # read by service.observability for responses given before routing
-QUESTION_ROUTES = frozenset({"/ask", "/ask/stream"})
-GATED_ROUTES = frozenset({"/ask", "/ask/stream", "/search"})
+QUESTION_ROUTES = frozenset({"/ask", "/ask/stream", "/v1/chat/completions"})
+# /mcp: MCP tool calls over streamable HTTP (service.mcp_server charges its question tools per call).
+GATED_ROUTES = frozenset({"/ask", "/ask/stream", "/search", "/v1/chat/completions", "/mcp"})
 UPLOAD_PREFIX = "/admin/"
 MULTIPART_ALLOWANCE = 64 * 1024  # form boundaries and headers around an uploaded file
 
@@ -127,8 +129,27 @@ def take_token(tokens: float, elapsed_s: float, rate_per_s: float, burst: float)
     return tokens, (1.0 - tokens) / rate_per_s
 
 
-def _json_response(status: int, detail: str, headers: dict[str, str] | None = None) -> list[Message]:
-    body = json.dumps({"detail": detail}).encode()
+@dataclass(frozen=True)
+class ErrorShape:
+    """How the middleware words its own refusals (429, 413, 503, 504) for one family of routes:
+    the JSON body of a response, and the last event of a stream that runs out of time."""
+
+    body: Callable[[int, str], dict[str, Any]]
+    stream_event: Callable[[int, str], str]
+
+
+PLAIN_ERRORS = ErrorShape(
+    body=lambda status, detail: {"detail": detail},
+    stream_event=lambda status, detail: (
+        f"event: error\ndata: {json.dumps({'status': status, 'detail': detail})}\n\n"
+    ),
+)
+
+
+def _json_response(
+    shape: ErrorShape, status: int, detail: str, headers: dict[str, str] | None = None
+) -> list[Message]:
+    body = json.dumps(shape.body(status, detail)).encode()
     raw_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     raw_headers += [(name.lower().encode(), value.encode()) for name, value in (headers or {}).items()]
     return [
@@ -137,8 +158,10 @@ def _json_response(status: int, detail: str, headers: dict[str, str] | None = No
     ]
 
 
-async def _respond(send: Send, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
-    for message in _json_response(status, detail, headers):
+async def _respond(
+    send: Send, shape: ErrorShape, status: int, detail: str, headers: dict[str, str] | None = None
+) -> None:
+    for message in _json_response(shape, status, detail, headers):
         await send(message)
 
 
@@ -157,12 +180,15 @@ class LimitsMiddleware:
         question_routes: Collection[str] = QUESTION_ROUTES,
         gated_routes: Collection[str] = GATED_ROUTES,
         state_dir: Path | None = None,
+        limiter: Limiter | None = None,
+        error_shapes: Mapping[str, ErrorShape] | None = None,
     ) -> None:
         self.app = app
         self.policy = policy
         self.question_routes = frozenset(question_routes)
         self.gated_routes = frozenset(gated_routes)
-        self.limiter = make_limiter(policy, state_dir)
+        self.limiter = limiter if limiter is not None else make_limiter(policy, state_dir)
+        self.error_shapes = dict(error_shapes or {})  # path prefix -> shape
         # Created lazily on the server's event loop.
         self._slots: asyncio.Semaphore | None = None
 
@@ -171,6 +197,7 @@ class LimitsMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
+        shape = next((v for k, v in self.error_shapes.items() if path.startswith(k)), PLAIN_ERRORS)
         if path in self.gated_routes:
             scope[ROUTE_HINT] = path  # a 429/413/503 from here is still counted under its route
         if self.limiter is not None and path in self.question_routes and scope["method"] == "POST":
@@ -179,6 +206,7 @@ class LimitsMiddleware:
             if wait > 0:
                 await _respond(
                     send,
+                    shape,
                     429,
                     f"Too many questions from this client; try again in {max(1, math.ceil(wait))} s.",
                     _retry_after(wait),
@@ -190,17 +218,18 @@ class LimitsMiddleware:
             limit = self.policy.upload_max_bytes + MULTIPART_ALLOWANCE
         declared = _content_length(scope)
         if declared == -1:
-            await _respond(send, 400, "The Content-Length header is not a number.")
+            await _respond(send, shape, 400, "The Content-Length header is not a number.")
             return
         if declared is not None and declared > limit:
             await _respond(
                 send,
+                shape,
                 413,
                 f"The request body is larger than the limit of {limit} bytes.",
                 {"Connection": "close"},
             )
             return
-        exchange = _Exchange(send, limit)
+        exchange = _Exchange(send, limit, shape)
 
         if path in self.gated_routes:
             await self._gated(scope, receive, exchange)
@@ -268,9 +297,10 @@ class _Exchange:
     sends later is dropped, so the client gets exactly one well-formed response.
     """
 
-    def __init__(self, send: Send, limit: int) -> None:
+    def __init__(self, send: Send, limit: int, shape: ErrorShape = PLAIN_ERRORS) -> None:
         self._send = send
         self.limit = limit
+        self.shape = shape
         self.started = False
         self.finished = False
         self.closed = False
@@ -293,7 +323,7 @@ class _Exchange:
         """Answer for the app, if it has not started answering itself."""
         if self.started or self.closed:
             return
-        await _respond(self._send, status, detail, headers)
+        await _respond(self._send, self.shape, status, detail, headers)
         self.started = self.finished = self.closed = True
 
     def receive_from(self, receive: Receive) -> Receive:
@@ -320,11 +350,7 @@ class _Exchange:
         if self.finished or self.closed:
             return
         self.closed = True
-        if self.sse:
-            payload = json.dumps({"status": 504, "detail": detail})
-            body = f"event: error\ndata: {payload}\n\n".encode()
-        else:
-            body = b""
+        body = self.shape.stream_event(504, detail).encode() if self.sse else b""
         await self._send({"type": "http.response.body", "body": body, "more_body": False})
 
 
@@ -362,7 +388,18 @@ def make_limiter(policy: LimitPolicy, state_dir: Path | None) -> Limiter | None:
 
 
 def install_limits(app: FastAPI, settings: Settings) -> None:
-    """Add the limits middleware (innermost of the reliability layer: after routing errors, before work)."""
+    """Add the limits middleware (innermost of the reliability layer: after routing errors, before work).
+
+    The per-client limiter is also left on ``app.state.limiter``, so that questions which do not arrive
+    one per HTTP request (MCP tool calls) can be charged to the same buckets.
+    """
+    from service.openai_schemas import OPENAI_ERRORS, OPENAI_PREFIX
+
+    policy = LimitPolicy.from_settings(settings)
+    app.state.limiter = make_limiter(policy, settings.state_dir)
     app.add_middleware(
-        LimitsMiddleware, policy=LimitPolicy.from_settings(settings), state_dir=settings.state_dir
+        LimitsMiddleware,
+        policy=policy,
+        limiter=app.state.limiter,
+        error_shapes={OPENAI_PREFIX: OPENAI_ERRORS},
     )

@@ -235,8 +235,15 @@ class QAService:
 
     # --- answers ------------------------------------------------------------------------------
     def ask(
-        self, question: str, filters: Filters | None = None, history: list[Turn] | None = None, top_k: int = 5
+        self,
+        question: str,
+        filters: Filters | None = None,
+        history: list[Turn] | None = None,
+        top_k: int = 5,
+        *,
+        use_llm: bool = True,
     ) -> Answer:
+        """The cited answer; ``use_llm=False`` keeps to extracted sentences even when an LLM is set up."""
         started = time.perf_counter()
         timings: dict[str, float] = {}
         text = self.validate(question, history, top_k)
@@ -292,7 +299,7 @@ class QAService:
             if weak:
                 timings["compose_ms"] = _ms(compose_started)
                 return self._finish(text, None, weak, passages, notes, timings, started)
-            if self.llm is not None:
+            if self.llm is not None and use_llm:
                 draft = self.llm.answer(text, passages, self.composer)
                 if draft is not None:
                     notes.extend(draft.notes)

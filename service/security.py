@@ -105,28 +105,29 @@ def install_security(app: FastAPI) -> None:
         app.user_middleware[:] = cors + others
 
 
-def require_bearer(secret: SecretStr, what: str) -> Callable[[Request], None]:
-    """A FastAPI dependency that lets a request through only with ``Authorization: Bearer <secret>``.
+def bearer_problem(header: str, secret: SecretStr, what: str) -> tuple[int, str, str] | None:
+    """Why an ``Authorization`` header does not carry ``Bearer <secret>``, or None when it does.
 
-    The token is compared with ``hmac.compare_digest``, so the time a wrong guess takes tells nothing
-    about the right one. 401 without a token, 403 with a wrong one.
+    The problem is ``(status, message, WWW-Authenticate value)``: 401 without a token, 403 with a
+    wrong one. The token is compared with ``hmac.compare_digest``, so the time a wrong guess takes
+    tells nothing about the right one.
     """
-    expected = secret.get_secret_value().encode()
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return 401, f"This route needs an Authorization: Bearer token (the {what} token).", "Bearer"
+    if not hmac.compare_digest(token.strip().encode(), secret.get_secret_value().encode()):
+        return 403, f"The {what} token is wrong.", 'Bearer error="invalid_token"'
+    return None
+
+
+def require_bearer(secret: SecretStr, what: str) -> Callable[[Request], None]:
+    """A FastAPI dependency that lets a request through only with ``Authorization: Bearer <secret>``
+    (see ``bearer_problem``)."""
 
     def check(request: Request) -> None:
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise HTTPException(
-                401,
-                f"This route needs an Authorization: Bearer token (the {what} token).",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        if not hmac.compare_digest(token.strip().encode(), expected):
-            raise HTTPException(
-                403,
-                f"The {what} token is wrong.",
-                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-            )
+        problem = bearer_problem(request.headers.get("authorization", ""), secret, what)
+        if problem is not None:
+            status, message, challenge = problem
+            raise HTTPException(status, message, headers={"WWW-Authenticate": challenge})
 
     return check
