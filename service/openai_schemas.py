@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from service.limits import ErrorShape
 from service.records import Turn
@@ -71,17 +71,18 @@ class ChatCompletionRequest(_Lenient):
     )
     top_k: int = Field(5, ge=1, le=50, description="Passages to retrieve per report group, as in POST /ask.")
 
-    @model_validator(mode="after")
-    def _a_text_question_last(self) -> ChatCompletionRequest:
-        for message in self.messages:
+    @field_validator("messages", mode="after")
+    @classmethod
+    def _a_text_question_last(cls, messages: list[ChatMessage]) -> list[ChatMessage]:
+        for message in messages:
             if isinstance(message.content, list):
                 other = sorted({p.type for p in message.content if p.type != "text"})
                 if other:
                     raise ValueError(f"only text content is read; this message also has {', '.join(other)}")
-        last = self.messages[-1]
-        if last.role != "user":
-            raise ValueError(f"the last message must be the user's question, not a {last.role!r} message")
-        return self
+        if messages and messages[-1].role != "user":
+            role = messages[-1].role
+            raise ValueError(f"the last message must be the user's question, not a {role!r} message")
+        return messages
 
     def conversation(self, max_turns: int) -> tuple[str, list[Turn]]:
         """The question and, oldest first, at most ``max_turns`` earlier user and assistant turns.
