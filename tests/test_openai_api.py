@@ -84,7 +84,8 @@ def test_a_cited_answer_with_sources_and_the_structured_answer(client: openai.Op
     lines = sources.splitlines()
     assert len(lines) == len(citations)
     for line, citation in zip(lines, citations, strict=True):
-        assert line.startswith(f"- [{citation['n']}] Southend-on-Sea, 27 August 2019, “{citation['section']}”")
+        lead = f"- [{citation['n']}] Southend-on-Sea, 27 August 2019, “{citation['section']}”"
+        assert line.startswith(lead)
         assert f"page {citation['page']}: {citation['url']}" in line
         assert re.search(r"paragraphs? \d+", line)
     assert citations[0]["url"].startswith("https://files.ofsted.gov.uk/v1/file/50103322#page=")
@@ -133,7 +134,8 @@ def test_history_carries_the_council_into_a_follow_up(client: openai.OpenAI) -> 
 
 
 def test_filters_travel_as_extra_body_fields(client: openai.OpenAI) -> None:
-    filtered = ask(client, user("What about care leavers?"), extra_body={"filters": {"local_authority": "Hull"}})
+    hull = {"filters": {"local_authority": "Hull"}}
+    filtered = ask(client, user("What about care leavers?"), extra_body=hull)
     citations = filtered.model_extra["inspectqa"]["citations"]
     assert citations and {c["report_id"] for c in citations} == {"kingston-upon-hull-2023-01-13"}
 
