@@ -218,6 +218,20 @@ def test_a_body_over_the_limit_is_a_413_in_the_protocols_shape(base_url: str) ->
     assert error["type"] == "invalid_request_error" and error["code"] == "request_too_large"
 
 
+@pytest.mark.parametrize(
+    "content", [b'{"model": "inspectqa", "messages": [{"role": "user", "content": "\x99"}]}', b"{", b"[]"]
+)
+def test_unparsable_bodies_are_400s_in_the_protocols_shape(base_url: str, content: bytes) -> None:
+    response = httpx.post(
+        f"{base_url}/v1/chat/completions",
+        content=content,
+        headers={"Content-Type": "application/json"},
+        timeout=60,
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["type"] == "invalid_request_error"
+
+
 def test_the_rate_limit_is_a_429_the_client_understands(small_index: Path, embedder: Any) -> None:
     settings, qa = make_service(small_index, embedder, rate_limit_per_minute=6, rate_limit_burst=2)
     with serving(create_app(settings, service=qa)) as url:
