@@ -28,7 +28,7 @@ import logging
 import math
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol, runtime_checkable
 
 from fastapi import FastAPI
 from mcp.server.mcpserver import Context, MCPServer
@@ -353,8 +353,21 @@ def report_card(qa: QAService, report_id: str) -> ReportCard:
     from service.api import get_report
 
     detail = get_report(report_id, qa)
-    sections = [SectionOut(title=s["title"], grade=s["grade"] or None) for s in qa.index.sections(report_id)]
-    return ReportCard(**detail.model_dump(), sections=sections)
+    return ReportCard(**detail.model_dump(), sections=sections_of(qa.index, report_id))
+
+
+@runtime_checkable
+class _SectionTable(Protocol):
+    def sections(self, report_id: str) -> list[dict[str, Any]]: ...
+
+
+def sections_of(index: Any, report_id: str) -> list[SectionOut]:
+    """A report's sections in order: with their grades from an index that keeps a sections table
+    (the embedded one), else the titles its passages carry (any ``SearchIndex``)."""
+    if isinstance(index, _SectionTable):
+        return [SectionOut(title=s["title"], grade=s["grade"] or None) for s in index.sections(report_id)]
+    chunks = index.chunks(index.chunk_ids_for_reports([report_id]).tolist())
+    return [SectionOut(title=title, grade=None) for title in dict.fromkeys(c.section for c in chunks)]
 
 
 def judgement_rows(

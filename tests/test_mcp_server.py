@@ -203,3 +203,22 @@ def test_http_needs_the_api_token_when_set_and_takes_questions_from_the_rate_lim
     assert not any(r.is_error for r in results[:3])  # reading reports takes no question
     assert [r.is_error for r in results[3:]] == [False, False, True]
     assert "Too many questions" in results[-1].content[0].text
+
+
+def test_sections_come_from_the_passages_when_the_index_has_no_sections_table(small_index: Path) -> None:
+    from indexer import open_index
+    from service.mcp_server import sections_of
+
+    index = open_index(small_index, Settings(index=small_index))
+
+    class PassagesOnly:  # what any SearchIndex offers, without the embedded index's sections table
+        def chunk_ids_for_reports(self, report_ids: list[str]) -> Any:
+            return index.chunk_ids_for_reports(report_ids)
+
+        def chunks(self, row_ids: list[int]) -> Any:
+            return index.chunks(row_ids)
+
+    table = [s.title for s in sections_of(index, "bexley-2018-08-20")]
+    derived = [s.title for s in sections_of(PassagesOnly(), "bexley-2018-08-20")]
+    assert len(derived) >= 3 and set(derived) <= set(table)
+    assert derived == [t for t in table if t in derived]  # in the report's order
