@@ -10,6 +10,7 @@ Over HTTP, also the API token and the per-client rate limit.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from collections.abc import Awaitable, Callable, Iterator
@@ -21,6 +22,7 @@ import pytest
 from conftest import REPO, serving
 from mcp import Client, MCPError, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
+from test_readme_clients import readme_block
 
 from inspectqa.settings import Settings
 from service.app import create_app
@@ -92,8 +94,6 @@ async def exercise(client: Client) -> dict[str, Any]:
 
 
 def check(out: dict[str, Any]) -> None:
-    import json
-
     tools = {tool.name: tool for tool in out["tools"]}
     assert set(tools) == TOOLS
     for tool in tools.values():
@@ -161,13 +161,15 @@ def test_the_sdk_client_over_streamable_http(mcp_url: str) -> None:
 
 
 def test_the_sdk_client_over_stdio(small_index: Path) -> None:
+    """Started as the README's client configuration says, with this checkout's Python and index."""
+    config = json.loads(readme_block("mcp-config"))["mcpServers"]["inspectqa"]
+    assert config["command"].endswith("/.venv/bin/inspectqa")
+    args = [str(small_index) if arg.endswith("/var/index") else arg for arg in config["args"]]
+    assert args != config["args"]
     environment = {key: value for key, value in os.environ.items() if not key.startswith("INSPECTQA_")}
-    environment.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    environment.update(TRANSFORMERS_OFFLINE="1", **config["env"])
     server = StdioServerParameters(
-        command=sys.executable,
-        args=["-m", "inspectqa.cli", "mcp", "--index", str(small_index)],
-        env=environment,
-        cwd=REPO,
+        command=sys.executable, args=["-m", "inspectqa.cli", *args], env=environment, cwd=REPO
     )
     check(run(exercise, server))
 
