@@ -17,6 +17,7 @@ from service.api import ERRORS
 from service.asking import GRADE_ORDER
 from service.deps import QADep
 from service.judgements import AREA_NAMES, FRAMEWORK_NAMES, JudgementQuery, grade_family, to_csv
+from service.planning import Catalogue
 
 router = APIRouter(tags=["data"])
 
@@ -80,6 +81,40 @@ def _checked(
     return tuple(dict.fromkeys(out))
 
 
+def judgement_query(
+    catalogue: Catalogue,
+    *,
+    area: list[str] | None = None,
+    grade: list[str] | None = None,
+    year_from: int | None = None,
+    year_to: int | None = None,
+    year_kind: Literal["publication", "inspection"] = "publication",
+    local_authority: list[str] | None = None,
+    framework: list[str] | None = None,
+    latest: bool = False,
+    every_area: bool = False,
+) -> JudgementQuery:
+    """Filters as people write them, checked into one ``JudgementQuery`` (also the MCP tool's)."""
+    keys: list[str] = []
+    for name in local_authority or ():
+        keys.extend(k for k in catalogue.resolve_council(name) if k not in keys)
+    query = JudgementQuery(
+        areas=_checked(area, AREA_NAMES, "area"),
+        grades=_checked(grade, GRADE_ORDER, "grade"),
+        year_from=year_from,
+        year_to=year_to,
+        year_kind=year_kind,
+        councils=tuple(keys),
+        frameworks=tuple(dict.fromkeys(f.strip().lower() for f in framework or ())),
+        latest=latest,
+        every_area=every_area,
+    )
+    for name in query.frameworks:
+        if name not in FRAMEWORK_NAMES:
+            raise UnknownFilter(f"no framework called {name!r}", suggestions=list(FRAMEWORK_NAMES))
+    return query
+
+
 @router.get(
     "/judgements",
     operation_id="list_judgements",
@@ -104,23 +139,18 @@ def list_judgements(
     every_area: Annotated[bool, Query(description="Reports with the grade in every area.")] = False,
     format: Annotated[Literal["json", "csv"] | None, Query()] = None,
 ) -> Response | JudgementsResponse:
-    keys: list[str] = []
-    for name in local_authority or ():
-        keys.extend(k for k in qa.catalogue.resolve_council(name) if k not in keys)
-    query = JudgementQuery(
-        areas=_checked(area, AREA_NAMES, "area"),
-        grades=_checked(grade, GRADE_ORDER, "grade"),
+    query = judgement_query(
+        qa.catalogue,
+        area=area,
+        grade=grade,
         year_from=year if year is not None else year_from,
         year_to=year if year is not None else year_to,
         year_kind=year_kind,
-        councils=tuple(keys),
-        frameworks=tuple(dict.fromkeys(f.strip().lower() for f in framework or ())),
+        local_authority=local_authority,
+        framework=framework,
         latest=latest,
         every_area=every_area,
     )
-    for name in query.frameworks:
-        if name not in FRAMEWORK_NAMES:
-            raise UnknownFilter(f"no framework called {name!r}", suggestions=list(FRAMEWORK_NAMES))
     selection = qa.tools.table.select(query)
     wants_csv = format == "csv" or (format is None and "text/csv" in request.headers.get("accept", ""))
     if wants_csv:

@@ -7,7 +7,8 @@ run over stdio (``inspectqa mcp --index DIR``, for desktop assistants) and over 
 - ``ask``: a cited answer (sentences quoted from the reports, ``[n]`` markers into ``citations``),
 - ``search``: ranked passages with their metadata,
 - ``get_report``: one report's metadata, graded judgements and sections,
-- ``judgements``: graded judgements across reports, filtered by council, area, grade and year,
+- ``judgements``: graded judgements across reports, filtered by council, area, grade and year (the
+  table of ``service.judgements``, as ``GET /judgements`` serves it),
 
 and resources ``inspectqa://reports``, ``inspectqa://reports/{report_id}`` and
 ``inspectqa://reports/{report_id}/pages/{page}``. Input the SDK cannot validate against a tool's
@@ -28,7 +29,7 @@ import logging
 import math
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from typing import Annotated, Any, Protocol, runtime_checkable
+from typing import Annotated, Any, Literal, Protocol, runtime_checkable
 
 from fastapi import FastAPI
 from mcp.server.mcpserver import Context, MCPServer
@@ -39,10 +40,12 @@ from pydantic import BaseModel, Field, SecretStr
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from corpus.records import JUDGEMENT_AREAS
 from inspectqa import __version__
 from inspectqa.errors import BadQuestion, InspectQAError, NotFound
 from inspectqa.settings import Settings
+from service.asking import GRADE_ORDER
+from service.data_routes import JudgementsResponse, judgement_query
+from service.judgements import AREA_NAMES
 from service.limits import Limiter
 from service.qa import QAService
 from service.records import Filters, Turn
@@ -92,21 +95,6 @@ class ReportCard(ReportDetail):
     sections: list[SectionOut]
 
 
-class JudgementRowOut(BaseModel):
-    report_id: str
-    local_authority: str
-    publication_date: str | None
-    area: str
-    grade: str
-    page: int
-    text: str = Field(description="The report's sentence stating the grade.")
-
-
-class JudgementsOutput(BaseModel):
-    reports_in_scope: int = Field(description="Reports matching the council, year and latest filters.")
-    rows: list[JudgementRowOut]
-
-
 @contextmanager
 def _as_tool_error() -> Iterator[None]:
     """``QAService``'s refusals as tool errors: the model reads the reason and can try again."""
@@ -116,7 +104,8 @@ def _as_tool_error() -> Iterator[None]:
         raise ToolError(str(error)) from error
 
 
-def _councils(value: list[str] | str | None) -> tuple[str, ...]:
+def _names(value: list[str] | str | None) -> tuple[str, ...]:
+    """One name or several, as a model may send either; blanks dropped."""
     values = [value] if isinstance(value, str) else value or []
     return tuple(v for v in values if v.strip())
 
@@ -190,7 +179,7 @@ def build_mcp(
             _check_years(year_from, year_to)
             charge(ctx)
             turns = [Turn(t.role, t.content) for t in history or ()]
-            filters = Filters(_councils(council), (), year_from, year_to)
+            filters = Filters(_names(council), (), year_from, year_to)
             found = qa.ask(question, filters=filters, history=turns, use_llm=False)
         shaped = AskResponse.of(found, _sources(qa))
         nearest = shaped.passages[:NEAREST_SHOWN] if shaped.abstained else []
@@ -228,7 +217,7 @@ def build_mcp(
             qa = get_qa()
             _check_years(year_from, year_to)
             charge(ctx)
-            filters = Filters(_councils(council), (), year_from, year_to, section or None)
+            filters = Filters(_names(council), (), year_from, year_to, section or None)
             passages = qa.search(query, filters=filters, k=k)
         sources = _sources(qa)
         shaped = [PassageOut.of(p, sources.get(p.report_id)) for p in passages]
@@ -256,33 +245,45 @@ def build_mcp(
         title="Graded judgements across reports",
         annotations=READ_ONLY,
         description=(
-            "The graded judgements of the inspection reports as a table, one row per report and area, "
-            "each with the sentence stating it and its page. Filter by council, area, grade, "
-            "publication year, or only each council's latest inspection. Use it for questions about "
-            "grades ('which councils were judged inadequate in 2023?', 'how was Durham rated over "
-            "time?') rather than `ask`. Grades are as the reports state them: outstanding, good, "
-            "requires improvement (to be good), adequate, inadequate."
+            "The graded judgements of the inspection reports as a complete table (every report in "
+            "scope, not a sample), one row per report and area, each with the sentence stating it, its "
+            "page and the inspection framework. Filter by council, area, grade, publication (or "
+            "inspection) year, only each council's latest inspection, or reports with the grade in "
+            "every area. Use it for questions about grades ('which councils were judged inadequate in "
+            "2023?', 'how was Durham rated over time?', 'how many councils are outstanding now?') "
+            "rather than `ask`; `notes` says when some reports' framework did not grade an area asked "
+            f"for. Areas: {', '.join(AREA_NAMES)}. Grades: {', '.join(GRADE_ORDER)}."
         ),
     )
     def judgements(
         council: Council = None,
         area: Annotated[
-            str | None, Field(description=f"One judgement area: {', '.join(JUDGEMENT_AREAS)}.")
+            list[str] | str | None, Field(description="Judgement areas, as listed above.")
         ] = None,
-        grade: Annotated[
-            str | None, Field(max_length=60, description="Grade, or its start: 'inadequate', 'requires'.")
-        ] = None,
+        grade: Annotated[list[str] | str | None, Field(description="Grades, as listed above.")] = None,
         year_from: YearFrom = None,
         year_to: YearTo = None,
-        latest: Annotated[bool, Field(description="Only each council's most recent report.")] = False,
-    ) -> JudgementsOutput:
+        year_kind: Annotated[
+            Literal["publication", "inspection"], Field(description="Which date the years are of.")
+        ] = "publication",
+        latest: Annotated[bool, Field(description="Only each council's latest report in scope.")] = False,
+        every_area: Annotated[bool, Field(description="Only reports with the grade in every area.")] = False,
+    ) -> JudgementsResponse:
         with _as_tool_error():
             qa = get_qa()
             _check_years(year_from, year_to)
-            if area is not None and area not in JUDGEMENT_AREAS:
-                areas = ", ".join(JUDGEMENT_AREAS)
-                raise BadQuestion(f"no judgement area {area!r}", hint=f"use one of {areas}")
-            return judgement_rows(qa, _councils(council), area, grade, year_from, year_to, latest)
+            query = judgement_query(
+                qa.catalogue,
+                area=list(_names(area)),
+                grade=list(_names(grade)),
+                year_from=year_from,
+                year_to=year_to,
+                year_kind=year_kind,
+                local_authority=list(_names(council)),
+                latest=latest,
+                every_area=every_area,
+            )
+            return JudgementsResponse.model_validate(qa.tools.table.select(query).as_dict())
 
     @server.resource(
         "inspectqa://reports",
@@ -368,49 +369,6 @@ def sections_of(index: Any, report_id: str) -> list[SectionOut]:
         return [SectionOut(title=s["title"], grade=s["grade"] or None) for s in index.sections(report_id)]
     chunks = index.chunks(index.chunk_ids_for_reports([report_id]).tolist())
     return [SectionOut(title=title, grade=None) for title in dict.fromkeys(c.section for c in chunks)]
-
-
-def judgement_rows(
-    qa: QAService,
-    councils: tuple[str, ...],
-    area: str | None,
-    grade: str | None,
-    year_from: int | None,
-    year_to: int | None,
-    latest: bool,
-) -> JudgementsOutput:
-    """The judgements of every report in scope, read report by report from the index."""
-    from service.planning import in_range
-
-    keys: set[str] | None = None
-    if councils:
-        keys = {key for name in councils for key in qa.catalogue.resolve_council(name)}
-    scope = [
-        info
-        for info in qa.catalogue.all_reports()
-        if (keys is None or info.key in keys) and in_range(info, year_from, year_to)
-    ]
-    if latest:
-        newest: dict[str, Any] = {}
-        for info in scope:  # all_reports is ordered by council, then publication date
-            newest[info.key] = info
-        scope = list(newest.values())
-    wanted = " ".join(grade.lower().split()) if grade else None
-    rows = [
-        JudgementRowOut(
-            report_id=info.report_id,
-            local_authority=info.local_authority,
-            publication_date=info.published.isoformat() if info.published else None,
-            area=j.area,
-            grade=j.grade,
-            page=j.page,
-            text=j.text,
-        )
-        for info in scope
-        for j in qa.index.judgements(info.report_id)
-        if (area is None or j.area == area) and (wanted is None or j.grade.lower().startswith(wanted))
-    ]
-    return JudgementsOutput(reports_in_scope=len(scope), rows=rows)
 
 
 # --- over HTTP, inside the FastAPI app -------------------------------------------------------------
