@@ -129,8 +129,8 @@ def serve_command(
 def mcp_command(index: IndexOption = None) -> None:
     """Serve the MCP tools (ask, search, get_report, judgements) over stdin/stdout, for desktop assistants.
 
-    Nothing but MCP messages is written to stdout; logs go to stderr. The same tools are served over
-    HTTP at /mcp by `inspectqa serve`.
+    Only MCP messages go to stdout (whatever loading the index and model prints goes to stderr).
+    `inspectqa serve` serves the same tools over HTTP at /mcp.
     """
     from service.mcp_server import run_stdio
 

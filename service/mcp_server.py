@@ -24,9 +24,11 @@ client's rate-limit bucket, the one ``/ask`` uses.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
+import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Annotated, Any, Literal, Protocol, runtime_checkable
@@ -454,6 +456,9 @@ def run_stdio(settings: Settings) -> None:
     from indexer.embedding import load_embedder
     from service.qa import QUESTION_THREADS
 
-    embedder = load_embedder(settings, threads=QUESTION_THREADS)
-    qa = QAService(open_index(settings.index, settings), embedder, settings)
-    build_mcp(lambda: qa).run("stdio")
+    # stdout carries the protocol: whatever a library prints while loading goes to stderr instead.
+    with contextlib.redirect_stdout(sys.stderr):
+        embedder = load_embedder(settings, threads=QUESTION_THREADS)
+        qa = QAService(open_index(settings.index, settings), embedder, settings)
+        server = build_mcp(lambda: qa)
+    server.run("stdio")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -21,9 +22,12 @@ import httpx
 import openai
 import pytest
 from conftest import reply_chat_completion, serving
+from fastapi import FastAPI
+from fastapi.responses import StreamingResponse
 
 from inspectqa.settings import Settings
 from service.app import create_app
+from service.limits import install_limits
 from service.qa import QAService
 from service.rendering import SOURCES_HEADING, pieces, without_sources
 from service.text import sentences
@@ -244,6 +248,47 @@ def test_the_rate_limit_is_a_429_the_client_understands(small_index: Path, embed
         assert int(caught.value.response.headers["retry-after"]) >= 1
         assert [m.id for m in limited.models.list()] == ["inspectqa"]  # only questions are counted
         limited.close()
+
+
+def slow_chat_app(settings: Settings) -> FastAPI:
+    """/v1/chat/completions answering slowly on demand, under the service's limits middleware."""
+    app = FastAPI()
+
+    @app.post("/v1/chat/completions")
+    def chat(body: dict[str, Any]) -> Any:
+        time.sleep(3)
+        if not body.get("stream"):
+            return {}
+
+        def events() -> Iterator[str]:
+            chunk = {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": "inspectqa"}
+            yield f"data: {json.dumps({**chunk, 'choices': [{'index': 0, 'delta': {'content': 'A'}}]})}\n\n"
+            time.sleep(3)
+            yield "data: [DONE]\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    install_limits(app, settings)
+    return app
+
+
+def test_the_time_budget_ends_answers_in_the_protocols_shape() -> None:
+    app = slow_chat_app(Settings(request_timeout_s=1.0, rate_limit_per_minute=0, reload_poll_s=0))
+    with serving(app) as url, connect(url) as client:
+        with pytest.raises(openai.InternalServerError) as caught:
+            ask(client, user(SOUTHEND))
+        assert caught.value.status_code == 504 and caught.value.code == "timeout"
+        assert "time budget" in caught.value.message
+
+
+def test_a_stream_out_of_time_ends_with_an_error_event_the_client_raises() -> None:
+    app = slow_chat_app(Settings(request_timeout_s=4.0, rate_limit_per_minute=0, reload_poll_s=0))
+    with serving(app) as url, connect(url) as client:
+        stream = ask(client, user(SOUTHEND), stream=True)
+        with pytest.raises(openai.APIError) as caught:
+            for _chunk in stream:
+                pass
+        assert "time budget" in caught.value.message
 
 
 def test_the_api_token_guards_v1_when_set(small_index: Path, embedder: Any) -> None:
