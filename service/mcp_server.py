@@ -452,13 +452,8 @@ def install_mcp(app: FastAPI, settings: Settings) -> None:
 # --- over stdio ------------------------------------------------------------------------------------
 def run_stdio(settings: Settings) -> None:
     """Open the index and serve the tools over stdin/stdout until the client closes them."""
-    from indexer import open_index
-    from indexer.embedding import load_embedder
-    from service.qa import QUESTION_THREADS
-
     # stdout carries the protocol: whatever a library prints while loading goes to stderr instead.
     with contextlib.redirect_stdout(sys.stderr):
-        embedder = load_embedder(settings, threads=QUESTION_THREADS)
-        qa = QAService(open_index(settings.index, settings), embedder, settings)
+        qa = QAService.open(settings)
         server = build_mcp(lambda: qa)
     server.run("stdio")

@@ -30,7 +30,7 @@ from starlette.exceptions import HTTPException  # FastAPI's own is a subclass
 
 from inspectqa.errors import InspectQAError
 from inspectqa.settings import Settings
-from service.deps import SettingsDep, get_qa
+from service.deps import get_qa
 from service.openai_schemas import (
     EXTRACTIVE_MODEL,
     LLM_MODEL,
@@ -120,8 +120,9 @@ def openai_router(settings: Settings) -> APIRouter:
         responses=ERRORS,
         summary="The answerers, as OpenAI model ids",
     )
-    def list_models(settings: SettingsDep) -> ModelList:
-        return ModelList(data=[ModelCard(id=name, created=STARTED) for name in models_of(settings)])
+    def list_models(request: Request) -> ModelList:
+        names = models_of(request.app.state.settings)
+        return ModelList(data=[ModelCard(id=name, created=STARTED) for name in names])
 
     @router.post(
         "/chat/completions",
