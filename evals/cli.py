@@ -287,33 +287,77 @@ def eval_check_command(
     typer.echo(f"ok: no metric dropped more than {tolerance} below {baseline}")
 
 
+_PAIRS_FILES = [Path("evals/data/grounding_pairs.jsonl"), Path("evals/data/grounding_pairs_v2.jsonl")]
+
+
 @eval_app.command("grounding")
 def eval_grounding_command(
-    pairs: Annotated[Path, typer.Option("--pairs", help="Labelled claim–passage pairs (JSONL).")] = Path(
-        "evals/data/grounding_pairs.jsonl"
-    ),
+    pairs: Annotated[
+        list[Path] | None,
+        typer.Option("--pairs", help="Labelled claim–passage pairs (JSONL); repeat for several files."),
+    ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write per-pair verdicts (JSONL) here.")] = None,
-    split: Annotated[str | None, typer.Option("--split", help="Only this split (dev or test).")] = None,
+    split: Annotated[
+        list[str] | None,
+        typer.Option("--split", help="Only these splits (repeat: --split test --split heldout)."),
+    ] = None,
     lexical_only: Annotated[bool, typer.Option("--lexical-only", help="Without embeddings.")] = False,
 ) -> None:
-    """Score the grounding checker: accuracy, unsupported recall and supported precision, per kind."""
+    """Score the grounding checker per pairs file and overall: accuracy, balanced accuracy, per kind.
+
+    Without --pairs, every pairs file of evals/data that exists.
+    """
     import json
 
+    from evals.gold import BadGoldFile
     from evals.pairs import format_summary, judge, load_pairs, summarise, verdict_record
     from service.grounding import GroundingChecker
 
-    loaded = load_pairs(pairs, split)
-    embedder = None
-    if not lexical_only:
-        embedder = _resources(None).embedder
-    verdicts = judge(GroundingChecker(embedder), loaded)
-    typer.echo(format_summary(summarise(verdicts)))
+    files = pairs or [p for p in _PAIRS_FILES if p.is_file()]
+    loaded = {path: load_pairs(path, split, allow_empty=True) for path in files}
+    if not any(loaded.values()):
+        raise BadGoldFile(f"no pairs in split(s) {split} of {', '.join(map(str, files))}")
+    checker = GroundingChecker(None if lexical_only else _resources(None).embedder)
+    every = []
+    for path, chosen in loaded.items():
+        if not chosen:
+            typer.echo(f"{path}: no pairs in split(s) {split}\n")
+            continue
+        verdicts = judge(checker, chosen)
+        every.extend(verdicts)
+        splits = ", ".join(sorted({v.pair.split or "-" for v in verdicts}))
+        typer.echo(f"{path} (split {splits}):\n{format_summary(summarise(verdicts))}\n")
+    if len([c for c in loaded.values() if c]) > 1:
+        typer.echo(f"all files together:\n{format_summary(summarise(every))}")
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         with out.open("w") as handle:
-            for verdict in verdicts:
+            for verdict in every:
                 handle.write(json.dumps(verdict_record(verdict), ensure_ascii=False) + "\n")
-        typer.echo(f"wrote {len(verdicts)} verdicts to {out}")
+        typer.echo(f"wrote {len(every)} verdicts to {out}")
+
+
+@eval_app.command("grounding-fit")
+def eval_grounding_fit_command(
+    pairs: Annotated[
+        list[Path] | None,
+        typer.Option("--pairs", help="Pairs files to fit on (their dev/fit splits only); repeat for several."),
+    ] = None,
+    gold: Annotated[
+        Path | None,
+        typer.Option("--gold", help="Gold questions whose reference answers are paraphrase positives."),
+    ] = Path("../shared/gold/dev.jsonl"),
+    out: Annotated[Path | None, typer.Option("--out", help="Where to write the weights.")] = None,
+) -> None:
+    """Refit the grounding checker's model on the fitting splits (dev, fit); never on test or heldout."""
+    from evals.fit_grounding import fit
+    from service.grounding.model import MODEL_FILE
+
+    files = pairs or [p for p in _PAIRS_FILES if p.is_file()]
+    payload = fit(files, gold if gold is not None and gold.is_file() else None, _resources(None).embedder, out or MODEL_FILE)
+    for name, model in payload["models"].items():
+        typer.echo(f"{name}: C={model['C']}, cross-validated balanced accuracy {model['cv_balanced_accuracy']}")
+    typer.echo(f"fitted on {payload['fitted_on']['examples']} examples; wrote {out or MODEL_FILE}")
 
 
 @eval_app.command("baseline")

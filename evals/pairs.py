@@ -1,16 +1,18 @@
 """Labelled claim–passage pairs: load them and score a grounding checker on them.
 
 A pairs file is JSONL, one ``{"id", "claim", "passage", "label": "supported"|"unsupported", "kind"}``
-a line, optionally with ``split`` ("dev" to tune on, "test" held out). The measures are the ones a
-user of the service cares about: accuracy, the recall on unsupported claims (how many bad sentences
-the checker catches) and the precision of "supported" (how far a green tick can be trusted).
+a line, optionally with ``split`` ("dev" or "fit" to fit on, "test" or "heldout" held out). The
+measures are the ones a user of the service cares about: accuracy, balanced accuracy (the mean of the
+recalls on supported and on unsupported claims, as LLM-AggreFact reports, so that a checker cannot
+score well by saying one thing), the recall on unsupported claims (how many bad sentences the
+checker catches) and the precision of "supported" (how far a green tick can be trusted).
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,8 +46,10 @@ class PairVerdict:
         return self.predicted == self.pair.label
 
 
-def load_pairs(path: Path, split: str | None = None) -> list[Pair]:
-    """Pairs of a JSONL file (only ``split`` when given); errors name the line."""
+def load_pairs(path: Path, split: str | Sequence[str] | None = None, *, allow_empty: bool = False) -> list[Pair]:
+    """Pairs of a JSONL file (only those of ``split``, one name or several, when given); errors name
+    the line. A file with no pair in the splits asked for is an error unless ``allow_empty``."""
+    splits = None if split is None else {split} if isinstance(split, str) else set(split)
     if not path.is_file():
         raise BadGoldFile(f"no pairs file at {path}")
     pairs: list[Pair] = []
@@ -66,9 +70,9 @@ def load_pairs(path: Path, split: str | None = None) -> list[Pair]:
             raise BadGoldFile(f"{path.name}:{number}: not a pair ({error})") from None
         if pair.label not in LABELS:
             raise BadGoldFile(f"{path.name}:{number}: label must be supported or unsupported")
-        if split is None or pair.split == split:
+        if splits is None or pair.split in splits:
             pairs.append(pair)
-    if not pairs:
+    if not pairs and not allow_empty:
         raise BadGoldFile(f"{path} holds no pairs" + (f" in split {split!r}" if split else ""))
     return pairs
 
@@ -87,10 +91,13 @@ def judge(checker: GroundingChecker, pairs: Iterable[Pair]) -> list[PairVerdict]
 def _measures(verdicts: list[PairVerdict]) -> dict[str, float | int | None]:
     n = len(verdicts)
     unsupported = [v for v in verdicts if v.pair.label == "unsupported"]
+    supported = [v for v in verdicts if v.pair.label == "supported"]
     said_supported = [v for v in verdicts if v.predicted == "supported"]
+    recalls = [sum(v.correct for v in group) / len(group) for group in (supported, unsupported) if group]
     return {
         "n": n,
         "accuracy": sum(v.correct for v in verdicts) / n if n else None,
+        "balanced_accuracy": sum(recalls) / len(recalls) if recalls else None,
         "unsupported_recall": (
             sum(v.predicted == "unsupported" for v in unsupported) / len(unsupported) if unsupported else None
         ),
@@ -138,10 +145,10 @@ def format_summary(summary: dict[str, Any]) -> str:
 
     rows = [("overall", summary["overall"])]
     rows += list(summary["by_kind"].items())
-    lines = [f"{'kind':<20}{'n':>5}{'accuracy':>10}{'unsup.rec':>11}{'sup.prec':>10}"]
+    lines = [f"{'kind':<22}{'n':>5}{'accuracy':>10}{'bal.acc':>9}{'unsup.rec':>11}{'sup.prec':>10}"]
     for name, m in rows:
         lines.append(
-            f"{name:<20}{cell(m['n']):>5}{cell(m['accuracy']):>10}"
+            f"{name:<22}{cell(m['n']):>5}{cell(m['accuracy']):>10}{cell(m['balanced_accuracy']):>9}"
             f"{cell(m['unsupported_recall']):>11}{cell(m['supported_precision']):>10}"
         )
     speed = summary["ms_per_pair"]

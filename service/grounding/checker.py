@@ -1,8 +1,10 @@
 """The grounding checker: a verdict for one claim against one passage, or for an answer's sentences.
 
 This is the one entry point the service (every answer sentence, on its LLM path too) and the
-evaluation call; it puts the parts together in order: a verbatim claim passes at once, then any
-hard contradiction fails the claim, then the claim's weakest clause decides.
+evaluation call; it puts the parts together in order: a claim that is whole sentences of the passage
+passes at once; otherwise its clauses are aligned with the passage (``alignment``), its signals
+measured (``features``: support per clause, changed slots), and the fitted model (``model``) weighs
+them. The reason names the changed slot that weighed most against the claim, or its weakest clause.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from service.grounding.contradictions import contradiction
-from service.grounding.coverage import Thresholds, coverage, needs_similarity, weakest_clause
+from service.grounding.coverage import Thresholds
+from service.grounding.features import Signals, signals
+from service.grounding.model import Weights, load_weights
 from service.grounding.similarity import SimilarityCache, TextEncoder
-from service.grounding.tokens import content_stems, fold, split_clauses, split_sentences
+from service.grounding.tokens import fold
 from service.records import SentenceVerdict
 
 _CITATION_MARK = re.compile(r"\s*\[\d+(?:\s*[,;\u2013-]\s*\d+)*\]")
@@ -30,14 +33,15 @@ class GroundingChecker:
     """Decides whether a claim is supported by a passage (see ``service.grounding``).
 
     ``embedder`` is optional: without it the checker is lexical only (and a little stricter on
-    paraphrases). Passage sentence embeddings are cached, since the service checks several
-    sentences against the same few passages.
+    paraphrases), and weighed by the model fitted without similarity. Passage sentence embeddings
+    are cached, since the service checks several sentences against the same few passages.
     """
 
     def __init__(self, embedder: TextEncoder | None = None, thresholds: Thresholds | None = None) -> None:
         self.embedder = embedder
         self.thresholds = thresholds or Thresholds()
         self._similarity = SimilarityCache(embedder) if embedder is not None else None
+        self._model = "semantic" if embedder is not None else "lexical"
 
     def check(self, claim: str, passage: str) -> Verdict:
         claim = _CITATION_MARK.sub("", claim).strip()
@@ -47,13 +51,28 @@ class GroundingChecker:
             return Verdict(False, 0.0, "empty passage")
         if _whole_sentences_of(claim, passage):
             return Verdict(True, 1.0, "supported (verbatim)")
-        sentences = split_sentences(passage)
-        contradicted = contradiction(claim, passage, sentences)
-        support, why = self._support(claim, passage, sentences)
-        if contradicted:
-            return Verdict(False, round(min(support, 0.2), 4), contradicted)
-        supported = support >= 0.5
-        return Verdict(supported, round(support, 4), "supported" if supported else why)
+        found = self.signals(claim, passage)
+        weights = self._weights
+        probability = weights.probability(found.values)
+        if probability >= weights.threshold:
+            return Verdict(True, round(probability, 4), "supported")
+        return Verdict(False, round(probability, 4), self._why(found))
+
+    def signals(self, claim: str, passage: str) -> Signals:
+        """What the model weighs for this claim and passage (``features.signals``)."""
+        return signals(claim, passage, self.thresholds.min_clause_words, self._similarity)
+
+    @property
+    def _weights(self) -> Weights:
+        return load_weights()[self._model]
+
+    def _why(self, found: Signals) -> str:
+        """The changed slot that weighs most against the claim, else its weakest clause."""
+        contributions = self._weights.contributions(found.values)
+        fired = sorted(found.slot_reasons, key=lambda slot: contributions.get(slot, 0.0))
+        if fired and contributions.get(fired[0], 0.0) < 0:
+            return found.slot_reasons[fired[0]]
+        return f"clause '{_short(found.weakest)}' not supported ({found.weakest_detail})"
 
     def check_sentences(
         self, sentences: list[tuple[str, list[int]]], passages: dict[int, str]
@@ -76,21 +95,6 @@ class GroundingChecker:
             verdicts.append(SentenceVerdict(text, tuple(cited), best.supported, best.score, best.reason))
         return verdicts
 
-    def _support(self, claim: str, passage: str, sentences: list[str]) -> tuple[float, str]:
-        """The weakest clause's score, embeddings asked only where words alone do not settle it
-        (most cited sentences are near-verbatim)."""
-        t = self.thresholds
-        passage_stems = set(content_stems(passage))
-        clauses = split_clauses(claim, t.min_clause_words)
-        stems = [content_stems(c) for c in clauses]
-        similarities: list[float | None] = [None] * len(clauses)
-        unsettled = [i for i, s in enumerate(stems) if needs_similarity(coverage(s, passage_stems), t)]
-        if self._similarity is not None and unsettled:
-            sims = self._similarity.best([clauses[i] for i in unsettled], passage, sentences)
-            for i, sim in zip(unsettled, sims, strict=True):
-                similarities[i] = float(sim)
-        return weakest_clause(clauses, stems, passage_stems, similarities, t)
-
 
 def _whole_sentences_of(claim: str, passage: str) -> bool:
     """The claim is one or more whole sentences of the passage, verbatim (whitespace aside).
@@ -106,3 +110,7 @@ def _whole_sentences_of(claim: str, passage: str) -> bool:
     starts = at == 0 or flat_passage[at - 2 : at - 1] in {".", "!", "?", ":", ";"}
     ends = flat_claim[-1] in ".!?" or at + len(flat_claim) == len(flat_passage)
     return starts and ends
+
+
+def _short(text: str, n: int = 60) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"

@@ -37,20 +37,23 @@ class SimilarityCache:
 
     def best(self, clauses: list[str], passage: str, sentences: list[str]) -> np.ndarray:
         _, unit_vectors = self._passage_vectors(passage, sentences)
-        vectors = np.stack([self._vector(clause) for clause in clauses])
+        vectors = np.stack(self._vectors(clauses))
         return (vectors @ unit_vectors.T).max(axis=1)
 
-    def _vector(self, text: str) -> np.ndarray:
+    def _vectors(self, texts: list[str]) -> list[np.ndarray]:
+        """The texts' vectors, the ones not cached yet encoded in one call."""
         with self._lock:
-            hit = self._claims.get(text)
-            if hit is not None:
-                return hit
-        vector = np.asarray(self.embedder.encode([text]), dtype=np.float32)[0]
-        with self._lock:
-            self._claims[text] = vector
-            if len(self._claims) > _MAX_CLAIMS:
-                self._claims.popitem(last=False)
-        return vector
+            found = {t: self._claims[t] for t in texts if t in self._claims}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:
+            encoded = np.asarray(self.embedder.encode(missing), dtype=np.float32)
+            with self._lock:
+                for text, vector in zip(missing, encoded, strict=True):
+                    found[text] = vector
+                    self._claims[text] = vector
+                while len(self._claims) > _MAX_CLAIMS:
+                    self._claims.popitem(last=False)
+        return [found[t] for t in texts]
 
     def _passage_vectors(self, passage: str, sentences: list[str]) -> tuple[list[str], np.ndarray]:
         with self._lock:

@@ -115,3 +115,41 @@ def _opposites() -> dict[str, set[str]]:
 
 
 OPPOSITE: dict[str, set[str]] = _opposites()
+
+# How often and how many, each word ranked on one scale, so that "most" for "some" or "rarely" for
+# "often" reads as a changed slot while "many" for "most" (one step) reads as a rewording.
+FREQUENCY = {
+    "never": 0,
+    "rarely": 1,
+    "seldom": 1,
+    "occasionally": 2,
+    "sometimes": 2,
+    "inconsistently": 2,
+    "often": 3,
+    "frequently": 3,
+    "regularly": 3,
+    "routinely": 4,
+    "usually": 4,
+    "mostly": 4,
+    "generally": 4,
+    "typically": 4,
+    "always": 5,
+    "consistently": 5,
+    "invariably": 5,
+}
+PROPORTION = {
+    "none": 0,
+    "few": 1,
+    "minority": 1,
+    "handful": 1,
+    "some": 2,
+    "several": 2,
+    "many": 3,
+    "most": 4,
+    "majority": 4,
+    "nearly": 4,
+    "almost": 4,
+    "all": 5,
+    "every": 5,
+    "each": 5,
+}

@@ -1,0 +1,77 @@
+"""Align each clause of a claim with the passage sentence(s) it rests on.
+
+A claim written by someone else reorders, merges and rewords; comparing it with the whole passage
+lets a changed slot hide behind a sentence about something else ("84%" is in the passage, but of
+another measure). So each clause is first aligned to the passage sentence, or pair of adjacent
+sentences, that holds most of its words (as lemmas: "visited" meets "visits", "carers" meets
+"carer"), then the slots are compared on that alignment (``slots``).
+
+The passage side is analysed once per passage text and cached: the service checks several
+sentences against the same few passages, the evaluation many claims against one.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from functools import lru_cache
+
+from service.grounding.lemmas import lemma
+from service.grounding.tokens import CLAIM_STOPWORDS, split_sentences, stem, words
+from service.grounding.vocabulary import NEGATIONS
+
+
+def key(word: str) -> str:
+    """What a word is compared as: the stem of its lemma ("assessed", "assessments" → "assess")."""
+    return word if any(ch.isdigit() for ch in word) else stem(lemma(word))
+
+
+def content_keys(text: str) -> list[str]:
+    out = []
+    for word in words(text):
+        word = word.split("'")[0]
+        if word in CLAIM_STOPWORDS or word in NEGATIONS or len(word) < 2:
+            continue
+        out.append(key(word))
+    return out
+
+
+@dataclass(frozen=True)
+class PassageView:
+    text: str
+    sentences: tuple[str, ...]
+    units: tuple[str, ...]  # sentences, then adjacent pairs
+    unit_keys: tuple[frozenset[str], ...]
+    keys: frozenset[str]
+
+
+@lru_cache(maxsize=1024)
+def view(passage: str) -> PassageView:
+    sentences = tuple(split_sentences(passage)) or (passage,)
+    units = sentences + tuple(f"{a} {b}" for a, b in itertools.pairwise(sentences))
+    unit_keys = tuple(frozenset(content_keys(u)) for u in units)
+    return PassageView(passage, sentences, units, unit_keys, frozenset().union(*unit_keys))
+
+
+def coverage(keys: list[str], have: frozenset[str]) -> float:
+    return sum(1 for k in keys if k in have) / len(keys) if keys else 1.0
+
+
+def uncovered_run(keys: list[str], have: frozenset[str]) -> int:
+    longest = run = 0
+    for k in keys:
+        run = run + 1 if k not in have else 0
+        longest = max(longest, run)
+    return longest
+
+
+def align(clause_keys: list[str], passage: PassageView) -> str:
+    """The passage unit (a sentence, or two adjacent ones) that covers the clause best; a single
+    sentence wins a tie, so that the alignment stays as narrow as the clause allows."""
+    best, best_score = passage.sentences[0], -1.0
+    n = len(passage.sentences)
+    for i, (unit, have) in enumerate(zip(passage.units, passage.unit_keys, strict=True)):
+        score = coverage(clause_keys, have)
+        if score > best_score + (0.05 if i >= n else 0.0):
+            best, best_score = unit, score
+    return best

@@ -1,0 +1,67 @@
+"""The signals the fitted model weighs, for one claim against one passage.
+
+Support, per clause of the claim (so an added clause cannot hide behind a well-supported one), on
+the clause's lemmas: how much of it the passage holds, how much the passage unit it aligns with
+holds, the longest run of new words (an added detail shows as a run, a rewording as scattered
+words) and, with an embedder, the clause's best similarity to a passage sentence. The claim gets
+its weakest clause's figures and their mean. Slots (``slots``): one feature per kind of changed
+fact, 1.0 when it fires.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from service.grounding.alignment import align, content_keys, coverage, uncovered_run, view
+from service.grounding.similarity import SimilarityCache
+from service.grounding.slots import SLOTS, compare
+from service.grounding.tokens import split_clauses
+
+SUPPORT = ("cov_min", "cov_mean", "aligned_cov_min", "run_max", "uncovered", "n_keys", "n_clauses")
+SEMANTIC = ("sim_min", "sim_mean", "sim_low_cov")
+LEXICAL_FEATURES = SUPPORT + SLOTS
+SEMANTIC_FEATURES = SUPPORT + SEMANTIC + SLOTS
+
+
+@dataclass(frozen=True)
+class Signals:
+    values: dict[str, float]
+    slot_reasons: dict[str, str]
+    weakest: str  # the weakest clause, for the reason when support is what fails
+    weakest_detail: str
+
+
+def signals(
+    claim: str, passage: str, min_clause_words: int, similarity: SimilarityCache | None
+) -> Signals:
+    pv = view(passage)
+    clauses = split_clauses(claim, min_clause_words)
+    keys = [content_keys(c) for c in clauses]
+    aligned = [align(k, pv) for k in keys]
+    covs = [coverage(k, pv.keys) for k in keys]
+    aligned_covs = [coverage(k, frozenset(content_keys(a))) for k, a in zip(keys, aligned, strict=True)]
+    runs = [uncovered_run(k, pv.keys) for k in keys]
+    values: dict[str, float] = {
+        "cov_min": min(covs),
+        "cov_mean": sum(covs) / len(covs),
+        "aligned_cov_min": min(aligned_covs),
+        "run_max": float(min(max(runs), 6)),
+        "uncovered": float(min(sum(1 for k in keys for s in k if s not in pv.keys), 8)),
+        "n_keys": math.log1p(sum(len(k) for k in keys)),
+        "n_clauses": float(min(len(clauses), 4)),
+    }
+    weakest = min(range(len(clauses)), key=lambda i: (covs[i], -runs[i]))
+    detail = f"coverage {covs[weakest]:.2f}"
+    if similarity is not None:
+        sims = [float(s) for s in similarity.best(clauses, passage, list(pv.sentences))]
+        values["sim_min"] = min(sims)
+        values["sim_mean"] = sum(sims) / len(sims)
+        # A paraphrase: low word coverage but close in meaning.
+        values["sim_low_cov"] = min(sims) * (1.0 - min(covs))
+        weakest = min(range(len(clauses)), key=lambda i: covs[i] + sims[i])
+        detail = f"coverage {covs[weakest]:.2f}, similarity {sims[weakest]:.2f}"
+    reasons = compare(claim, passage, list(pv.sentences), aligned)
+    for slot in SLOTS:
+        values[slot] = 1.0 if slot in reasons else 0.0
+    return Signals(values, reasons, clauses[weakest], detail)
