@@ -13,12 +13,17 @@ sentences against the same few passages, the evaluation many claims against one.
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from functools import lru_cache
 
 from service.grounding.lemmas import lemma
-from service.grounding.tokens import CLAIM_STOPWORDS, split_sentences, stem, words
+from service.grounding.tokens import CLAIM_STOPWORDS, fold, split_sentences, stem, words
 from service.grounding.vocabulary import NEGATIONS
+
+
+_SURFACE = re.compile(r"[A-Za-z0-9]+(?:[.,][0-9]+)*%?(?:'[A-Za-z]+)?")
 
 
 def key(word: str) -> str:
@@ -75,3 +80,40 @@ def align(clause_keys: list[str], passage: PassageView) -> str:
         if score > best_score + (0.05 if i >= n else 0.0):
             best, best_score = unit, score
     return best
+
+
+@dataclass(frozen=True)
+class Edit:
+    """How a clause differs from the passage unit it is aligned with, word by word, in order."""
+
+    near: float  # share of the clause's words matched, in order, in the unit
+    replaced: tuple[tuple[str, str], ...]  # (clause words, unit words) put in each other's place
+    added: int  # clause words with no counterpart in the unit
+
+
+def edit(clause: str, unit: str) -> Edit:
+    """A near copy with one or two words replaced is how a fact is changed ("most" for "some",
+    "narrowing" for "widening", "the police" for "the LSCB"); a paraphrase changes most words."""
+    a, b = _surface_keys(clause), _surface_keys(unit)
+    matcher = SequenceMatcher(None, [k for k, _ in a], [k for k, _ in b], autojunk=False)
+    matched, replaced, added = 0, [], 0
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            matched += i2 - i1
+        elif op == "replace" and i2 - i1 <= 3 and j2 - j1 <= 4:
+            replaced.append((" ".join(w for _, w in a[i1:i2]), " ".join(w for _, w in b[j1:j2])))
+        elif op in ("replace", "delete"):
+            added += i2 - i1
+    return Edit(matched / len(a) if a else 1.0, tuple(replaced), added)
+
+
+@lru_cache(maxsize=4096)
+def _surface_keys(text: str) -> tuple[tuple[str, str], ...]:
+    """(key, word as written) of each content word, in order; capitals kept for the surface."""
+    out = []
+    for raw in _SURFACE.findall(fold(text)):
+        word = raw.lower().split("'")[0]
+        if word in CLAIM_STOPWORDS or word in NEGATIONS or len(word) < 2:
+            continue
+        out.append((key(word), raw))
+    return tuple(out)

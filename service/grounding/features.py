@@ -13,15 +13,41 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from service.grounding.alignment import align, content_keys, coverage, uncovered_run, view
+from service.grounding.alignment import Edit, align, content_keys, coverage, edit, uncovered_run, view
+from service.grounding.entities import CLASS_HEADS
+from service.grounding.lemmas import lemma
+from service.grounding.polarity import negation_count
 from service.grounding.similarity import SimilarityCache
 from service.grounding.slots import SLOTS, compare
 from service.grounding.tokens import split_clauses
 
 SUPPORT = ("cov_min", "cov_mean", "aligned_cov_min", "run_max", "uncovered", "n_keys", "n_clauses")
+EDITS = ("near_mean", "replaced", "replaced_near", "replaced_who", "added_near", "negations_differ")
+_WHO = frozenset().union(*CLASS_HEADS.values())
 SEMANTIC = ("sim_min", "sim_mean", "sim_low_cov")
-LEXICAL_FEATURES = SUPPORT + SLOTS
-SEMANTIC_FEATURES = SUPPORT + SEMANTIC + SLOTS
+LEXICAL_FEATURES = SUPPORT + EDITS + SLOTS
+SEMANTIC_FEATURES = SUPPORT + EDITS + SEMANTIC + SLOTS
+
+
+def _who(span: str) -> bool:
+    """A span that names who: a head noun of a class, an acronym or a capitalised name."""
+    return any(
+        lemma(w.lower()) in _WHO or (len(w) >= 2 and w.isupper()) or (i > 0 and w[:1].isupper())
+        for i, w in enumerate(span.split())
+    )
+
+
+def _edit_values(edits: list[Edit]) -> dict[str, float]:
+    """A near copy (most words matched in order) in which words were put in others' place."""
+    near = [e for e in edits if e.near >= 0.5]
+    replaced = [pair for e in near for pair in e.replaced]
+    return {
+        "near_mean": sum(e.near for e in edits) / len(edits),
+        "replaced": float(min(len(replaced), 3)),
+        "replaced_near": max((e.near for e in near if e.replaced), default=0.0),
+        "replaced_who": 1.0 if any(_who(a) or _who(b) for a, b in replaced) else 0.0,
+        "added_near": float(min(max((e.added for e in near), default=0), 5)),
+    }
 
 
 @dataclass(frozen=True)
@@ -51,6 +77,12 @@ def signals(
         "n_keys": math.log1p(sum(len(k) for k in keys)),
         "n_clauses": float(min(len(clauses), 4)),
     }
+    edits = [edit(c, a) for c, a in zip(clauses, aligned, strict=True)]
+    values.update(_edit_values(edits))
+    # Negation cues counted in each clause and the unit it rests on: "not" added or dropped.
+    values["negations_differ"] = float(
+        min(max(abs(negation_count(c) - negation_count(a)) for c, a in zip(clauses, aligned, strict=True)), 2)
+    )
     weakest = min(range(len(clauses)), key=lambda i: (covs[i], -runs[i]))
     detail = f"coverage {covs[weakest]:.2f}"
     if similarity is not None:
@@ -62,6 +94,10 @@ def signals(
         weakest = min(range(len(clauses)), key=lambda i: covs[i] + sims[i])
         detail = f"coverage {covs[weakest]:.2f}, similarity {sims[weakest]:.2f}"
     reasons = compare(claim, passage, list(pv.sentences), aligned)
+    replaced = [pair for e in edits if e.near >= 0.5 for pair in e.replaced]
+    if replaced:
+        said, instead = replaced[0]
+        reasons["replaced"] = f"'{said}' where the passage says '{instead}'"
     for slot in SLOTS:
         values[slot] = 1.0 if slot in reasons else 0.0
     return Signals(values, reasons, clauses[weakest], detail)

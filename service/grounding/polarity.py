@@ -10,6 +10,7 @@ about (the ones it covers best), not anywhere in the passage.
 from __future__ import annotations
 
 from service.grounding.coverage import coverage
+from service.grounding.lemmas import lemma
 from service.grounding.tokens import CLAIM_STOPWORDS, content_stems, fold, split_sentences, stem, words
 from service.grounding.vocabulary import NEGATED_CONTRACTION, NEGATIONS, OPPOSITE
 
@@ -44,7 +45,7 @@ def _negated_spans(text: str) -> list[list[str]]:
 
 
 def _key(word: str) -> str:
-    return word if word in _QUANTIFIERS else stem(word)
+    return word if word in _QUANTIFIERS else stem(lemma(word))
 
 
 def negation_conflict(source: str, target: str) -> str | None:

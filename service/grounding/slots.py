@@ -32,14 +32,23 @@ SLOTS = (
 )
 
 
+def _ranked(text: str, scale: dict[str, int]) -> dict[str, int]:
+    tokens = words(text)
+    found = {w: scale[w] for w in tokens if w in scale}
+    found.update({f"{a} {b}": scale[f"{a} {b}"] for a, b in zip(tokens, tokens[1:]) if f"{a} {b}" in scale})
+    for phrase in [p for p in found if " " in p]:  # "small minority" ranks as itself, not as "minority"
+        found.pop(phrase.split()[1], None)
+    return found
+
+
 def _quantity_change(claim: str, aligned: str) -> str | None:
-    claim_words, aligned_words = set(words(claim)), set(words(aligned))
+    """A quantity or frequency of the claim on another step of its scale than the passage's, or an
+    "all"/"always" the passage does not give."""
     for scale in (FREQUENCY, PROPORTION):
-        said = {scale[w] for w in claim_words if w in scale}
-        have = {scale[w] for w in aligned_words if w in scale}
-        if said and have and all(abs(a - b) >= 2 for a in said for b in have):
-            word = next(w for w in sorted(claim_words) if w in scale)
-            return f"'{word}' changes how many or how often the passage says"
+        said, have = _ranked(claim, scale), _ranked(aligned, scale)
+        for word, rank in sorted(said.items()):
+            if (have and rank not in have.values()) or (not have and rank == 5):
+                return f"'{word}' changes how many or how often the passage says"
     return None
 
 
