@@ -341,7 +341,9 @@ def eval_grounding_command(
 def eval_grounding_fit_command(
     pairs: Annotated[
         list[Path] | None,
-        typer.Option("--pairs", help="Pairs files to fit on (their dev/fit splits only); repeat for several."),
+        typer.Option(
+            "--pairs", help="Pairs files to fit on (their dev/fit splits only); repeat for several."
+        ),
     ] = None,
     gold: Annotated[
         Path | None,
@@ -354,9 +356,16 @@ def eval_grounding_fit_command(
     from service.grounding.model import MODEL_FILE
 
     files = pairs or [p for p in _PAIRS_FILES if p.is_file()]
-    payload = fit(files, gold if gold is not None and gold.is_file() else None, _resources(None).embedder, out or MODEL_FILE)
+    payload = fit(
+        files,
+        gold if gold is not None and gold.is_file() else None,
+        _resources(None).embedder,
+        out or MODEL_FILE,
+    )
     for name, model in payload["models"].items():
-        typer.echo(f"{name}: C={model['C']}, cross-validated balanced accuracy {model['cv_balanced_accuracy']}")
+        typer.echo(
+            f"{name}: C={model['C']}, cross-validated balanced accuracy {model['cv_balanced_accuracy']}"
+        )
     typer.echo(f"fitted on {payload['fitted_on']['examples']} examples; wrote {out or MODEL_FILE}")
 
 

@@ -44,7 +44,8 @@ from service.lexicon import STOPWORDS
 
 _ACRONYM = re.compile(r"((?:[A-Za-z][A-Za-z'-]*[ ,]+){1,8}?)\(([A-Z][A-Za-z]{1,7})\)")
 _LIST = re.compile(
-    r"\b(?:partners|partner agencies|agencies|professionals)\b,?\s+(?:such as|including|from|like)\s+([^.;:()]{5,160})"
+    r"\b(?:partners|partner agencies|agencies|professionals)\b,?\s+"
+    r"(?:such as|including|from|like)\s+([^.;:()]{5,160})"
 )
 _TOKEN = re.compile(r"[a-z][a-z'-]*")
 _PREPOSITIONS = frozenset({"in", "with", "on", "at", "looked", "leaving", "subject", "missing", "living"})
@@ -137,7 +138,9 @@ def _count(counts: _Counts, text: str, heads: frozenset[str]) -> None:
     items = set()
     for match in _LIST.finditer(flat):
         for item in re.split(r",\s*|\s+(?:and|or)\s+", match.group(1)):
-            item = re.sub(r"^(?:the|a|an|local|their|other|including|particular the)\s+", "", item.strip().lower())
+            item = re.sub(
+                r"^(?:the|a|an|local|their|other|including|particular the)\s+", "", item.strip().lower()
+            )
             words = item.split()
             if 0 < len(words) <= 3 and not any(w in STOPWORDS or w.endswith("ing") for w in words):
                 items.add(item)
@@ -154,7 +157,13 @@ def _modifier(word: str, head: str) -> bool:
     Before a group of children the test is stricter, since verbs take them as objects ("visit
     children", "helps children"): an adjective, a participle or a noun that is never a verb.
     """
-    if word in _NOT_MODIFIERS or not word[0].isalpha() or word in _COHORT_HEADS or months(word) or numbers(word):
+    if (
+        word in _NOT_MODIFIERS
+        or not word[0].isalpha()
+        or word in _COHORT_HEADS
+        or months(word)
+        or numbers(word)
+    ):
         return False
     found = set(getAllLemmas(word.replace("-", "")) or {"NOUN": (word,)})
     if head in _COHORT_HEADS or head in {"families", "family", "parents", "babies"}:
@@ -175,10 +184,8 @@ def mine(documents: Iterable[str], min_reports: int) -> dict[str, dict[str, obje
     """Entities of the reports' text: name -> class, acronyms and how many reports write it."""
     counts = _Counts()
     heads = _heads()
-    n_reports = 0
     for text in documents:
         _count(counts, text, heads)
-        n_reports += 1
     kept: dict[tuple[str, ...], int] = {}
     for phrase, reports in counts.reports.items():
         if reports < min_reports:
@@ -196,16 +203,21 @@ def mine(documents: Iterable[str], min_reports: int) -> dict[str, dict[str, obje
     entities: dict[str, dict[str, object]] = {}
     for phrase, reports in sorted(kept.items()):
         # A fragment of a longer kept phrase that holds most of its uses is not a name of its own.
-        if any(len(o) > len(phrase) and _inside(phrase, o) and counts.uses[o] >= 0.8 * counts.uses[phrase] for o in kept):
+        if any(
+            len(o) > len(phrase) and _inside(phrase, o) and counts.uses[o] >= 0.8 * counts.uses[phrase]
+            for o in kept
+        ):
             continue
         name = " ".join(phrase).replace("young_people", "young people")
         cls = class_of(name)
         if cls is not None:
             entities[name] = {"class": cls, "reports": reports, "acronyms": []}
     for item, reports in counts.agencies.items():
-        if reports >= _MIN_AGENCY_REPORTS and class_of(item) is None and item not in entities:
-            if not CLASS_HEADS["cohort"] & set(phrase_key(item)):
-                entities[item] = {"class": "agency", "reports": reports, "acronyms": []}
+        named = (
+            class_of(item) is not None or item in entities or CLASS_HEADS["cohort"] & set(phrase_key(item))
+        )
+        if reports >= _MIN_AGENCY_REPORTS and not named:
+            entities[item] = {"class": "agency", "reports": reports, "acronyms": []}
     for acronym, expansions in counts.acronyms.items():
         expansion, uses = expansions.most_common(1)[0]
         cls = class_of(expansion) or ("agency" if expansion in entities else None)
@@ -223,7 +235,8 @@ def _inside(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
     return any(long[i : i + n] == short for i in range(len(long) - n + 1))
 
 
-def _documents(corpus: Path) -> Iterable[str]:
+def documents(corpus: Path) -> Iterable[str]:
+    """Each loadable report's paragraphs, as one text a report."""
     from corpus import load_reports
 
     for report in load_reports(corpus, workers=2):
@@ -234,20 +247,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=Path("../shared/corpus/ilacs"), help="Report folder.")
     parser.add_argument("--out", type=Path, default=Path("service/grounding/data/entities.json"))
-    parser.add_argument("--min-reports", type=int, default=8, help="Keep phrases written by this many reports.")
+    parser.add_argument(
+        "--min-reports", type=int, default=8, help="Keep phrases written by this many reports."
+    )
     args = parser.parse_args()
-    documents = list(_documents(args.corpus))
-    entities = mine(documents, args.min_reports)
+    texts = list(documents(args.corpus))
+    entities = mine(texts, args.min_reports)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "about": "Mined by evals/mine_entities.py from the reports; do not edit by hand.",
-        "reports": len(documents),
+        "reports": len(texts),
         "min_reports": args.min_reports,
         "entities": entities,
     }
     args.out.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     counts = Counter(str(e["class"]) for e in entities.values())
-    print(f"wrote {len(entities)} entities ({dict(counts)}) from {len(documents)} reports to {args.out}")
+    print(f"wrote {len(entities)} entities ({dict(counts)}) from {len(texts)} reports to {args.out}")
 
 
 if __name__ == "__main__":

@@ -46,7 +46,9 @@ class PairVerdict:
         return self.predicted == self.pair.label
 
 
-def load_pairs(path: Path, split: str | Sequence[str] | None = None, *, allow_empty: bool = False) -> list[Pair]:
+def load_pairs(
+    path: Path, split: str | Sequence[str] | None = None, *, allow_empty: bool = False
+) -> list[Pair]:
     """Pairs of a JSONL file (only those of ``split``, one name or several, when given); errors name
     the line. A file with no pair in the splits asked for is an error unless ``allow_empty``."""
     splits = None if split is None else {split} if isinstance(split, str) else set(split)

@@ -1,16 +1,22 @@
-"""The grounding checker: explicit contradictions, and its accuracy on the held-out labelled pairs."""
+"""The grounding checker: changed slots, entities from the reports, the fitted model, and its accuracy
+on the held-out labelled pairs (the old ``test`` split and the v2 ``heldout`` split)."""
 
 from __future__ import annotations
 
-import time
+import json
 from pathlib import Path
 
 import pytest
 
 from evals.pairs import judge, load_pairs, summarise
 from service.grounding import GroundingChecker, negation_conflict, numbers, places
+from service.grounding.entities import swaps, vocabulary
+from service.grounding.features import LEXICAL_FEATURES, SEMANTIC_FEATURES
+from service.grounding.model import MODEL_FILE
 
-PAIRS = Path(__file__).resolve().parents[1] / "evals" / "data" / "grounding_pairs.jsonl"
+DATA = Path(__file__).resolve().parents[1] / "evals" / "data"
+PAIRS = DATA / "grounding_pairs.jsonl"
+PAIRS_V2 = DATA / "grounding_pairs_v2.jsonl"
 PASSAGE = (
     "Following feedback from the inspection team, the local authority commissioned a review of all "
     "contacts received during a single week in the previous month. This identified that 84% of "
@@ -30,6 +36,7 @@ def lexical() -> GroundingChecker:
         ("A review identified that 84% of decisions were appropriate.", True, "supported"),
         ("A review identified that 74% of decisions were appropriate.", False, "number 74%"),
         ("The local authority did not address this shortfall in practice.", False, "negation"),
+        ("Most decisions were found to be appropriate by a review of a week's contacts.", True, "supported"),
         ("In Thurrock, 84% of decisions were appropriate.", True, "supported"),  # the passage names no place
         ("The review was carried out by an independent consultancy firm in London.", False, "clause"),
     ],
@@ -87,24 +94,82 @@ def test_check_sentences_uses_each_sentences_own_citations(lexical: GroundingChe
     assert verdicts[2].reason == "cites nothing"
 
 
+def test_a_swapped_team_or_group_of_children_is_named_in_the_reason(lexical: GroundingChecker) -> None:
+    passage = (
+        "The response to referrals by the multi-agency safeguarding hub (MASH) is good. "
+        "Care leavers receive a health passport from their personal advisers."
+    )
+    assert lexical.check("Personal advisers give care leavers a health passport.", passage).supported
+    assert lexical.check("The MASH responds well to referrals.", passage).supported
+    swapped = lexical.check(
+        "Children in care receive a health passport from their personal advisers.", passage
+    )
+    assert not swapped.supported and "children in care" in swapped.reason
+    said, instead = swaps("The response to referrals by the early help hub is good.", passage)[0]
+    assert (said.cls, instead.name) == ("unit", "multi-agency safeguarding hub")
+    # Names of one group in other words, or its acronym, are the same group, not a swap.
+    assert not swaps("Looked after children are visited.", "Children in care are visited.")
+    assert not swaps("The MASH is good.", passage)
+
+
+def test_a_quantity_moved_along_its_scale_is_a_changed_slot(lexical: GroundingChecker) -> None:
+    passage = "Most children are seen regularly by their social workers, who know them well."
+    assert lexical.check(
+        "Most children are seen regularly by social workers who know them well.", passage
+    ).supported
+    for claim in (
+        "A few children are seen regularly by their social workers, who know them well.",
+        "All children are seen regularly by their social workers, who know them well.",
+        "Most children are rarely seen by their social workers, who know them well.",
+    ):
+        assert not lexical.check(claim, passage).supported, claim
+
+
+def test_the_vocabulary_is_mined_from_the_reports_and_the_model_matches_the_features(
+    small_corpus: Path,
+) -> None:
+    from evals.mine_entities import documents, mine
+
+    entities = json.loads((MODEL_FILE.parent / "entities.json").read_text())["entities"]
+    assert {"care leavers", "multi-agency safeguarding hub", "independent reviewing officers"} <= set(
+        entities
+    )
+    assert "MASH" in entities["multi-agency safeguarding hub"]["acronyms"]
+    assert {e.cls for e in vocabulary().mentions("the MASH, care leavers, the police and foster carers")} == {
+        "unit",
+        "cohort",
+        "agency",
+        "role",
+    }
+    # The miner itself, on the 12 real reports of the test corpus.
+    mined = mine(documents(small_corpus), min_reports=3)
+    assert {"care leavers", "social workers", "foster carers"} <= set(mined)
+    assert mined["care leavers"]["class"] == "cohort" and mined["social workers"]["class"] == "role"
+    assert any(e["acronyms"] for e in mined.values())
+    models = json.loads(MODEL_FILE.read_text())["models"]
+    assert models["lexical"]["features"] == list(LEXICAL_FEATURES)
+    assert models["semantic"]["features"] == list(SEMANTIC_FEATURES)
+
+
+def _held_out() -> list:
+    return load_pairs(PAIRS, split="test") + load_pairs(PAIRS_V2, split="heldout")
+
+
 def test_held_out_pairs_lexical_only_floor(lexical: GroundingChecker) -> None:
-    pairs = load_pairs(PAIRS, split="test")
-    assert len(load_pairs(PAIRS)) >= 150 and len(pairs) >= 140
-    verdicts = judge(lexical, pairs)
-    overall = summarise(verdicts)["overall"]
-    # Without embeddings paraphrases suffer, but bad claims are still caught.
-    assert overall["unsupported_recall"] >= 0.9
-    assert overall["accuracy"] >= 0.8
+    pairs = _held_out()
+    assert len(pairs) >= 600
+    summary = summarise(judge(lexical, pairs))
+    overall = summary["overall"]
+    # Floors a little under what README reports, so that a regression fails and noise does not.
+    assert overall["accuracy"] >= 0.88
+    assert overall["balanced_accuracy"] >= 0.88
+    weak = {kind: round(m["accuracy"], 3) for kind, m in summary["by_kind"].items() if m["accuracy"] < 0.6}
+    assert not {kind for kind in weak if summary["by_kind"][kind]["n"] >= 20}, weak
 
 
 @pytest.mark.slow
 def test_held_out_pairs_with_embeddings_floor(embedder) -> None:
     checker = GroundingChecker(embedder)
-    verdicts = judge(checker, load_pairs(PAIRS, split="test"))
-    overall = summarise(verdicts)["overall"]
+    overall = summarise(judge(checker, _held_out()))["overall"]
     assert overall["accuracy"] >= 0.88
-    assert overall["unsupported_recall"] >= 0.88
-    # Fast enough for the service once the passages' sentences are cached: re-check every pair.
-    started = time.perf_counter()
-    judge(checker, load_pairs(PAIRS, split="test"))
-    assert (time.perf_counter() - started) / len(verdicts) < 0.05
+    assert overall["balanced_accuracy"] >= 0.88

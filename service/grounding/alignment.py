@@ -22,7 +22,6 @@ from service.grounding.lemmas import lemma
 from service.grounding.tokens import CLAIM_STOPWORDS, fold, split_sentences, stem, words
 from service.grounding.vocabulary import NEGATIONS
 
-
 _SURFACE = re.compile(r"[A-Za-z0-9]+(?:[.,][0-9]+)*%?(?:'[A-Za-z]+)?")
 
 

@@ -38,7 +38,12 @@ CLASS_HEADS: dict[str, frozenset[str]] = {
 # after", 2018 "children in care"; "care leavers" and "care-experienced young people").
 _SAME = (
     ("children in care", "children looked after", "looked after children", "cared for children"),
-    ("care leavers", "care-experienced young people", "young people leaving care", "care experienced young people"),
+    (
+        "care leavers",
+        "care-experienced young people",
+        "young people leaving care",
+        "care experienced young people",
+    ),
     ("children in need of help and protection", "children who need help and protection"),
 )
 _DATA = Path(__file__).with_name("data") / "entities.json"
@@ -48,7 +53,9 @@ _DROP = frozenset({"the", "a", "an", "its", "their", "s"})
 
 def phrase_key(phrase: str) -> list[str]:
     """A phrase's words as lemmas, articles dropped: "the Care Leavers" → ["care", "leaver"]."""
-    return [lemma(w) for w in (t.lower().split("'")[0] for t in _TOKEN.findall(phrase)) if w and w not in _DROP]
+    return [
+        lemma(w) for w in (t.lower().split("'")[0] for t in _TOKEN.findall(phrase)) if w and w not in _DROP
+    ]
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,9 @@ class Entity:
 
 @dataclass(frozen=True)
 class Vocabulary:
-    by_first: dict[str, list[tuple[tuple[str, ...], Entity]]]  # first lemma -> (lemmas, entity), longest first
+    by_first: dict[
+        str, list[tuple[tuple[str, ...], Entity]]
+    ]  # first lemma -> (lemmas, entity), longest first
     acronyms: dict[str, Entity]
 
     def mentions(self, text: str) -> list[Entity]:

@@ -190,3 +190,8 @@ _PLACE = re.compile(r"\b(" + "|".join(re.escape(p) for p in sorted(_PLACES, key=
 
 def places(text: str) -> set[str]:
     return {_PLACE_ALIASES.get(p, p) for p in _PLACE.findall(" ".join(fold(text).split()))}
+
+
+def place_words(text: str) -> set[str]:
+    """The lower-case words of the council names ``text`` uses, as written ("Hull" → {"hull"})."""
+    return {w.lower() for p in _PLACE.findall(" ".join(fold(text).split())) for w in p.split()}

@@ -9,6 +9,8 @@ the fitted model (``model``) and, when it fires, the reason shown to the user.
 
 from __future__ import annotations
 
+import itertools
+
 from service.grounding.entities import swaps, unmatched
 from service.grounding.facts import grades, is_year, months, numbers
 from service.grounding.places import places
@@ -35,7 +37,9 @@ SLOTS = (
 def _ranked(text: str, scale: dict[str, int]) -> dict[str, int]:
     tokens = words(text)
     found = {w: scale[w] for w in tokens if w in scale}
-    found.update({f"{a} {b}": scale[f"{a} {b}"] for a, b in zip(tokens, tokens[1:]) if f"{a} {b}" in scale})
+    found.update(
+        {f"{a} {b}": scale[f"{a} {b}"] for a, b in itertools.pairwise(tokens) if f"{a} {b}" in scale}
+    )
     for phrase in [p for p in found if " " in p]:  # "small minority" ranks as itself, not as "minority"
         found.pop(phrase.split()[1], None)
     return found

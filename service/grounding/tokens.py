@@ -38,7 +38,7 @@ _CLAUSE_SPLIT = re.compile(
     r",\s+(?:and|but|while|whereas|which|although|though|so|because)?\s*|;\s*|:\s+"
     r"|\s+(?:because|although|whereas|while|but|and so|as a result of|due to|which means)\s+"
     r"|\s+and\s+(?=(?:the|a|an|there|this|these|they|it|its|their|children|staff|leaders|"
-    r"social|managers|young|care|most|all|some|many|few|no)\b)"
+    r"social|managers|young|care|most|all|some|many|few|no)\b|\d)"
 )
 _SUFFIXES = (
     "ities",
