@@ -72,6 +72,23 @@ def bench_query_command(
         out.write_text(json.dumps(result, indent=2) + "\n")
 
 
+@bench_app.command("grounding")
+def bench_grounding_command(
+    pairs: Annotated[Path, typer.Option("--pairs", help="Labelled pairs to build answers from.")] = Path(
+        "evals/data/grounding_pairs_v2.jsonl"
+    ),
+    answers: Annotated[int, typer.Option("--answers", min=1, help="How many 6-sentence answers.")] = 60,
+    lexical_only: Annotated[bool, typer.Option("--lexical-only", help="Without embeddings.")] = False,
+) -> None:
+    """Grounding check of a 6-sentence answer against its 3 passages: median ms, cold and cached."""
+    import json
+
+    from evals.bench_grounding import run_bench
+
+    embedder = None if lexical_only else _resources(None).embedder
+    typer.echo(json.dumps(run_bench(pairs, embedder, answers), indent=2))
+
+
 @bench_app.command("index")
 def bench_index_command(
     corpus: Annotated[

@@ -25,19 +25,25 @@ from service.grounding.vocabulary import NEGATIONS
 _SURFACE = re.compile(r"[A-Za-z0-9]+(?:[.,][0-9]+)*%?(?:'[A-Za-z]+)?")
 
 
+@lru_cache(maxsize=65536)
 def key(word: str) -> str:
     """What a word is compared as: the stem of its lemma ("assessed", "assessments" → "assess")."""
     return word if any(ch.isdigit() for ch in word) else stem(lemma(word))
 
 
 def content_keys(text: str) -> list[str]:
+    return list(_content_keys(text))
+
+
+@lru_cache(maxsize=8192)
+def _content_keys(text: str) -> tuple[str, ...]:
     out = []
     for word in words(text):
         word = word.split("'")[0]
         if word in CLAIM_STOPWORDS or word in NEGATIONS or len(word) < 2:
             continue
         out.append(key(word))
-    return out
+    return tuple(out)
 
 
 @dataclass(frozen=True)

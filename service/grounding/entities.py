@@ -65,7 +65,7 @@ class Entity:
     words: frozenset[str]  # lemmas: the identity of the name, order aside
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Vocabulary:
     by_first: dict[
         str, list[tuple[tuple[str, ...], Entity]]
@@ -74,6 +74,9 @@ class Vocabulary:
 
     def mentions(self, text: str) -> list[Entity]:
         """The entities ``text`` names, longest match first, each once."""
+        return list(_mentions(self, text))
+
+    def find(self, text: str) -> tuple[Entity, ...]:
         tokens = [t for t in _TOKEN.findall(text)]
         keys = [lemma(t.lower().split("'")[0]) for t in tokens]
         found: dict[str, Entity] = {}
@@ -91,7 +94,12 @@ class Vocabulary:
                     i += len(words) - 1
                     break
             i += 1
-        return list(found.values())
+        return tuple(found.values())
+
+
+@lru_cache(maxsize=4096)
+def _mentions(vocab: Vocabulary, text: str) -> tuple[Entity, ...]:
+    return vocab.find(text)
 
 
 @lru_cache(maxsize=1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from service.grounding.vocabulary import NEGATIONS
 from service.lexicon import STOPWORDS
@@ -62,6 +63,7 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_FOLD)
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A crude stemmer: strip common suffixes, then keep at most six letters.
 
@@ -80,13 +82,18 @@ def words(text: str) -> list[str]:
 
 
 def content_stems(text: str) -> list[str]:
+    return list(_content_stems(text))
+
+
+@lru_cache(maxsize=8192)
+def _content_stems(text: str) -> tuple[str, ...]:
     out = []
     for word in words(text):
         word = word.split("'")[0]
         if word in CLAIM_STOPWORDS or word in NEGATIONS or len(word) < 2:
             continue
         out.append(word if any(ch.isdigit() for ch in word) else stem(word))
-    return out
+    return tuple(out)
 
 
 def split_sentences(text: str) -> list[str]:

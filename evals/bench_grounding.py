@@ -1,0 +1,76 @@
+"""How long the grounding checker takes on a 6-sentence answer against the passages it cites.
+
+The LLM path checks every sentence of an answer against its cited passages before the answer is
+returned, so this is latency a user waits for. Answers are built from the held-out labelled pairs:
+six claims (a mix of supported and unsupported) over the three passages they were written against,
+each sentence citing its own passage, as ``LLMAnswerer`` hands them to ``check_sentences``. Each
+answer is timed on a fresh checker with every cache of passage text emptied (the passages are new,
+as for a new question; the per-word caches of lemmas and stems are kept full, as in a service that
+has answered a few questions: one untimed pass over the answers fills them), and again on the same
+checker (passages cached). The figures are medians over answers, wall-clock and the thread's CPU time (which a loaded
+machine inflates less), with the load average beside them; run ``inspectqa bench grounding``.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from evals.pairs import Pair, load_pairs
+from service.grounding import GroundingChecker
+from service.grounding import alignment, entities, tokens
+
+
+def _forget_passages() -> None:
+    for cache in (alignment.view, alignment._content_keys, alignment._surface_keys, tokens._content_stems):
+        cache.cache_clear()
+    entities._mentions.cache_clear()
+
+
+def answers(pairs: list[Pair], n: int) -> list[tuple[list[tuple[str, list[int]]], dict[int, str]]]:
+    """Up to ``n`` answers of six sentences over three passages each (two claims a passage)."""
+    by_passage: dict[str, list[Pair]] = defaultdict(list)
+    for pair in pairs:
+        by_passage[pair.passage].append(pair)
+    groups = [claims[:2] for claims in by_passage.values() if len(claims) >= 2]
+    out = []
+    for i in range(0, len(groups) - 2, 3):
+        passages = {k + 1: groups[i + k][0].passage for k in range(3)}
+        sentences = [(p.claim, [k + 1]) for k in range(3) for p in groups[i + k]]
+        out.append((sentences, passages))
+        if len(out) >= n:
+            break
+    return out
+
+
+def run_bench(pairs_file: Path, embedder: Any, n: int = 60) -> dict[str, float | int]:
+    built = answers(
+        load_pairs(pairs_file, ("heldout", "test"), allow_empty=True) or load_pairs(pairs_file), n
+    )
+    figures: dict[str, float | int] = {"answers": len(built)}
+    for name, encoder in (("lexical", None), ("semantic", embedder)):
+        if name == "semantic" and encoder is None:
+            continue
+        for sentences, passages in built:  # untimed: load the tables, fill the per-word caches
+            GroundingChecker(encoder).check_sentences(sentences, passages)
+        cold, warm, cpu = [], [], []
+        for sentences, passages in built:
+            _forget_passages()
+            checker = GroundingChecker(encoder)
+            started, started_cpu = time.perf_counter(), time.thread_time()
+            checker.check_sentences(sentences, passages)
+            cold.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.thread_time() - started_cpu) * 1000)
+            started = time.perf_counter()
+            checker.check_sentences(sentences, passages)
+            warm.append((time.perf_counter() - started) * 1000)
+        figures[f"{name}_cold_median_ms"] = round(statistics.median(cold), 2)
+        figures[f"{name}_cold_cpu_median_ms"] = round(statistics.median(cpu), 2)
+        figures[f"{name}_cold_p95_ms"] = round(sorted(cold)[int(0.95 * (len(cold) - 1))], 2)
+        figures[f"{name}_warm_median_ms"] = round(statistics.median(warm), 2)
+    figures["load_average_1min"] = round(os.getloadavg()[0], 2)
+    return figures
