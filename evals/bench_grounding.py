@@ -7,8 +7,9 @@ each sentence citing its own passage, as ``LLMAnswerer`` hands them to ``check_s
 answer is timed on a fresh checker with every cache of passage text emptied (the passages are new,
 as for a new question; the per-word caches of lemmas and stems are kept full, as in a service that
 has answered a few questions: one untimed pass over the answers fills them), and again on the same
-checker (passages cached). The figures are medians over answers, wall-clock and the thread's CPU time (which a loaded
-machine inflates less), with the load average beside them; run ``inspectqa bench grounding``.
+checker (passages cached). The figures are medians over answers, wall-clock and the thread's CPU
+time (which a loaded machine inflates less), with the load average beside them; run
+``inspectqa bench grounding``.
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.pairs import Pair, load_pairs
-from service.grounding import GroundingChecker
-from service.grounding import alignment, entities, tokens
+from service.grounding import GroundingChecker, alignment, entities, tokens
 
 
 def _forget_passages() -> None:
