@@ -51,7 +51,7 @@ from service.judgements import AREA_NAMES
 from service.limits import Limiter
 from service.qa import QAService
 from service.records import Filters, Turn
-from service.schemas import CitationOut, PassageOut, ReportDetail, TurnIn
+from service.schemas import AskResponse, CitationOut, PassageOut, ReportDetail, TurnIn
 from service.security import bearer_problem
 
 log = logging.getLogger("inspectqa.mcp")
@@ -174,8 +174,6 @@ def build_mcp(
             list[TurnIn] | None, Field(description="Earlier turns, oldest first: {role, content}.")
         ] = None,
     ) -> AskOutput:
-        from service.schemas import AskResponse
-
         with _as_tool_error():
             qa = get_qa()
             _check_years(year_from, year_to)

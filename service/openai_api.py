@@ -30,6 +30,7 @@ from starlette.exceptions import HTTPException  # FastAPI's own is a subclass
 
 from inspectqa.errors import InspectQAError
 from inspectqa.settings import Settings
+from service.app import validation_message
 from service.deps import get_qa
 from service.openai_schemas import (
     EXTRACTIVE_MODEL,
@@ -87,8 +88,6 @@ class OpenAIRoute(APIRoute):
             try:
                 return await handler(request)
             except RequestValidationError as error:
-                from service.app import validation_message
-
                 problems = list(error.errors())
                 where = problems[0].get("loc", ()) if problems else ()
                 param = ".".join(str(p) for p in where if p not in ("body", "query")) or None
