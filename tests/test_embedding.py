@@ -68,6 +68,7 @@ def test_token_counts_include_special_tokens(embedder: Embedder) -> None:
     assert embedder.count_tokens("word " * 600) > 600
 
 
+@pytest.mark.slow
 def test_onnx_int8_is_close_to_torch_fp32(embedder: Embedder) -> None:
     texts = _report_paragraphs("southend-on-sea-2019-08-27") + _report_paragraphs("essex-2014-03-21")
     assert len(texts) >= 30

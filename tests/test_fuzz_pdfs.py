@@ -51,6 +51,7 @@ def test_crafted_pdf_is_handled_within_bounds(crafted: dict[str, Path], name: st
             assert result.peak_rss_mb < MEMORY_BOUND_MB
 
 
+@pytest.mark.slow
 def test_crafted_files_are_small_but_the_bomb_is_large_inside() -> None:
     bomb = CRAFTED["decompression-bomb"]()
     assert len(bomb) < 5 * 1024 * 1024  # what an upload limit sees

@@ -97,6 +97,7 @@ def test_split_by_report_follows_the_rule(records: list[dict[str, object]]) -> N
     assert not old & set(sides)
 
 
+@pytest.mark.slow
 def test_every_passage_is_text_of_its_report_on_its_page(
     records: list[dict[str, object]], corpus_dir: Path
 ) -> None:

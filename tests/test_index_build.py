@@ -173,6 +173,7 @@ def test_bad_files_are_reported_and_skipped(small_corpus: Path, small_index: Pat
     assert again.embedded_chunks == 0
 
 
+@pytest.mark.slow
 def test_interrupted_build_leaves_the_old_index_usable(
     small_corpus: Path, small_index: Path, tmp_path: Path
 ) -> None:
@@ -241,6 +242,7 @@ def test_missing_and_corrupt_indexes(small_index: Path, tmp_path: Path) -> None:
         open_index(index, index_settings())
 
 
+@pytest.mark.slow
 def test_a_changed_chunker_rebuilds_everything(small_index: Path, tmp_path: Path) -> None:
     corpus = make_corpus(tmp_path / "corpus", ("bexley-2018-08-20",))
     index = tmp_path / "index"

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import run_cli
 
 
@@ -52,6 +53,7 @@ def test_index_info(small_index: Path) -> None:
     assert text.returncode == 0 and "all-MiniLM-L6-v2" in text.stdout and "birmingham" in text.stdout
 
 
+@pytest.mark.slow
 def test_index_build_updates_and_summarises(small_corpus: Path, small_index: Path, tmp_path: Path) -> None:
     index = tmp_path / "index"
     shutil.copytree(small_index, index, symlinks=True)

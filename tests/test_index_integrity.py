@@ -169,6 +169,7 @@ def test_a_generation_built_before_checksums_opens_with_one_warning(
         open_index(index, index_settings())
 
 
+@pytest.mark.slow
 def test_index_info_says_whether_checksums_were_verified(small_index: Path, tmp_path: Path) -> None:
     verified = run_cli("index", "info", "--index", str(small_index))
     assert verified.returncode == 0, verified.stderr
