@@ -160,6 +160,7 @@ def test_the_sdk_client_over_streamable_http(mcp_url: str) -> None:
     check(run(exercise, mcp_url))
 
 
+@pytest.mark.slow  # starts `inspectqa mcp` as a process
 def test_the_sdk_client_over_stdio(small_index: Path) -> None:
     """Started as the README's client configuration says, with this checkout's Python and index."""
     config = json.loads(readme_block("mcp-config"))["mcpServers"]["inspectqa"]
