@@ -137,14 +137,15 @@ def score_question(gold: GoldQuestion, output: SystemOutput, check: Check, k: in
 
 
 def survey_set_scores(gold: GoldQuestion, output: SystemOutput) -> tuple[float | None, float | None]:
-    """Recall and precision of the reports a survey answer names (cites) against the complete set.
+    """Recall and precision of the reports a survey answer names against the complete set.
 
-    Only for ``survey`` questions; an abstention names nothing (both 0).
+    The reports named are the items the answer lists (``SystemOutput.named``), else every report it
+    cites. Only for ``survey`` questions; an abstention names nothing (both 0).
     """
     if gold.type != "survey" or not gold.answer_set:
         return None, None
     complete = set(gold.answer_set)
-    named = set() if output.abstained else {c.report_id for c in output.citations}
+    named = set() if output.abstained else set(output.named) or {c.report_id for c in output.citations}
     right = len(named & complete)
     return right / len(complete), (right / len(named) if named else 0.0)
 

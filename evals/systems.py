@@ -204,8 +204,16 @@ def service_system(service: Any, k: int, top_k: int = 5) -> System:
                     )
                 )
             sentences = tuple(AnswerSentence(s.text, tuple(s.citations)) for s in answer.sentences)
+            items = (answer.data or {}).get("items") or ()
             return SystemOutput(
-                question.id, passages, answer.answer, sentences, tuple(cited), answer.abstained, ms
+                question.id,
+                passages,
+                answer.answer,
+                sentences,
+                tuple(cited),
+                answer.abstained,
+                ms,
+                named=tuple(str(r) for r in items),
             )
 
         return _timed(question, work)

@@ -36,7 +36,10 @@ GRADE_ORDER = tuple(name for name, _ in GRADES)
 # "rated outstanding", "got inadequate"); "good practice" or "adequate support" does not.
 _GRADE_CUE = re.compile(
     r"\b(?:judge?d|judge?ments?|rated|ratings?|graded?|grades?|got|get|gets|getting|received?|awarded|"
-    r"given|scored|deemed|found to be|ofsted (?:said|found)|overall|effectiveness|verdict)\b",
+    r"given|scored|deemed|found to be|ofsted (?:said|found)|overall|effectiveness|verdict)\b"
+    # "were outstanding for care leavers": a grade word as the complement of "to be"
+    r"|\b(?:was|were|is|are|been|be|being) (?:rated |judged |graded )?(?:outstanding|good|inadequate|"
+    r"requir(?:es?|ing|ed) improvement)\b",
     re.I,
 )
 _COUNCILS = (
@@ -70,11 +73,12 @@ _UP = re.compile(
 )
 _DOWN = re.compile(
     r"\b(?:declin\w*|deteriorat\w*|(?:go|goes|went|gone|move[ds]?|moving) down|dropp\w*|fell|fallen|"
-    r"worse|downgraded|slipp\w*|regress\w*)\b",
+    r"worse|downgraded|slipp\w*|regress\w*|lost|lose|loses|losing)\b",
     re.I,
 )
 _CHANGE = re.compile(
     r"\b(?:chang\w*|trend|history|over time|over the years|trajectory|ever (?:been|got|had|received)|"
+    r"(?:go|gone|went|move[ds]?) up or down|up or down|over (?:its|their|the|all) (?:\w+ )?inspections|"
     r"compare[ds]? with "
     r"(?:its|their) (?:previous|last|earlier)|between (?:inspections|its inspections|their inspections)|"
     r"since (?:the|its|their) (?:last|previous) inspection|every inspection|each inspection|"
@@ -107,6 +111,11 @@ _GRADE_PHRASE = re.compile(r"\brequir(?:es?|ing|ed) improvement(?: to be good)?\
 _FROM_TO = re.compile(
     r"\bfrom (?P<a>[\w ]+?) to (?P<b>outstanding|good|requires? improvement|inadequate|adequate)\b", re.I
 )
+# One end of a change named alone: "lost their outstanding grade", "fell to inadequate".
+_FROM_ONLY = re.compile(
+    r"\b(?:lost|lose|loses|losing|from|dropped from|fell from)\b(?P<a>(?:\s+\w+){1,4})", re.I
+)
+_TO_ONLY = re.compile(r"\b(?:to|became|become|becoming|gained|gain|reached)\b(?P<b>(?:\s+\w+){1,4})", re.I)
 _THEMES = re.compile(
     r"\b(?:most (?:common(?:ly)?|often|frequent(?:ly)?|usual|typical)|come up|comes up|came up|crop up|"
     r"recurr\w*|common (?:themes?|weakness\w*|strengths?|problems?|issues?|concerns?|criticisms?|"
@@ -194,6 +203,13 @@ def read_ask(
         to_grade = after[0] if after else None
         if from_grade and to_grade and direction is None:
             direction = "up" if GRADE_ORDER.index(to_grade) < GRADE_ORDER.index(from_grade) else "down"
+    elif direction and len(grades) == 1:
+        before = _FROM_ONLY.search(question)
+        if before and grades_named(before.group("a")):
+            from_grade = grades[0]
+        after = _TO_ONLY.search(question)
+        if after and grades_named(after.group("b")) and from_grade is None:
+            to_grade = grades[0]
     year_kind: Literal["publication", "inspection"] = (
         "inspection" if _INSPECTION_YEAR.search(question) else "publication"
     )

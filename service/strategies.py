@@ -81,6 +81,7 @@ class GradeSurvey:
             draft.groups.append(("Note: " + " ".join(selection.notes), []))
         data = selection.as_dict()
         data["kind"] = intent.ask.kind
+        data["items"] = list(selection.report_ids)
         data["csv_url"] = f"/judgements?{query_params(query)}&format=csv"
         if len(shown) > SHOWN:
             draft.groups.append(
@@ -131,11 +132,12 @@ class CouncilTrend:
             }
             areas = tuple(a for a in AREA_NAMES if a in graded)
         draft = Draft()
-        data: dict[str, Any] = {"kind": "trend", "timeline": tools.timeline(key), "areas": {}}
+        data: dict[str, Any] = {"kind": "trend", "timeline": tools.timeline(key), "areas": {}, "items": []}
         name = tools.catalogue.gazetteer.display(key)
         for area in areas:
             rows = history(tools.table, query, area).get(key, [])
             data["areas"][area] = [r.as_dict() for r in rows]
+            data["items"] += [r.report_id for r in rows if r.report_id not in data["items"]]
             if not rows:
                 continue
             moves = [Change(a, b) for a, b in pairwise(rows)]
@@ -211,6 +213,9 @@ class GradeChanges:
             label = f"{change.after.local_authority}: {path_text((change.before, change.after))}:"
             if group:
                 draft.groups.append((label, group))
+        for change in found[SHOWN:]:  # cited too: the response's citations hold every change
+            for row in (change.before, change.after):
+                tools.cite_row(draft, row)
         if len(found) > SHOWN:
             rest = ", ".join(c.after.local_authority for c in found[SHOWN:])
             draft.groups.append((f"And {len(found) - SHOWN} more: {rest}.", []))
@@ -221,6 +226,7 @@ class GradeChanges:
             "from_grade": ask.from_grade,
             "to_grade": ask.to_grade,
             "count_councils": len(councils),
+            "items": list(dict.fromkeys(c.after.report_id for c in found)),
             "changes": [
                 {"before": c.before.as_dict(), "after": c.after.as_dict(), "direction": c.direction}
                 for c in found

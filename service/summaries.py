@@ -127,6 +127,7 @@ def summarise(tools: Tools, intent: QueryIntent, info: ReportInfo, notes: list[s
     data = {
         "kind": "summary",
         "report_id": info.report_id,
+        "items": [info.report_id],
         "local_authority": info.local_authority,
         "grades": [row.as_dict() for row in tools.table.report_rows(info.report_id)],
         "areas": detail,
