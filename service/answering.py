@@ -324,6 +324,10 @@ class Composer:
     def concepts(self, terms: Sequence[str]) -> list[tuple[frozenset[str], float]]:
         return self._concepts(terms)
 
+    def headline(self, passage: Passage, after: int) -> tuple[Passage, int, int] | None:
+        """The report's headline sentence after a judgements table ending at ``after``."""
+        return self._following_sentence(passage, after)
+
     def survey(
         self, intent: QueryIntent, councils: Sequence[Sequence[Passage]], *, max_councils: int = 5
     ) -> Draft:

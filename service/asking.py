@@ -204,11 +204,11 @@ def read_ask(
         if from_grade and to_grade and direction is None:
             direction = "up" if GRADE_ORDER.index(to_grade) < GRADE_ORDER.index(from_grade) else "down"
     elif direction and len(grades) == 1:
-        before = _FROM_ONLY.search(question)
-        if before and grades_named(before.group("a")):
+        lost = _FROM_ONLY.search(question)
+        if lost and grades_named(lost.group("a")):
             from_grade = grades[0]
-        after = _TO_ONLY.search(question)
-        if after and grades_named(after.group("b")) and from_grade is None:
+        gained = _TO_ONLY.search(question)
+        if gained and grades_named(gained.group("b")) and from_grade is None:
             to_grade = grades[0]
     year_kind: Literal["publication", "inspection"] = (
         "inspection" if _INSPECTION_YEAR.search(question) else "publication"

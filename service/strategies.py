@@ -61,10 +61,7 @@ class GradeSurvey:
         for report_rows in shown[:SHOWN]:
             group = []
             for row in report_rows[:1] if query.every_area else report_rows:
-                cited = tools.cite_row(draft, row)
-                if cited is not None:
-                    sentence, n = cited
-                    group.append((sentence, [n]))
+                group.extend(tools.cite_graded(draft, row))
             if group:
                 draft.groups.append((_label(tools, report_rows[0]), group))
         rest = shown[SHOWN:]
@@ -150,9 +147,9 @@ class CouncilTrend:
                 (f"{name}'s {AREA_NAMES[area]} over {_plural(len(rows), 'inspection')}: {summary}.", [])
             )
             for row in rows:
-                cited = tools.cite_row(draft, row)
-                if cited is not None:
-                    draft.groups.append((_label(tools, row), [(cited[0], [cited[1]])]))
+                cited = tools.cite_graded(draft, row)
+                if cited:
+                    draft.groups.append((_label(tools, row), cited))
         if not draft.sentences:
             return None
         notes = [f"areas compared: {', '.join(AREA_NAMES[a] for a in areas)}"]

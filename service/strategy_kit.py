@@ -19,6 +19,7 @@ from service.judgements import JudgementQuery, JudgementRow, JudgementTable
 from service.planning import Catalogue, Plan
 from service.query import QueryIntent
 from service.records import Filters, Passage
+from service.text import clean_sentence
 
 
 @dataclass
@@ -42,6 +43,8 @@ class Tools:
 
         # Sentence -> vector, for themes: a topic asked again is not embedded again (bounded).
         self.vectors: dict[str, Any] = {}
+        # (chunk id, sentence start) -> the sentence's tone (``service.tone``), for themes.
+        self.tones: dict[tuple[str, int], float] = {}
 
     @functools.cached_property
     def table(self) -> JudgementTable:
@@ -67,6 +70,25 @@ class Tools:
         passage, start, end = located
         n = self.composer.cite(draft, passage, start, end)
         return judgement_sentence(passage.text[start:end], row.grade), n
+
+    def cite_graded(self, draft: Draft, row: JudgementRow) -> list[tuple[str, list[int]]]:
+        """The row's cited sentence and, for overall effectiveness, the report's headline after it."""
+        cited = self.cite_row(draft, row)
+        if cited is None:
+            return []
+        out = [(cited[0], [cited[1]])]
+        if row.area == "overall_effectiveness":
+            passage = draft.cited[cited[1]]
+            end = passage.text.find(draft.citations[cited[1] - 1].quote) + len(
+                draft.citations[cited[1] - 1].quote
+            )
+            headline = self.composer.headline(passage, end)
+            if headline is not None:
+                found, start, stop = headline
+                out.append(
+                    (clean_sentence(found.text[start:stop]), [self.composer.cite(draft, found, start, stop)])
+                )
+        return out
 
     def timeline(self, key: str) -> dict[str, Any]:
         """A council's every inspection with its grades, oldest first (``GET /councils/{name}``)."""

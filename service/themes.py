@@ -31,16 +31,17 @@ from service.records import Filters, Passage
 from service.retrieval import passage_from_chunk
 from service.strategy_kit import Reply, Tools
 from service.text import clean_sentence, stem
-from service.tone import TONE_FRAMING
+from service.tone import TONE_FRAMING, ListRange, agreement, list_ranges, sentence_tone
 
-PER_REPORT = 3  # sentences of one report that can join themes (its strongest on the topic)
+PER_REPORT = 2  # sentences of one report that can join themes (its strongest on the topic)
 ON_TOPIC = 0.5  # share of the topic's weight a sentence must hold (with its paragraph's help)
 DEPTH = 60  # passages searched per report in scope: every report's passages on the topic
-PER_REPORT_PASSAGES = 8  # of which each report's best by full-text score are read sentence by sentence
+PER_REPORT_PASSAGES = 6  # of which each report's best by full-text score are read sentence by sentence
 MIN_WORDS = 6  # shorter lines are headings or list labels, not findings
 DISTANCE = 0.38  # cosine distance at which near-duplicate findings stop being merged
 THEMES_SHOWN = 5
 EXAMPLES = 3
+TONES_KEPT = 300_000  # sentence tones remembered between questions (about the whole corpus's)
 BATCH = 64  # sentences embedded per call, so other questions' embeddings interleave
 
 
@@ -90,22 +91,36 @@ def gather(
         if per_report.get(report_id, 0) < PER_REPORT_PASSAGES:
             per_report[report_id] = per_report.get(report_id, 0) + 1
             rows.append(row)
-    asks = Asks(tone=tone, topic=topic, figure_stems=frozenset(stem(t) for t in topic))
+    # Scored for the topic alone; the tone (the costly part) is read only for sentences on the
+    # topic, and kept: a sentence's tone does not depend on the question.
+    asks = Asks(topic=topic, figure_stems=frozenset(stem(t) for t in topic))
     concepts = composer.concepts(topic)
     ordered = [stem(t) for t in topic]
     pairs = [f"{a} {b}" for a, b in itertools.pairwise(ordered)]
     best: dict[str, list[Finding]] = {}
+    if len(tools.tones) > TONES_KEPT:
+        tools.tones.clear()
     for start in range(0, len(rows), 500):
         for chunk in tools.index.chunks(rows[start : start + 500]):
             passage = passage_from_chunk(chunk, 0.0)
             info = tools.catalogue.by_id.get(passage.report_id)
             council = info.local_authority if info else passage.local_authority
+            ranges: list[ListRange] | None = None
             for scored in composer.sentences(passage, concepts, pairs, asks):
-                if scored.cover < ON_TOPIC or scored.agrees <= 0:
+                if scored.cover < ON_TOPIC:
                     continue
                 if len(passage.text[scored.start : scored.end].split()) < MIN_WORDS:
                     continue
-                finding = Finding(passage, scored.start, scored.end, council, scored.cover + scored.agrees)
+                key = (passage.chunk_id, scored.start)
+                value = tools.tones.get(key)
+                if value is None:
+                    ranges = list_ranges(passage.text) if ranges is None else ranges
+                    sentence = passage.text[scored.start : scored.end]
+                    value = tools.tones[key] = sentence_tone(sentence, passage.section, ranges, scored.start)
+                agrees = agreement(tone, value)
+                if agrees <= 0:
+                    continue
+                finding = Finding(passage, scored.start, scored.end, council, scored.cover + agrees)
                 best.setdefault(passage.report_id, []).append(finding)
     # A sentence found word for word in several reports is boilerplate (what a grade means, how
     # inspections work), not a finding about a council.
