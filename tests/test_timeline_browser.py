@@ -71,7 +71,7 @@ def test_trend_answer_draws_the_timeline_and_a_mark_opens_its_sentence(page: Pag
     expect(answer).to_have_attribute("data-state", "done", timeout=60_000)
     # The answer's labelled text is shown whole: the path of grades, then each inspection's sentence.
     expect(answer.locator(".body")).to_contain_text("inadequate (2017) → good (2019)")
-    assert answer.locator(".body a.chip").count() == 2
+    assert answer.locator(".body a.chip").count() >= 2  # each grade, and a headline after it
     chart = answer.locator("svg.timeline-chart")
     expect(chart).to_be_visible(timeout=15_000)
     marks = chart.locator("a.timeline-mark")
