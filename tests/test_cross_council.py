@@ -17,13 +17,13 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import serving
 
 from inspectqa.settings import Settings
 from service.qa import QAService
 from service.records import Answer
 from service.text import fold
 from service.tone import list_ranges, sentence_tone
-from tests.conftest import serving
 
 
 @pytest.fixture(scope="module")

@@ -14,10 +14,10 @@ import re
 from collections import Counter
 
 import pytest
+from conftest import CORPUS, REPO
 
 from evals.gold import GoldQuestion, load_gold
 from evals.users_text import checker_view, page_texts
-from tests.conftest import CORPUS, REPO
 
 DATA = REPO / "evals" / "data"
 USERS = {"tune": DATA / "users-tune.jsonl", "heldout": DATA / "users-heldout.jsonl"}
