@@ -2,8 +2,8 @@
 
 The generation's ``index.faiss`` is always the exact one (``IndexFlatIP``): it is the record of the
 vectors, and searches among given rows (one council's reports) score it exactly. An unrestricted
-search costs one pass over every vector, linear in passages: about 2-3 ms for the 37,000 of the shared
-corpus on one core, ten times that at ten times the passages. Past ``EXACT_MAX_PASSAGES`` (where
+search costs one pass over every vector, linear in passages: 4.2 ms of CPU for the 37,000 of the
+shared corpus on one core, 27 ms at ten times the passages. Past ``EXACT_MAX_PASSAGES`` (where
 ``inspectqa bench scale`` measured an exact search's p95 passing ``TARGET_MS``), ``Index`` builds an
 inverted-file index (``IndexIVFFlat``, ``nlist`` about 4·√N lists, ``NPROBE`` of them searched) from
 the stored vectors when it opens, and unrestricted searches use it (recall@10 against exact is in
@@ -19,8 +19,8 @@ import faiss
 import numpy as np
 
 TARGET_MS = 10.0  # an unrestricted dense search should stay under this (p95, one core)
-EXACT_MAX_PASSAGES = 250_000  # measured by `inspectqa bench scale`: exact p95 passes TARGET_MS near here
-NPROBE = 32
+EXACT_MAX_PASSAGES = 100_000  # `inspectqa bench scale`: exact p95 4.7 ms at 37,000, 32.6 at 370,000
+NPROBE = 64  # bench scale: recall@10 0.961 at 370,000 passages (2,433 lists), 1.35 ms
 TRAIN_PER_LIST = 40  # training vectors per list (FAISS warns below 39)
 SEED = 1234
 KMEANS_ITERATIONS = 10  # FAISS's default is 25; 10 costs 2.5x less at open for nearly the same lists
