@@ -29,8 +29,6 @@ import json
 import logging
 import os
 import re
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -39,6 +37,9 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, replace
+from multiprocessing import get_context
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, Literal
 
@@ -112,7 +113,7 @@ class UploadIndexer:
         self.folder = settings.uploads_dir
         self.jobs = JobStore(settings.uploads_dir / "jobs")
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inspectqa-upload")
-        self._children: set[subprocess.Popen[str]] = set()
+        self._children: set[BaseProcess] = set()
         self._stopping = threading.Event()
 
     def store(self, upload: UploadFile) -> UploadJob:
@@ -298,70 +299,55 @@ def _link(source: Path, link: Path) -> None:
     link.symlink_to(source.resolve())
 
 
-_BUILD_CHILD = """
-import dataclasses, json, sys
-from indexer import build
-from inspectqa.settings import Settings
-arguments = json.loads(sys.stdin.read())
-report = build(__import__("pathlib").Path(arguments["corpus"]), Settings(**arguments["settings"]).index,
-               Settings(**arguments["settings"]), progress=False)
-print(json.dumps(dataclasses.asdict(report)))
-"""
-
-
-def run_child(
-    args: list[str],
-    *,
-    timeout_s: float,
-    cwd: Path,
-    input_text: str | None = None,
-    children: set[subprocess.Popen[str]] | None = None,
-) -> subprocess.CompletedProcess[str]:
-    """Run a child to completion (killed past ``timeout_s``), tracked in ``children`` meanwhile so a
-    shutting-down service can end it."""
-    process = subprocess.Popen(
-        args,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=cwd,
-    )
+def build_in_child(
+    corpus: Path, settings: Settings, children: set[BaseProcess] | None = None
+) -> dict[str, Any]:
+    """Run ``indexer.build`` in a spawned child process (killed past ``BUILD_TIMEOUT_S``, and tracked in
+    ``children`` meanwhile so a shutting-down service can end it); its BuildReport as a dict, or
+    InspectQAError."""
+    plain = settings.model_dump(mode="json", exclude={"admin_token", "llm_api_key"})
+    context = get_context("spawn")  # a fresh interpreter: no server threads or sockets inherited
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(target=_build, args=(str(corpus), plain, send), name="inspectqa-upload-build")
+    process.start()
+    send.close()  # the child holds the only sending end: its death reads as end of file here
     if children is not None:
         children.add(process)
     try:
-        stdout, stderr = process.communicate(input_text, timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.communicate()
-        raise
+        if not receive.poll(BUILD_TIMEOUT_S):
+            process.kill()
+            process.join()
+            raise InspectQAError(f"the index build took longer than {BUILD_TIMEOUT_S:g} s")
+        try:
+            outcome, value = receive.recv()
+        except EOFError:
+            process.join()
+            raise InspectQAError(
+                f"the index build failed: its process ended without a result (exit status {process.exitcode})"
+            ) from None
+        process.join()
     finally:
+        receive.close()
         if children is not None:
             children.discard(process)
-    return subprocess.CompletedProcess(args, process.returncode, stdout, stderr)
-
-
-def build_in_child(
-    corpus: Path, settings: Settings, children: set[subprocess.Popen[str]] | None = None
-) -> dict[str, Any]:
-    """Run ``indexer.build`` in a child process; its BuildReport as a dict, or InspectQAError."""
-    plain = settings.model_dump(mode="json", exclude={"admin_token", "llm_api_key"})
-    try:
-        done = run_child(
-            [sys.executable, "-c", _BUILD_CHILD],
-            input_text=json.dumps({"corpus": str(corpus), "settings": plain}),
-            timeout_s=BUILD_TIMEOUT_S,
-            cwd=Path(__file__).resolve().parents[1],
-            children=children,
-        )
-    except subprocess.TimeoutExpired:
-        raise InspectQAError(f"the index build took longer than {BUILD_TIMEOUT_S:g} s") from None
-    last = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
-    if done.returncode != 0 or not last.startswith("{"):
-        tail = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
-        raise InspectQAError(f"the index build failed: {tail[:300]}")
-    result: dict[str, Any] = json.loads(last)
+    if outcome != "built":
+        raise InspectQAError(f"the index build failed: {value[:300]}")
+    result: dict[str, Any] = value
     return result
+
+
+def _build(corpus: str, plain: dict[str, Any], send: Connection) -> None:
+    """In the child: build the index and send back ("built", report) or ("failed", reason)."""
+    from indexer import build
+
+    try:
+        settings = Settings(**plain)
+        report = build(Path(corpus), settings.index, settings, progress=False)
+        send.send(("built", asdict(report)))
+    except Exception as error:
+        send.send(("failed", " ".join(f"{type(error).__name__}: {error}".split())))
+    finally:
+        send.close()
 
 
 def _display_name(name: str | None) -> str:
