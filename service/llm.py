@@ -117,10 +117,10 @@ class LLMAnswerer:
         verdicts = self.checker.check_sentences(claims, numbered)
         draft = Draft(check_quotes=False)
         kept: list[tuple[str, list[int]]] = []
-        removed = 0
+        removed: list[str] = []
         for (sentence, numbers), verdict in zip(claims, verdicts, strict=True):
             if not verdict.supported:
-                removed += 1
+                removed.append(f"'{_short(sentence)}' ({verdict.reason})")
                 continue
             cites = []
             for n in numbers:
@@ -131,12 +131,17 @@ class LLMAnswerer:
             kept.append((sentence, list(dict.fromkeys(cites))))
         if removed:
             draft.notes.append(
-                f"{removed} sentence{'s' if removed > 1 else ''} of the language model's answer removed:"
-                " not supported by the passages cited"
+                f"{len(removed)} sentence{'s' if len(removed) > 1 else ''} of the language model's answer"
+                " removed: not supported by the passages cited"
             )
+            draft.notes.extend(f"removed: {why}" for why in removed)
         if kept:
             draft.groups.append((f"From the reports (written by {self.model}, each sentence checked):", kept))
         return draft
+
+
+def _short(text: str, n: int = 90) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def closest_span(text: str, claim: str) -> tuple[int, int]:

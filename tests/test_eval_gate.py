@@ -103,3 +103,27 @@ def test_grounding_command_scores_a_pairs_file(tmp_path: Path) -> None:
     verdicts = [json.loads(line) for line in out.read_text().splitlines()]
     assert verdicts and all(v["split"] == "test" for v in verdicts)
     assert {"id", "label", "predicted", "correct", "reason"} <= set(verdicts[0])
+
+
+def test_grounding_command_reports_each_held_out_part_and_both_together() -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "eval",
+            "grounding",
+            "--pairs",
+            str(REPO / "evals/data/grounding_pairs.jsonl"),
+            "--pairs",
+            str(REPO / "evals/data/grounding_pairs_v2.jsonl"),
+            "--split",
+            "test",
+            "--split",
+            "heldout",
+            "--lexical-only",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "grounding_pairs.jsonl (split test)" in result.output
+    assert "grounding_pairs_v2.jsonl (split heldout)" in result.output
+    assert "all files together" in result.output and "bal.acc" in result.output
+    assert "wrong_entity" in result.output and "paraphrased" in result.output

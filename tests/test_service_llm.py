@@ -3,7 +3,10 @@
 The server returns canned completions built from the passages it is sent: one sentence copied
 from passage [1] (supported) and one invented claim citing [1] (unsupported). The service must keep
 the first, drop the second, say so in its notes, and fall back to the extractive answer when the
-server fails or declines.
+server fails or declines. In ``rewritten`` mode it answers as an LLM that rewords: two paraphrases
+of a real Southend-on-Sea paragraph, then that paragraph with a role swapped, a negation flipped
+and a number changed, each citing the passage that holds the paragraph. The paraphrases must
+survive with their citations; the other three must be removed, each named with its reason.
 """
 
 from __future__ import annotations
@@ -24,6 +27,21 @@ from service.qa import QAService
 from service.text import sentences
 
 INVENTED = "The council spent £4.2 million on agency social workers in 2018 and closed two children's homes."
+# Southend-on-Sea 2019, paragraph 25: "Annual reviews of foster carers have not all been completed in
+# time or to required standards. As a result, opportunities are missed to identify how carers will be
+# supported ... Not all foster carers receive regular supervision from their supervising social worker.
+# Inspectors saw a very small number of examples of children's placements ending in an unplanned way ..."
+PARAGRAPH = "Annual reviews of foster carers have not all been completed"
+PARAPHRASES = (
+    "Because of this, chances are missed to work out how carers will be helped with training and "
+    "development suited to their experience.",
+    "Supervising social workers do not give every foster carer regular supervision.",
+)
+CHANGED = {
+    "Not all foster carers receive regular supervision from their personal adviser.": "personal adviser",
+    "Annual reviews of foster carers have all been completed in time and to required standards.": "negation",
+    "Inspectors saw 12 examples of children's placements ending in an unplanned way.": "number 12",
+}
 
 
 class FakeChatServer(ThreadingHTTPServer):
@@ -53,6 +71,17 @@ class Handler(BaseHTTPRequestHandler):
         copied = next(s for s in sentences(first_passage.group(1)) if len(s.split()) >= 6)
         if self.server.mode == "decline":
             content = "NOT IN THE REPORTS"
+        elif self.server.mode == "rewritten":
+            cited = [
+                n
+                for n, text in re.findall(r"\[(\d+)\][^\n]*\n<<<\n(.*?)\n>>>", user, re.S)
+                if PARAGRAPH in " ".join(text.split())
+            ]
+            content = (
+                " ".join(f"{sentence} [{cited[0]}]" for sentence in (*PARAPHRASES, *CHANGED))
+                if cited
+                else "NOT IN THE REPORTS"
+            )
         else:
             content = f"{' '.join(copied.split())} [1] {INVENTED} [1]"
         reply_chat_completion(self, body["model"], content)
@@ -122,3 +151,21 @@ def test_a_declining_model_falls_back_too(llm_qa: QAService, chat_server: FakeCh
     answer = llm_qa.ask(QUESTION)
     assert answer.citations and answer.grounding_score == 1.0
     assert any("no answer" in note for note in answer.notes)
+
+
+def test_paraphrases_survive_and_changed_facts_are_removed_with_reasons(
+    llm_qa: QAService, chat_server: FakeChatServer
+) -> None:
+    chat_server.mode = "rewritten"
+    answer = llm_qa.ask(QUESTION)
+    assert not any("no answer" in note for note in answer.notes), "the paragraph was not retrieved"
+    kept = [s.text for s in answer.sentences]
+    assert kept == list(PARAPHRASES), answer.notes
+    assert all(s.supported for s in answer.sentences)
+    for citation in answer.citations:  # each paraphrase cites verbatim report text
+        assert citation.quote in next(p.text for p in answer.passages if p.chunk_id == citation.chunk_id)
+    assert len(answer.citations) >= 1
+    removed = [note for note in answer.notes if note.startswith("removed: ")]
+    assert len(removed) == len(CHANGED)
+    for (sentence, why), note in zip(CHANGED.items(), removed, strict=True):
+        assert sentence[:40] in note and why in note, note

@@ -22,13 +22,19 @@ from service.grounding.lemmas import lemma
 from service.grounding.tokens import CLAIM_STOPWORDS, fold, split_sentences, stem, words
 from service.grounding.vocabulary import NEGATIONS
 
+_SPELLING_AS = {"iz": "is", "yz": "ys", "advisor": "adviser", "judgment": "judgement"}
+_SPELLING = re.compile(r"iz(?=e|ing|ation)|yz(?=e|ing)|advisor|judgment")
 _SURFACE = re.compile(r"[A-Za-z0-9]+(?:[.,][0-9]+)*%?(?:'[A-Za-z]+)?")
 
 
 @lru_cache(maxsize=65536)
 def key(word: str) -> str:
-    """What a word is compared as: the stem of its lemma ("assessed", "assessments" → "assess")."""
-    return word if any(ch.isdigit() for ch in word) else stem(lemma(word))
+    """What a word is compared as: the stem of its lemma ("assessed", "assessments" → "assess"),
+    spelling variants met ("well-being", "wellbeing"; "organize", "organise"; "advisor", "adviser")."""
+    if any(ch.isdigit() for ch in word):
+        return word
+    word = _SPELLING.sub(lambda m: _SPELLING_AS[m.group(0)], word.replace("-", ""))
+    return stem(lemma(word))
 
 
 def content_keys(text: str) -> list[str]:

@@ -72,6 +72,8 @@ class GroundingChecker:
         fired = sorted(found.slot_reasons, key=lambda slot: contributions.get(slot, 0.0))
         if fired and contributions.get(fired[0], 0.0) < 0:
             return found.slot_reasons[fired[0]]
+        if "replaced" in found.slot_reasons:  # a near copy with words put in others' place
+            return found.slot_reasons["replaced"]
         return f"clause '{_short(found.weakest)}' not supported ({found.weakest_detail})"
 
     def check_sentences(

@@ -39,8 +39,7 @@ _NUMBER_WORDS = {
     "sixty": "60",
     "hundred": "100",
     "half": "50%",
-    "first": "1st",
-    "second": "2nd",
+    # Not "first" or "second": mostly not counts ("first response", "a second opinion").
     "third": "3rd",
     "fourth": "4th",
     "fifth": "5th",
