@@ -116,6 +116,7 @@ class _Builder:
         self.settings = settings
         self.progress = progress
         self._embedder: Embedder | None = None
+        self._reused_embedding: Any = None
         self.embedded_chunks = 0
         self.embedded_tokens = 0
         self.embed_seconds = 0.0
@@ -138,6 +139,7 @@ class _Builder:
         if rebuild_reason:
             log.warning("reading and embedding every report again: %s", rebuild_reason)
         manifest = None if rebuild_reason else known  # the previous generation, when it can be reused
+        self._reused_embedding = manifest.get("embedding") if manifest else None
         # What the previous generation held, even when none of it is reused: to count updates and removals.
         indexed: dict[str, dict[str, Any]] = known.get("reports", {}) if known else {}
         old_reports: dict[str, dict[str, Any]] = manifest.get("reports", {}) if manifest else {}
@@ -367,6 +369,8 @@ class _Builder:
             "model": {**identity["model"], "dimension": dimension},
             "chunker": identity["chunker"],
             "extractor": identity["extractor"],
+            # What computed the vectors (informational: another CPU's int8 target is compatible).
+            "embedding": self._embedder.describe() if self._embedder is not None else self._reused_embedding,
             "counts": {
                 "reports": report.reports_indexed,
                 "chunks": report.chunks,

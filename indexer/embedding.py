@@ -3,29 +3,25 @@
 Why ONNX int8: on this machine's two cores, ONNX Runtime with dynamic int8 quantisation embeds about
 2.3 times as many chunks per second as plain torch fp32, with vectors whose cosine to the fp32 ones is
 about 0.99 (tested). The bundled model ships only safetensors, so the first use exports it to ONNX and
-quantises it for the CPU at hand, into ``settings.cache_dir/models/<slug>-<hash of the model files>``.
-The export is written to a temporary directory and renamed into place, so a second process starting at
-the same time either sees a complete export or makes its own; it never reads a half-written one.
+quantises it for the CPU at hand (``indexer.quantization``: the target from the CPU's flags or
+``INSPECTQA_QUANTIZATION_TARGET``), into ``settings.cache_dir/models/<slug>-<hash of the model files>``.
+If the int8 step fails, the fp32 ONNX export is used instead (and torch fp32 if the export itself
+fails), with one warning: slower, never refusing to run.
 Later loads run that file with ONNX Runtime directly (``indexer.onnx_encoder``): the same vectors as
 sentence-transformers' ONNX backend, without importing torch (seconds saved on every start).
 
-``load_embedder`` caches one ``Embedder`` per (model files, backend) in the process: the model is
-loaded once and shared by the CLI, the service and the tests.
+``load_embedder`` caches one ``Embedder`` per (model files, backend, target, threads) in the process:
+the model is loaded once and shared by the CLI, the service and the tests.
 """
 
 from __future__ import annotations
 
 import functools
-import gc
 import hashlib
 import json
 import logging
 import os
-import platform
-import shutil
-import tempfile
 import threading
-import warnings
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
@@ -35,6 +31,7 @@ import numpy as np
 from tqdm import tqdm
 
 from indexer.onnx_encoder import OnnxEncoder
+from indexer.quantization import FP32_FILE, export_folder, export_fp32, quantization_target, quantize
 from inspectqa.errors import ConfigError
 from inspectqa.settings import Settings
 
@@ -43,7 +40,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_CACHE: dict[tuple[str, str, int | None], Embedder] = {}
+_CACHE: dict[tuple[str, str, str, int | None], Embedder] = {}
 _CACHE_LOCK = threading.Lock()
 
 
@@ -58,30 +55,6 @@ def model_path(settings: Settings) -> Path:
     if not (path / "config.json").is_file():
         raise ConfigError(f"no sentence-transformers model at {path}", hint="set INSPECTQA_MODEL_PATH")
     return path.resolve()
-
-
-def quantization_target() -> str:
-    """The ONNX Runtime quantisation config that suits this CPU (its instruction set)."""
-    machine = platform.machine().lower()
-    if machine in {"arm64", "aarch64"}:
-        return "arm64"
-    flags = _cpu_flags()
-    if "avx512_vnni" in flags:
-        return "avx512_vnni"
-    if "avx512f" in flags:
-        return "avx512"
-    return "avx2"
-
-
-def _cpu_flags() -> set[str]:
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return set()
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            return set(line.split(":", 1)[1].split())
-    return set()
 
 
 def model_window(path: Path) -> int:
@@ -133,12 +106,25 @@ class Embedder:
         model_name: str,
         backend: str,
         source: Path,
+        quantization: str | None = None,
+        file_name: str | None = None,
     ) -> None:
         self._engine = engine
         self._lock = threading.Lock()
         self.model_name = model_name
         self.backend = backend
-        self.source = source  # the folder the weights were loaded from (the ONNX export for onnx-int8)
+        self.source = source  # the folder the weights were loaded from (the ONNX export for onnx-*)
+        self.quantization = quantization  # the int8 target (avx2, avx512, ...) for onnx-int8, else None
+        self.file_name = file_name  # the ONNX file within ``source`` for onnx-int8
+
+    def describe(self) -> dict[str, str]:
+        """What actually embeds, for the index manifest: the backend, and the int8 target and file."""
+        described = {"backend": self.backend}
+        if self.quantization is not None:
+            described["quantization"] = self.quantization
+        if self.file_name is not None:
+            described["file"] = self.file_name
+        return described
 
     @cached_property
     def dimension(self) -> int:
@@ -220,7 +206,7 @@ def load_embedder(settings: Settings, *, threads: int | None = None) -> Embedder
     three times the CPU (12-14 ms against 4 ms a question) that other requests were waiting for.
     """
     path = model_path(settings)
-    key = (str(path), settings.embed_backend, threads)
+    key = (str(path), settings.embed_backend, settings.quantization_target, threads)
     with _CACHE_LOCK:
         embedder = _CACHE.get(key)
         if embedder is None:
@@ -234,66 +220,53 @@ def _load(path: Path, settings: Settings, threads: int | None = None) -> Embedde
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     if settings.embed_backend == "torch":
-        from sentence_transformers import SentenceTransformer
+        return _torch_embedder(path, settings)
+    target = quantization_target(settings.quantization_target)
+    window = model_window(path)  # from the original folder: the export's config does not record it
+    try:
+        folder = export_fp32(path, export_folder(path, settings.cache_dir, model_fingerprint(path)))
+    except Exception as error:  # an export that fails must not stop the program: fp32 torch is slower
+        _warn_fallback(f"the ONNX export of {path} failed ({_reason(error)}); embedding with torch fp32")
+        return _torch_embedder(path, settings)
+    try:
+        file_name = quantize(folder, target)
+    except Exception as error:
+        _warn_fallback(
+            f"int8 quantisation for {target} failed ({_reason(error)}); embedding with fp32 ONNX instead"
+        )
+        encoder = OnnxEncoder(folder, FP32_FILE, window, threads=threads)
+        return Embedder(encoder, model_name=settings.model_name, backend="onnx-fp32", source=folder)
+    encoder = OnnxEncoder(folder, file_name, window, threads=threads)
+    return Embedder(
+        encoder,
+        model_name=settings.model_name,
+        backend="onnx-int8",
+        source=folder,
+        quantization=target,
+        file_name=file_name,
+    )
 
-        model = SentenceTransformer(str(path), device="cpu", backend="torch", local_files_only=True)
-        return Embedder(model, model_name=settings.model_name, backend="torch", source=path)
-    target = quantization_target()
-    export = onnx_export(path, settings.cache_dir, target)
-    # The window comes from the original folder: the export's config does not record it.
-    encoder = OnnxEncoder(export, f"onnx/{_quantized_name(target)}", model_window(path), threads=threads)
-    return Embedder(encoder, model_name=settings.model_name, backend="onnx-int8", source=export)
+
+def _torch_embedder(path: Path, settings: Settings) -> Embedder:
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(path), device="cpu", backend="torch", local_files_only=True)
+    return Embedder(model, model_name=settings.model_name, backend="torch", source=path)
 
 
-def _quantized_name(target: str) -> str:
-    return f"model_qint8_{target}.onnx"
+def _reason(error: Exception) -> str:
+    return " ".join(f"{type(error).__name__}: {error}".split())[:300]
+
+
+def _warn_fallback(message: str) -> None:
+    log.warning("warning: %s", message)
 
 
 def onnx_export(path: Path, cache_dir: Path, target: str) -> Path:
-    """The cached ONNX export of the model at ``path`` with an int8 model for ``target``; made if missing."""
-    slug = path.name if path.name != "model" else path.parent.name
-    folder = cache_dir / "models" / f"{slug}-{model_fingerprint(path)}"
-    quantized = folder / "onnx" / _quantized_name(target)
-    if quantized.is_file():
-        return folder
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    log.info("exporting %s to ONNX (%s int8) in %s; done once", path, target, folder)
-    from sentence_transformers import SentenceTransformer, export_dynamic_quantized_onnx_model
+    """The cached ONNX export of the model at ``path`` with an int8 model for ``target``; made if missing.
 
-    with tempfile.TemporaryDirectory(dir=folder.parent, prefix=f".{folder.name}.tmp-") as tmp:
-        staging = Path(tmp) / "export"
-        source = folder if (folder / "onnx" / "model.onnx").is_file() else path
-        with warnings.catch_warnings():
-            # The torch tracer and optimum warn about constants folded into the graph: expected for
-            # a fixed-architecture export, and noise to a person running a build.
-            warnings.simplefilter("ignore")
-            model = SentenceTransformer(str(source), device="cpu", backend="onnx", local_files_only=True)
-            model.save_pretrained(str(staging))
-            export_dynamic_quantized_onnx_model(model, target, str(staging))
-            # optimum keeps its export in a TemporaryDirectory owned by the model: release it here,
-            # where its implicit-clean-up warning is expected, rather than at interpreter exit.
-            del model
-            gc.collect()
-        if not (staging / "onnx" / _quantized_name(target)).is_file():
-            raise ConfigError(f"the ONNX export of {path} did not produce {_quantized_name(target)}")
-        _fsync_tree(staging)
-        if not folder.exists():
-            try:
-                os.rename(staging, folder)  # atomic: others see nothing or a whole export
-            except OSError:
-                if not folder.exists():
-                    raise
-        if not quantized.is_file():
-            # The folder came from another CPU type (or another process won the race without this file).
-            (folder / "onnx").mkdir(exist_ok=True)
-            os.replace(staging / "onnx" / _quantized_name(target), quantized)
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+    The int8 file's name is ``quantized_file(folder, target)`` (optimum's, which depends on the target).
+    """
+    folder = export_fp32(path, export_folder(path, cache_dir, model_fingerprint(path)))
+    quantize(folder, target)
     return folder
-
-
-def _fsync_tree(root: Path) -> None:
-    for file in root.rglob("*"):
-        if file.is_file():
-            with file.open("rb") as handle:
-                os.fsync(handle.fileno())

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     embed_backend: EmbedBackend = Field(
         "onnx-int8", description="onnx-int8 (fast, quantised ONNX Runtime) or torch (fp32)."
     )
+    quantization_target: Literal["auto", "avx2", "avx512", "avx512_vnni", "arm64"] = Field(
+        "auto",
+        description="The int8 ONNX Runtime config for onnx-int8: auto (from the CPU's flags) or a target "
+        "forced, e.g. avx2 to reproduce an AVX2 machine's vectors on an AVX-512 one.",
+    )
     cache_dir: Path = Field(
         default_factory=default_cache_dir, description="Where exported ONNX models are kept."
     )
