@@ -58,6 +58,7 @@ from indexer.generations import (
     write_json,
 )
 from indexer.integrity import record_files, verify_files
+from indexer.progress import ProgressWriter
 from indexer.records import BuildReport, Chunk
 from indexer.store import (
     BUILD_REPORT_FILE,
@@ -110,8 +111,11 @@ def model_identity(settings: Settings) -> dict[str, Any]:
 
 
 class _Builder:
-    def __init__(self, corpus: Path, index: Path, settings: Settings, progress: bool) -> None:
+    def __init__(
+        self, corpus: Path, index: Path, settings: Settings, progress: bool, tracker: ProgressWriter
+    ) -> None:
         self.corpus = corpus
+        self.tracker = tracker
         self.index = index
         self.settings = settings
         self.progress = progress
@@ -160,6 +164,7 @@ class _Builder:
         wanted = {s.report_id for s in sources}
         removed = sorted(set(indexed) - wanted)
         changed = [s.report_id for s in to_load if s.report_id in old_reports]
+        self.tracker.update(force=True, reports_total=len(to_load), failed=len(failures))
 
         # Reading starts now (children start up while the previous generation is copied); an unchanged
         # corpus starts no child.
@@ -292,7 +297,10 @@ class _Builder:
             disable=not self.progress,
             dynamic_ncols=True,
         )
-        for source, outcome in bar:
+        for done, (source, outcome) in enumerate(bar, start=1):
+            self.tracker.update(
+                reports_done=done, passages=self.embedded_chunks + len(pending), failed=len(failures)
+            )
             if isinstance(outcome, str):
                 failures.append({"file": _file_key(source), "error": _one_line(outcome)})
                 bar.set_postfix(
@@ -389,7 +397,19 @@ def build(
     """Build or update the index at ``index`` from the reports in ``corpus``; see the module docstring."""
     with build_lock(Path(index)):
         clean(Path(index))
-        return _Builder(Path(corpus), Path(index), settings, progress).run(limit)
+        tracker = ProgressWriter(Path(index))
+        try:
+            report = _Builder(Path(corpus), Path(index), settings, progress, tracker).run(limit)
+        except BaseException as error:  # KeyboardInterrupt included: the file must not say "building"
+            tracker.finish(error=_one_line(str(error)) or type(error).__name__)
+            raise
+        tracker.update(
+            reports_done=tracker.current.reports_total,
+            passages=report.chunks,
+            failed=len(report.reports_failed),
+        )
+        tracker.finish()
+        return report
 
 
 def _file_key(source: SourceFile) -> str:

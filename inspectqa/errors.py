@@ -10,6 +10,7 @@ The hierarchy::
     │   └── FetchError             a report could not be downloaded
     ├── IndexProblem
     │   ├── IndexNotFound          no index at the given path (build one first)
+    │   │   └── IndexBuilding      none yet, but a build is running (``retry_after`` seconds)
     │   ├── ModelMismatch          the index was built with another embedding model
     │   └── IndexCorrupt           files missing or checksums wrong
     ├── BadQuestion                empty, too long or otherwise unusable input
@@ -67,6 +68,14 @@ class IndexProblem(InspectQAError):
 
 class IndexNotFound(IndexProblem):
     pass
+
+
+class IndexBuilding(IndexNotFound):
+    """No index is loaded yet because one is being built; ask again in ``retry_after`` seconds."""
+
+    def __init__(self, message: str, *, retry_after: int, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after
 
 
 class ModelMismatch(IndexProblem):

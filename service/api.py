@@ -18,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 
 from inspectqa.errors import InspectQAError, NotFound
+from service.building import build_progress, retry_after
 from service.deps import QADep, get_qa
 from service.qa import QAService
 from service.records import Answer, Filters
@@ -232,14 +233,21 @@ def readyz(request: Request) -> Any:
     reload_status = reloader.status() if reloader is not None else None
     if qa is None:
         settings = request.app.state.settings
+        progress = build_progress(settings)
         detail = getattr(request.app.state, "load_error", None) or f"no index at {settings.index}"
         body = Readiness(
             ready=False,
-            detail=f"{detail}; build it with `inspectqa index build --index {settings.index}`",
+            detail=progress.summary()
+            if progress is not None
+            else f"{detail}; build it with `inspectqa index build --index {settings.index}`",
             reload=reload_status,
             worker=os.getpid(),
+            build=progress.as_dict() if progress is not None else None,
         )
-        return JSONResponse(body.model_dump(), status_code=503)
+        headers = (
+            {"Retry-After": str(retry_after(progress))} if progress and progress.state != "failed" else None
+        )
+        return JSONResponse(body.model_dump(), status_code=503, headers=headers)
     return Readiness(
         ready=True,
         reports=len(qa.catalogue),

@@ -78,8 +78,11 @@ async def _on_validation(request: Request, exc: RequestValidationError) -> JSONR
 async def _on_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, InspectQAError)
     suggestions = exc.suggestions if isinstance(exc, UnknownFilter) else []
+    retry_after = getattr(exc, "retry_after", None)  # IndexBuilding: when asking again may succeed
     return JSONResponse(
-        {"detail": str(exc), "error": type(exc).__name__, "suggestions": suggestions}, exc.http_status
+        {"detail": str(exc), "error": type(exc).__name__, "suggestions": suggestions},
+        exc.http_status,
+        headers={"Retry-After": str(retry_after)} if retry_after else None,
     )
 
 

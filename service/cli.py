@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from inspectqa.settings import Settings
+
+if TYPE_CHECKING:
+    from service.building import BackgroundBuild
 
 IndexOption = Annotated[
     Path | None, typer.Option("--index", help="Index directory [env: INSPECTQA_INDEX; default var/index].")
@@ -70,29 +73,27 @@ def ask_command(
             )
 
 
-def ensure_index(settings: Settings) -> None:
-    """Build the index from ``settings.corpus`` when none can be opened at ``settings.index``."""
-    from indexer import build, open_index
+def ensure_index(settings: Settings) -> BackgroundBuild | None:
+    """Start building the index from ``settings.corpus`` in the background when none can be opened at
+    ``settings.index`` (returns the build; None when there is an index to serve)."""
+    from indexer import open_index
     from inspectqa.errors import IndexNotFound
+    from service.building import start_background_build
 
     if settings.database_url is not None:  # served from PostgreSQL: builds publish there
         return
     try:
         open_index(settings.index, settings)
-        return
+        return None
     except IndexNotFound:
         pass
     typer.secho(
-        f"no index at {settings.index}: building it from {settings.corpus} (this takes a while once)",
+        f"no index at {settings.index}: building it from {settings.corpus} in the background (this takes "
+        "a while once); the service answers when it is done, and /readyz and the page show the progress",
         fg=typer.colors.YELLOW,
         err=True,
     )
-    report = build(settings.corpus, settings.index, settings, progress=True)
-    typer.secho(
-        f"indexed {report.reports_indexed} reports ({report.chunks} passages) in {report.seconds:.0f} s;"
-        f" {len(report.reports_failed)} files skipped",
-        err=True,
-    )
+    return start_background_build(settings)
 
 
 def serve_command(
@@ -110,20 +111,27 @@ def serve_command(
         ),
     ] = None,
     build_missing: Annotated[
-        bool, typer.Option("--build/--no-build", help="Build the index first when it is missing.")
+        bool,
+        typer.Option(
+            "--build/--no-build",
+            help="Build the index in the background when it is missing, serving at once.",
+        ),
     ] = True,
 ) -> None:
-    """Run the HTTP service (building the index first when it is missing)."""
+    """Run the HTTP service; a missing index is built in the background while it already listens."""
     from service.workers import serve
 
     settings = _settings(index=index, corpus=corpus, host=host, port=port, workers=workers)
-    if build_missing:
-        ensure_index(settings)
+    building = ensure_index(settings) if build_missing else None
     processes = f", {settings.workers} worker processes" if settings.workers > 1 else ""
     typer.secho(
         f"serving on http://{settings.host}:{settings.port} (index {settings.index}{processes})", err=True
     )
-    serve(settings)
+    try:
+        serve(settings)
+    finally:
+        if building is not None:
+            building.stop()
 
 
 def mcp_command(index: IndexOption = None) -> None:

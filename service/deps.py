@@ -14,6 +14,7 @@ from fastapi import Depends, FastAPI, Request
 
 from inspectqa.errors import IndexNotFound
 from inspectqa.settings import Settings
+from service.building import raise_if_building
 from service.qa import QAService
 
 
@@ -26,6 +27,7 @@ def service_of(app: FastAPI) -> QAService:
     qa: QAService | None = getattr(app.state, "qa", None)
     if qa is None:
         settings: Settings = app.state.settings
+        raise_if_building(settings)  # a build is running (503 with Retry-After) or failed (its reason)
         reason = getattr(app.state, "load_error", None) or f"no index at {settings.index}"
         raise IndexNotFound(
             f"the service has no index loaded: {reason}",

@@ -257,6 +257,8 @@ class IndexReloader:
             return False
         if not (target.is_dir() if isinstance(target, Path) else target):
             return False
+        if target == Path(self.settings.index).resolve() and not (target / "manifest.json").exists():
+            return False  # no `current` yet and no flat index: nothing to load (a first build may be running)
         return self._refused_target != (target, _mtime(target))
 
     def status(self) -> dict[str, Any]:

@@ -242,6 +242,11 @@ class Readiness(BaseModel):
     model: str | None = None
     reload: dict[str, Any] | None = None
     worker: int | None = Field(None, description="Process id of the server worker that answered.")
+    build: dict[str, Any] | None = Field(
+        None,
+        description="While no index is loaded: the index build's progress (state building/done/failed, "
+        "reports_done, reports_total, passages, fraction, elapsed_s, eta_s, error).",
+    )
 
 
 class ErrorOut(BaseModel):

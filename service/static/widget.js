@@ -117,6 +117,11 @@
     ".send{background:var(--accent);color:var(--accent-fg)}.stop{background:var(--err-bg);color:var(--err)}",
     ".send[hidden],.stop[hidden]{display:none}",
     ".foot{font-size:12px;color:var(--muted);padding:0 12px 8px}",
+    ".building{padding:10px 12px;border-bottom:1px solid var(--line);background:var(--soft);font-size:14px}",
+    ".building[hidden]{display:none}.building p{margin:0 0 6px}",
+    ".building progress{display:block;width:100%;height:12px;accent-color:var(--accent)}",
+    ".building progress[hidden]{display:none}",
+    ".building.failed{background:var(--err-bg);color:var(--err)}",
     ".cursor::after{content:'\\258D';animation:blink 1s steps(1) infinite;color:var(--muted)}",
     "@keyframes blink{50%{opacity:0}}",
     "@media (prefers-reduced-motion:reduce){.cursor::after{animation:none}}",
@@ -274,7 +279,10 @@
     picked: [],
     controller: null,
     busy: false,
+    ready: null, // null: not yet known; false: no index loaded yet (being built); true: answering
+    pending: null, // a question asked before the index was ready: { payload, view }
   };
+  var readyTimer = null;
 
   var host = el("div", { id: "inspectqa-widget", "data-inspectqa": "" });
   var root = host.attachShadow({ mode: "open" });
@@ -329,6 +337,10 @@
     },
   });
   var newButton = el("button", { class: "icon", type: "button", text: "New chat", onclick: reset });
+  // While the service builds its first index: how far it is (a real progress bar), or why it failed.
+  var buildText = el("p", { class: "build-text" });
+  var buildBar = el("progress", { max: "1", value: "0", "aria-label": "Index build progress" });
+  var buildBox = el("div", { class: "building", role: "status", hidden: true }, [buildText, buildBar]);
   var closeButton = pageMode ? null : el("button", {
     class: "icon", type: "button", "aria-label": "Close", text: "✕", onclick: function () { setOpen(false); },
   });
@@ -339,6 +351,7 @@
   }, [
     el("header", null, [el("h2", { id: titleId, text: title }), filtersButton, newButton, closeButton]),
     filtersBox,
+    buildBox,
     log,
     form,
     el("p", { class: "foot", text: "Answers quote Ofsted inspection reports; open a numbered source to check it on the page." }),
@@ -348,6 +361,7 @@
   root.append(panel);
   if (launcher) root.append(launcher);
   intro();
+  checkReady();
 
   function mount() {
     var target = pageMode && data.target ? document.querySelector(data.target) : null;
@@ -393,6 +407,12 @@
 
   function stop() {
     if (state.controller) state.controller.abort();
+    if (state.pending) {
+      var pending = state.pending;
+      state.pending = null;
+      setBusy(false);
+      stopped(pending.view, pending.payload);
+    }
   }
 
   root.addEventListener("keydown", function (event) {
@@ -428,7 +448,82 @@
     var payload = { question: question, history: state.history.slice(-MAX_HISTORY) };
     var filters = currentFilters();
     if (Object.keys(filters).length) payload.filters = filters;
-    ask(payload, newAnswerView());
+    var view = newAnswerView();
+    if (state.ready === false) { // answered by itself once the index is ready
+      state.pending = { payload: payload, view: view };
+      setBusy(true);
+      view.status.replaceChildren("Waiting for the index to be built; the answer follows when it is ready…");
+      return;
+    }
+    ask(payload, view);
+  }
+
+  // ---------------------------------------------------------------- readiness: a first index being built
+
+  function checkReady() {
+    readyTimer = null;
+    fetch(endpoint + "/readyz", { headers: { Accept: "application/json" }, credentials: "omit", cache: "no-store" })
+      .then(function (response) {
+        return response.json().catch(function () { return null; }).then(function (body) {
+          if (response.ok) { becomeReady(); return; }
+          showBuilding(body || {});
+        });
+      })
+      .catch(function () { if (state.ready !== true) pollReady(10000); }); // unreachable: try again later
+  }
+
+  function pollReady(delay) {
+    if (!readyTimer) readyTimer = setTimeout(checkReady, delay);
+  }
+
+  function minutes(seconds) {
+    if (seconds < 90) return Math.max(1, Math.round(seconds)) + " s";
+    return Math.round(seconds / 60) + " min";
+  }
+
+  function showBuilding(body) {
+    var build = body.build;
+    var wasReady = state.ready;
+    state.ready = false;
+    buildBox.hidden = false;
+    buildBox.classList.toggle("failed", !!(build && build.state === "failed"));
+    if (build && build.state === "failed") {
+      buildBar.hidden = true;
+      buildText.textContent = "The index could not be built: " + (build.error || "no reason given") + ".";
+      pollReady(15000);
+    } else if (build) {
+      var total = build.reports_total || 0;
+      var done = build.state === "done" ? total : build.reports_done || 0;
+      buildBar.hidden = false;
+      buildBar.max = Math.max(total, 1);
+      buildBar.value = Math.min(done, buildBar.max);
+      buildBar.setAttribute("aria-valuetext", total ? done + " of " + total + " reports" : "starting");
+      var text = build.state === "done" ? "The index is built; loading it…"
+        : !total ? "Building the index of the reports: starting…"
+        : "Building the index: " + done + " of " + total + " reports read (" +
+          Number(build.passages || 0).toLocaleString("en-GB") + " passages" +
+          (build.eta_s != null ? ", about " + minutes(build.eta_s) + " left" : "") + ").";
+      buildText.textContent = text + " Questions are answered as soon as it is ready.";
+      pollReady(2000);
+    } else {
+      buildBar.hidden = true;
+      buildText.textContent = "The service cannot answer yet: " + detailText(body, 503);
+      pollReady(10000);
+    }
+    if (wasReady !== false) announce(buildText.textContent);
+  }
+
+  function becomeReady() {
+    var wasWaiting = state.ready === false;
+    state.ready = true;
+    buildBox.hidden = true;
+    if (wasWaiting) announce("The index is ready.");
+    if (state.pending) {
+      var pending = state.pending;
+      state.pending = null;
+      clearView(pending.view);
+      ask(pending.payload, pending.view);
+    }
   }
 
   // ---------------------------------------------------------------- one answer
