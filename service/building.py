@@ -124,6 +124,7 @@ def _watch(process: subprocess.Popen[bytes], index: Path) -> None:
         sys.stderr.buffer.write(block)
         sys.stderr.buffer.flush()
         tail = (tail + block)[-4096:]
+    stream.close()
     code = process.wait()
     lines = [line.strip() for line in tail.decode(errors="replace").replace("\r", "\n").split("\n")]
     errors = [line for line in lines if line.startswith("error:")]

@@ -264,11 +264,14 @@ def test_serve_builds_a_missing_index_first(tmp_path: Path, embedder: Any) -> No
 
     corpus = make_corpus(tmp_path / "corpus", ("bexley-2018-08-20",))
     settings = index_settings(corpus=corpus, index=tmp_path / "index")
-    ensure_index(settings)
+    building = ensure_index(settings)  # in a child process: the server is meant to start meanwhile
+    assert building is not None
+    assert building.process.wait(600) == 0
+    building.stop()
     index = open_index(settings.index, settings)
     assert [r.report_id for r in index.reports()] == ["bexley-2018-08-20"]
     built = (settings.index / "current").resolve()
-    ensure_index(settings)  # present: nothing is rebuilt
+    assert ensure_index(settings) is None  # present: nothing is rebuilt
     assert (settings.index / "current").resolve() == built
 
 
