@@ -298,36 +298,34 @@ class _Builder:
             dynamic_ncols=True,
         )
         for done, (source, outcome) in enumerate(bar, start=1):
-            self.tracker.update(
-                reports_done=done, passages=self.embedded_chunks + len(pending), failed=len(failures)
-            )
-            if isinstance(outcome, str):
-                failures.append({"file": _file_key(source), "error": _one_line(outcome)})
-                bar.set_postfix(
-                    chunks=self.embedded_chunks + len(pending), failed=len(failures), refresh=False
-                )
-                continue
-            report = outcome
             try:
-                chunks = chunk(report, self.embedder, self.settings)
-                if not chunks:
-                    raise CorruptReport("no text to index (an empty or image-only document?)")
-            except CorruptReport as error:
-                failures.append({"file": _file_key(source), "error": _one_line(str(error))})
-                continue
-            except Exception as error:  # one bad file must not stop a corpus build
-                log.exception("unexpected failure on %s", source.path)
-                failures.append(
-                    {"file": _file_key(source), "error": _one_line(f"{type(error).__name__}: {error}")}
-                )
-                continue
-            insert_report(connection, report)
-            entries[report.report_id] = _entry(report, source, chunks)
-            pending.extend(chunks)
-            if len(pending) >= FLUSH_CHUNKS:
-                next_row = self._embed(connection, vectors, pending, next_row)
-                pending = []
-            bar.set_postfix(chunks=self.embedded_chunks + len(pending), failed=len(failures), refresh=False)
+                if isinstance(outcome, str):
+                    failures.append({"file": _file_key(source), "error": _one_line(outcome)})
+                    continue
+                report = outcome
+                try:
+                    chunks = chunk(report, self.embedder, self.settings)
+                    if not chunks:
+                        raise CorruptReport("no text to index (an empty or image-only document?)")
+                except CorruptReport as error:
+                    failures.append({"file": _file_key(source), "error": _one_line(str(error))})
+                    continue
+                except Exception as error:  # one bad file must not stop a corpus build
+                    log.exception("unexpected failure on %s", source.path)
+                    failures.append(
+                        {"file": _file_key(source), "error": _one_line(f"{type(error).__name__}: {error}")}
+                    )
+                    continue
+                insert_report(connection, report)
+                entries[report.report_id] = _entry(report, source, chunks)
+                pending.extend(chunks)
+                if len(pending) >= FLUSH_CHUNKS:
+                    next_row = self._embed(connection, vectors, pending, next_row)
+                    pending = []
+            finally:  # after each file, whatever became of it: the bar and INDEX/.build-progress.json
+                passages = self.embedded_chunks + len(pending)
+                bar.set_postfix(chunks=passages, failed=len(failures), refresh=False)
+                self.tracker.update(reports_done=done, passages=passages, failed=len(failures))
         if pending:
             self._embed(connection, vectors, pending, next_row)
         bar.close()

@@ -80,6 +80,11 @@ class BuildProgress:
             )
         if not self.reports_total:
             return "the index is being built: scanning the reports"
+        if self.reports_done >= self.reports_total:
+            return (
+                f"the index is being built: all {self.reports_total} reports read ({self.passages:,} "
+                f"passages); embedding the last of them and writing the index"
+            )
         eta = self.eta_s
         left = f", about {_duration(eta)} left" if eta is not None else ""
         return (

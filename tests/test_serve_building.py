@@ -150,3 +150,79 @@ def test_an_existing_index_is_served_without_a_build(small_index: Path, tmp_path
         assert httpx.get(f"{url}/readyz", timeout=10).json()["build"] is None
     assert (small_index / "current").resolve() == before
     assert read_progress(small_index) == stamp  # no build started
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_page_shows_the_build_as_a_progress_bar_and_answers_a_waiting_question_by_itself(
+    tmp_path: Path,
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+    from test_widget import CHROMIUM, CHROMIUM_ARGS, shot
+
+    corpus = make_corpus(tmp_path / "corpus", REPORTS)
+    index = tmp_path / "index"
+    with held(index) as release, serve(corpus, index, tmp_path / "serve.log") as url, sync_playwright() as pw:
+        assert wait_for(lambda: _status(f"{url}/healthz") == 200, timeout_s=120)
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 760}, color_scheme="light")
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(f"{url}/")
+            banner = page.locator(".building")
+            bar = banner.locator("progress")
+            expect(bar).to_be_visible()
+            expect(banner).to_have_attribute("role", "status")
+            expect(banner).to_contain_text("Building the index")
+            page.evaluate("window.__sameDocument = true")  # gone if the page reloads
+            box = page.get_by_role("textbox", name="Your question")
+            box.fill(QUESTION)
+            box.press("Enter")
+            answer = page.locator("article.answer").first
+            expect(answer).to_contain_text("Waiting for the index")
+            release()
+            # The bar fills as reports are read, then the waiting question is answered, no reload.
+            values: list[tuple[float, float]] = []
+            deadline = time.monotonic() + 600
+            while answer.get_attribute("data-state") == "streaming" and time.monotonic() < deadline:
+                if bar.is_visible():
+                    value = bar.evaluate("b => [b.value, b.max]")
+                    values.append((value[0], value[1]))
+                    if 0 < value[0] < value[1] and len([v for v in values if 0 < v[0] < v[1]]) == 1:
+                        shot(page, "serve-building")
+                time.sleep(0.2)
+            expect(answer).to_have_attribute("data-state", "done", timeout=120_000)
+            expect(banner).to_be_hidden()
+            expect(answer.locator(".chip").first).to_be_visible()
+            assert page.evaluate("window.__sameDocument") is True
+            assert [v[0] for v in values] == sorted(v[0] for v in values), values
+            assert all(v[1] in (1, len(REPORTS)) for v in values), values
+            shot(page, "serve-built-answer")
+            assert errors == []
+        finally:
+            browser.close()
+
+
+def test_progress_reads_as_a_sentence_with_the_time_left(tmp_path: Path) -> None:
+    from indexer.progress import PROGRESS_FILE, BuildProgress, write_progress
+
+    now = time.time()
+    halfway = BuildProgress(
+        "building", os.getpid(), now - 120, now, reports_done=10, reports_total=30, passages=812
+    )
+    assert halfway.eta_s == pytest.approx(240)
+    assert halfway.summary() == (
+        "the index is being built: 10 of 30 reports read (812 passages, 2 min so far, about 4 min left)"
+    )
+    assert halfway.as_dict()["fraction"] == pytest.approx(0.3333, abs=1e-4)
+    # A "building" record whose process is gone reads as failed, with the reason.
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    write_progress(tmp_path / PROGRESS_FILE, BuildProgress("building", int(dead.stdout), now, now))
+    progress = read_progress(tmp_path)
+    assert progress is not None and progress.state == "failed"
+    assert progress.error == f"the build process (pid {int(dead.stdout)}) ended before it finished"
+    (tmp_path / PROGRESS_FILE).write_text("{not json")
+    assert read_progress(tmp_path) is None
