@@ -149,10 +149,17 @@ def test_concerns_about_one_council_quote_the_shortfall_first(qa: QAService) -> 
     assert {c.report_id for c in answer.citations} == {"bexley-2018-08-20"}
     first = quotes(answer)[0]
     assert "health histories are not systematically recorded" in first, answer.answer
-    # Each quote states a shortfall, or is an item of the report's "What needs to improve" list.
-    assert all(SHORTFALL.search(c.quote) or "improve" in c.section.lower() for c in answer.citations), (
-        answer.answer
-    )
+
+    # Each quote states a shortfall, or is an item of the report's "What needs to improve" list, or is
+    # the plain sentence a shortfall refers back to ("However, this does not yet extend to all care
+    # leavers" needs what "this" is); none is praise, and at least two are shortfalls. Which of these
+    # takes the last place depends on the fourth passage retrieved, whose fused score differs between
+    # the int8 vectors of an AVX2 and an AVX-512 CPU by less than 0.01: robust to both.
+    def concern(c: Any) -> bool:
+        return bool(SHORTFALL.search(c.quote)) or "improve" in c.section.lower()
+
+    assert all(concern(c) or tone(c.quote) == 0 for c in answer.citations), answer.answer
+    assert sum(1 for c in answer.citations if concern(c)) >= 2, answer.answer
     # The quote starts at the sentence, not at the paragraph number the extraction glued to it ("29.Care").
     assert not re.match(r"\d", first)
 

@@ -96,7 +96,10 @@ def test_onnx_int8_is_close_to_torch_fp32(embedder: Embedder) -> None:
 def test_onnx_runtime_path_matches_sentence_transformers(embedder: Embedder) -> None:
     from sentence_transformers import SentenceTransformer
 
-    texts = [*_report_paragraphs("bexley-2018-08-20", limit=16), "word " * 400, "", "Ofsted 🙂 café"]
+    # More than one batch of 32: the batches must be grouped as sentence-transformers groups them.
+    paragraphs = _report_paragraphs("bexley-2018-08-20") + _report_paragraphs("southend-on-sea-2019-08-27")
+    texts = [*paragraphs, *_report_paragraphs("essex-2014-03-21"), "word " * 400, "", "Ofsted 🙂 café"]
+    assert len(texts) > 32
     reference = SentenceTransformer(
         str(embedder.source),
         backend="onnx",
