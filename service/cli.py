@@ -81,7 +81,7 @@ def ensure_index(settings: Settings) -> BackgroundBuild | None:
     from service.building import start_background_build
 
     if settings.database_url is not None:  # served from PostgreSQL: builds publish there
-        return
+        return None
     try:
         open_index(settings.index, settings)
         return None
