@@ -112,10 +112,16 @@ def model_identity(settings: Settings) -> dict[str, Any]:
 
 class _Builder:
     def __init__(
-        self, corpus: Path, index: Path, settings: Settings, progress: bool, tracker: ProgressWriter
+        self,
+        corpus: Path,
+        index: Path,
+        settings: Settings,
+        progress: bool,
+        tracker: ProgressWriter | None = None,
     ) -> None:
         self.corpus = corpus
-        self.tracker = tracker
+        # Without a tracker (a subclass's own build), the progress is kept in memory only.
+        self.tracker = tracker or ProgressWriter(index, write=False)
         self.index = index
         self.settings = settings
         self.progress = progress

@@ -96,16 +96,17 @@ class BuildProgress:
 class ProgressWriter:
     """Writes a build's progress to ``INDEX/.build-progress.json``, at most every ``every_s`` seconds."""
 
-    def __init__(self, index: Path, *, every_s: float = 0.5) -> None:
+    def __init__(self, index: Path, *, every_s: float = 0.5, write: bool = True) -> None:
         self.path = Path(index) / PROGRESS_FILE
         self.every_s = every_s
+        self.write = write
         self._last = 0.0
         self.current = BuildProgress("building", os.getpid(), time.time(), time.time())
 
     def update(self, *, force: bool = False, **changes: Any) -> None:
         self.current = dataclasses.replace(self.current, updated_at=time.time(), **changes)
         now = time.monotonic()
-        if force or now - self._last >= self.every_s:
+        if self.write and (force or now - self._last >= self.every_s):
             self._last = now
             write_progress(self.path, self.current)
 
