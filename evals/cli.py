@@ -403,3 +403,36 @@ def eval_baseline_command(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(baseline_from(load_metrics(metrics)), indent=2) + "\n")
     typer.echo(f"wrote {out}")
+
+
+@eval_app.command("fit-abstention")
+def eval_fit_abstention_command(
+    gold: Annotated[
+        list[Path], typer.Option("--gold", help="Question files to fit on (repeat the option for several).")
+    ],
+    index: IndexOption = None,
+    check: Annotated[
+        list[Path] | None,
+        typer.Option("--check", help="Question files to measure the fitted gate on (never fitted on)."),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="Where to write the fitted gate.")] = Path(
+        "service/abstention.json"
+    ),
+) -> None:
+    """Fit the abstention gate's logistic model on gold questions; write it where the service reads it."""
+    import json
+
+    from evals.abstention import collect, fit, rates
+    from evals.gold import load_gold
+    from service.qa import QAService
+
+    resources = _resources(index)
+    service = QAService(resources.index, resources.embedder, resources.settings)
+    rows = [row for path in gold for row in collect(service, load_gold(path))]
+    gate, fitted = fit(rows, fitted_on=", ".join(p.name for p in gold))
+    out.write_text(json.dumps(gate.to_json(), indent=2) + "\n")
+    typer.echo(f"fitted on {gate.fitted_on}: {json.dumps(fitted)}")
+    for path in check or []:
+        measured = rates(gate, collect(service, load_gold(path)))
+        typer.echo(f"measured on {path.name}: {json.dumps(measured)}")
+    typer.echo(f"wrote {out}")

@@ -75,6 +75,50 @@ ALIASES: dict[str, str | tuple[str, ...]] = {
     "milton keynes council": "milton keynes",
     "bedford borough": "bedford",
     "tyneside": ("north tyneside", "south tyneside"),
+    # County and borough short forms as people type them (postal and sector usage: "Hants",
+    # "Herts", "Lancs", "Oxon", "MK", "B&NES", "H&F"). "Yorks" alone is several councils: left out.
+    "hants": "hampshire",
+    "herts": "hertfordshire",
+    "beds": ("bedford", "central bedfordshire"),
+    "central beds": "central bedfordshire",
+    "bucks": "buckinghamshire",
+    "notts": "nottinghamshire",
+    "nottm": "nottingham",
+    "lancs": "lancashire",
+    "northants": ("north northamptonshire", "west northamptonshire"),
+    "north northants": "north northamptonshire",
+    "west northants": "west northamptonshire",
+    "north yorks": "north yorkshire",
+    "n yorks": "north yorkshire",
+    "east yorks": "east riding of yorkshire",
+    "staffs": "staffordshire",
+    "warks": "warwickshire",
+    "wilts": "wiltshire",
+    "oxon": "oxfordshire",
+    "glos": "gloucestershire",
+    "gloucs": "gloucestershire",
+    "south glos": "south gloucestershire",
+    "s glos": "south gloucestershire",
+    "leics": "leicestershire",
+    "lincs": "lincolnshire",
+    "ne lincs": "north east lincolnshire",
+    "cambs": "cambridgeshire",
+    "worcs": "worcestershire",
+    "derbys": "derbyshire",
+    "shrops": "shropshire",
+    "salop": "shropshire",
+    "northumb": "northumberland",
+    "west berks": "west berkshire",
+    "w berks": "west berkshire",
+    "e sussex": "east sussex",
+    "w sussex": "west sussex",
+    "mk": "milton keynes",
+    "bnes": "bath and north east somerset",
+    "h and f": "hammersmith and fulham",
+    "lbhf": "hammersmith and fulham",
+    "bwd": "blackburn with darwen",
+    "brum": "birmingham",
+    "corp of london": "london corporation",
     # Councils abolished and split: a question about their old reports searches the successors.
     "northamptonshire": ("north northamptonshire", "west northamptonshire"),
     "cumbria": ("cumberland", "westmorland and furness"),
@@ -363,6 +407,8 @@ COMMON_WORDS = frozenset(
         "jersey",
         "wrekin",
         "christchurch",
+        "beds",
+        "bucks",
     }
 )
 
@@ -435,6 +481,16 @@ class Gazetteer:
     def keys(self) -> list[str]:
         return sorted(self._display)
 
+    @property
+    def names(self) -> dict[str, tuple[str, ...]]:
+        """Every name a question may use for a council of the index (normalised) → its keys."""
+        return dict(self._names)
+
+    @property
+    def outside(self) -> frozenset[str]:
+        """Normalised names of places that hold no report here (outside England, or unindexed)."""
+        return frozenset(self._outside)
+
     def display(self, key: str) -> str:
         return self._display.get(key, _title(key))
 
@@ -495,12 +551,18 @@ def _mask(question: str) -> str:
 
 def _flexible(name: str) -> str:
     """A regex for a normalised name that also matches '&' for 'and' and any run of spaces."""
-    parts = [re.escape(word) if word != "and" else "(?:and|&)" for word in name.split()]
-    return r"\s+".join(parts)
+    words = name.split()
+    out = ""
+    for i, word in enumerate(words):
+        if word == "and" and 0 < i < len(words) - 1:
+            out += r"(?:\s+and\s+|\s*&\s*)"  # "B&NES", "Telford & Wrekin", "Brighton and Hove"
+        else:
+            out += (r"\s+" if out and not out.endswith(")") else "") + re.escape(word)
+    return out
 
 
 def _canonical_spacing(matched: str) -> str:
-    return " ".join("and" if word == "&" else word for word in matched.split())
+    return " ".join(matched.replace("&", " and ").split())
 
 
 def _title(name: str) -> str:

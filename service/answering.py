@@ -33,7 +33,7 @@ from service.planning import Catalogue, ReportInfo
 from service.query import QueryIntent
 from service.quoting import REFERENCE_ONLY, prose_like, quote_span
 from service.records import Citation, Passage
-from service.retrieval import TermStats
+from service.retrieval import BORROWED_WEIGHT, TermStats
 from service.text import ACRONYMS, clean_sentence, fold, sentence_spans, stem, stems
 from service.tone import (
     TONE_FRAMING,
@@ -82,6 +82,8 @@ class Asks:
     improvements: bool = False  # "what needs to improve": the report's list of them
     topic: tuple[str, ...] = ()  # the question's words that say what it is about
     kind: str | None = None  # "which team ...?": the stem of the kind of thing asked for
+    aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()  # abbreviation stem → its long form's stems
+    borrowed: frozenset[str] = frozenset()  # stems a follow-up borrowed: weighed less
 
     @classmethod
     def of(cls, intent: QueryIntent) -> Asks:
@@ -99,7 +101,12 @@ class Asks:
             improvements="improve" in intent.sections,
             topic=topic,
             kind=kind if kind in {stem(t) for t in topic} else None,
+            aliases=intent.aliases,
+            borrowed=frozenset(stem(t) for t in intent.borrowed),
         )
+
+    def weight(self, term_stem: str, idf: float) -> float:
+        return idf * (BORROWED_WEIGHT if term_stem in self.borrowed else 1.0)
 
 
 @dataclass(frozen=True)
@@ -214,7 +221,8 @@ class Composer:
         asks = Asks.of(intent)
         ordered = [stem(t) for t in asks.topic]
         pairs = [f"{a} {b}" for a, b in itertools.pairwise(ordered)]
-        weights = {t: self.stats.idf(t) for t in ordered}
+        aliased = {abbr for abbr, _ in asks.aliases}
+        weights = {t: asks.weight(t, self.stats.idf(t)) for t in ordered if t not in aliased}
         concepts = [(frozenset((t,)), w) for t, w in weights.items()]
         top_score = max((p.score for p in passages), default=1.0) or 1.0
         candidates: list[tuple[float, int, int, Passage, int, int]] = []
@@ -287,6 +295,9 @@ class Composer:
             sentence = text[start:end]
             sentence_stems = stems(sentence)
             present = set(sentence_stems)
+            for abbr, long_form in asks.aliases:
+                if abbr in present:  # "CADS" holds "children's advice and duty service"
+                    present |= set(long_form)
             if previous_end is None or "\n" in text[previous_end:start]:
                 previous = set()  # a new paragraph: nothing to refer back to
             inherited = previous

@@ -40,20 +40,35 @@ def ask_command(
     year_from: Annotated[int | None, typer.Option(help="Earliest year.")] = None,
     year_to: Annotated[int | None, typer.Option(help="Latest year.")] = None,
     top_k: Annotated[int, typer.Option("-k", "--top-k", help="Passages to retrieve.")] = 5,
+    after: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--after",
+            help="An earlier question of the conversation (repeatable, oldest first): each is answered "
+            "in turn, so QUESTION can be a follow-up such as 'and in 2016?'.",
+        ),
+    ] = None,
 ) -> None:
     """Answer a question from the index, with citations."""
     from service.qa import QAService
-    from service.records import Filters
+    from service.records import Filters, Turn
     from service.schemas import AskResponse
 
     settings = _settings(index=index)
     service = QAService.open(settings)
     filters = Filters(tuple(local_authority or ()), tuple(report_id or ()), year_from, year_to)
-    answer = service.ask(question, filters=filters, top_k=top_k)
+    history: list[Turn] = []
+    for earlier in after or []:
+        reply = service.ask(earlier, filters=filters, history=list(history), top_k=top_k)
+        history += [Turn("user", earlier), Turn("assistant", reply.answer)]
+    answer = service.ask(question, filters=filters, history=history, top_k=top_k)
     if as_json:
         sources = {rid: info.source_url for rid, info in service.catalogue.by_id.items()}
         typer.echo(json.dumps(AskResponse.of(answer, sources).model_dump(), ensure_ascii=False, indent=2))
         return
+    if answer.focus is not None and answer.focus.label:
+        carried = " (from the conversation)" if answer.focus.from_history else ""
+        typer.secho(f"{answer.focus.label}{carried}", fg=typer.colors.GREEN)
     typer.echo(answer.answer)
     if answer.citations:
         typer.echo("")

@@ -176,8 +176,17 @@ def year_score(report: ReportInfo, mention: YearMention) -> int:
     return 0
 
 
-def in_range(report: ReportInfo, year_from: int | None, year_to: int | None) -> bool:
-    years = {y for y in (report.inspection_year, report.published.year if report.published else None) if y}
+def in_range(report: ReportInfo, year_from: int | None, year_to: int | None, basis: str = "either") -> bool:
+    """Whether a report falls in a range of years: by its publication date, its inspection date,
+    or (``"either"``, for explicit filters) whichever of the two does."""
+    published = report.published.year if report.published else None
+    if basis == "publication":
+        candidates: tuple[int | None, ...] = (published,)
+    elif basis == "inspection":
+        candidates = (report.inspection_year or published,)
+    else:
+        candidates = (report.inspection_year, published)
+    years = {y for y in candidates if y}
     if not years:
         return year_from is None and year_to is None
     return any((year_from is None or y >= year_from) and (year_to is None or y <= year_to) for y in years)
@@ -189,13 +198,28 @@ def pick_year(reports: Sequence[ReportInfo], mention: YearMention) -> list[Repor
     return [r for s, r in scored if s == best and s > 0]
 
 
-def pick_relative(reports: Sequence[ReportInfo], relative: str | None) -> list[ReportInfo]:
+def pick_relative(
+    reports: Sequence[ReportInfo], relative: str | None, anchor: YearMention | None = None
+) -> list[ReportInfo]:
+    """ "latest", "previous" (the one before the latest, or before the ``anchor`` report a
+    conversation was about), "next" (after the anchor), "second" or "earliest" of a council's
+    reports, ordered oldest first by publication."""
     if not reports or relative is None:
         return list(reports)
     if relative == "latest":
         return [reports[-1]]
-    if relative == "previous":
-        return [reports[-2]] if len(reports) > 1 else []
+    if relative == "second":
+        return [reports[1]] if len(reports) > 1 else []
+    if relative in ("previous", "next"):
+        position = len(reports) - 1
+        if anchor is not None:
+            anchored = pick_year(reports, anchor)
+            if anchored:
+                position = reports.index(anchored[0])
+        elif relative == "next":
+            return []  # "the next one" after nothing named
+        step = -1 if relative == "previous" else 1
+        return [reports[position + step]] if 0 <= position + step < len(reports) else []
     return [reports[0]]
 
 
@@ -248,7 +272,7 @@ def plan(intent: QueryIntent, catalogue: Catalogue, filters: Filters | None = No
         reports = [
             r
             for r in catalogue.all_reports()
-            if permitted(r) and in_range(r, intent.year_from, intent.year_to)
+            if permitted(r) and in_range(r, intent.year_from, intent.year_to, intent.date_basis)
         ]
         if intent.years:
             reports = [r for r in reports if any(year_score(r, y) > 0 for y in intent.years)]
@@ -274,7 +298,7 @@ def plan(intent: QueryIntent, catalogue: Catalogue, filters: Filters | None = No
         reports = [
             r
             for r in catalogue.council_reports(key)
-            if permitted(r) and in_range(r, intent.year_from, intent.year_to)
+            if permitted(r) and in_range(r, intent.year_from, intent.year_to, intent.date_basis)
         ]
         if mention is not None:
             matching = pick_year(reports, mention)
@@ -286,7 +310,7 @@ def plan(intent: QueryIntent, catalogue: Catalogue, filters: Filters | None = No
                 continue
             reports = matching
         elif intent.relative:
-            reports = pick_relative(reports, intent.relative)
+            reports = pick_relative(reports, intent.relative, intent.anchor)
         elif (
             (intent.is_judgement or "improve" in intent.sections)
             and len(reports) > 1

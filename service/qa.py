@@ -18,17 +18,21 @@ from typing import TYPE_CHECKING, Any, Self
 
 from inspectqa.errors import BadQuestion, InspectQAError
 from inspectqa.settings import Settings
+from service import abstention
+from service.aliases import COMMON_WORDS
 from service.answering import ABSTAIN_TEXT, Composer, Draft, pretty_date
 from service.figures import figure_bonus
 from service.grounding import GroundingChecker
+from service.normalise import Normaliser
 from service.planning import Catalogue, Plan, plan
 from service.query import SECTION_HINTS, QueryIntent, parse, with_context
-from service.records import Answer, Filters, Passage, Turn
+from service.records import Answer, Filters, Focus, Passage, Turn
 from service.retrieval import Query, Retriever, TermStats, quoted_phrases
 from service.strategies import STRATEGIES
 from service.strategy_kit import Tools
 from service.text import sentence_spans, stem, stems
 from service.tone import ASK_WORDS
+from service.vocabulary import Vocabulary, english_words
 
 if TYPE_CHECKING:
     from indexer.backend import SearchIndex
@@ -49,6 +53,7 @@ OFF_TOPIC_DENSE = 0.35  # nothing in the reports is even about the question's su
 RARE_IDF = 4.5  # a word in under about 1% of passages
 RARE_SHARE = 0.2  # ...missing rare words must carry this much of the question's weight
 FIGURE_COVER = 0.25
+OVERALL_ASKED = re.compile(r"\boverall\b", re.I)
 QUANTITY = re.compile(
     r"\b(?:how many|how much|what (?:proportion|percentage|number|share)|how (?:high|large|big|long))\b", re.I
 )
@@ -78,6 +83,8 @@ FRAMING_WORDS = frozenset((
     "provide", "provided", "provides", "kind", "kinds", "type", "types", "example", "examples", "way",
     "ways", "happening", "view", "views", "doing", "approach", "respond", "responded", "response", "deal",
     "dealt", "handle", "handled", "make", "made", "ensure",
+    # what a summary question asks for, not what it is about
+    "summarise", "summarize", "summary", "main", "key", "overview", "findings", "strengths", "weaknesses",
 ))
 # fmt: on
 
@@ -86,8 +93,16 @@ class QAService:
     """Answers questions from one opened index; safe to share between threads."""
 
     def __init__(
-        self, index: SearchIndex, embedder: Any, settings: Settings, *, stats: TermStats | None = None
+        self,
+        index: SearchIndex,
+        embedder: Any,
+        settings: Settings,
+        *,
+        stats: TermStats | None = None,
+        gate: str = "fitted",
     ) -> None:
+        """``gate``: "fitted" decides abstention with the model in ``service/abstention.json``
+        (the hand-set rules when none is fitted), "rules" always with the rules."""
         self.index = index
         self.embedder = embedder
         # One query is a single small search: FAISS's OpenMP threads only spin against the
@@ -98,6 +113,10 @@ class QAService:
         self.settings = settings
         self.catalogue = Catalogue(index.reports())
         self.stats = stats or TermStats.from_index(index)
+        english = english_words(getattr(embedder, "source", None))
+        self.vocabulary = Vocabulary.for_index(index, settings.cache_dir, COMMON_WORDS, english)
+        self.normaliser = Normaliser(self.catalogue.gazetteer, self.vocabulary)
+        self.gate = abstention.Gate.load() if gate == "fitted" else None
         self.retriever = Retriever(index, embedder, self.stats)
         self.composer = Composer(index, self.catalogue, self.stats)
         self.tools = Tools(index, self.catalogue, self.composer, embedder)
@@ -153,28 +172,30 @@ class QAService:
         return text
 
     def understand(self, question: str, history: Sequence[Turn] | None = None) -> QueryIntent:
-        """Parse the question; a follow-up borrows council, dates and topic from earlier turns.
+        """Normalise and parse the question (once); a follow-up borrows from earlier turns.
 
-        The user's own earlier questions come first; an assistant answer only lends its council
-        (e.g. after "which council runs 'Freedom cards'?"), never its wording as a topic.
+        The conversation is read oldest first, each of the user's questions resolved against the
+        ones before it, so "and in 2016?" then "what about care leavers?" keeps the council of the
+        first and the year of the second. An assistant answer only lends its council, when the
+        user's questions named none (e.g. after "which council runs 'Freedom cards'?"), never its
+        wording as a topic. An earlier turn that was declined still lends its council and year.
         """
-        intent = parse(question, self.catalogue.gazetteer)
-        previous = None
+        state: QueryIntent | None = None
         limit = self.settings.max_question_chars
-        for role in ("user", "assistant"):
-            for turn in reversed(history or ()):
-                if turn.role != role:
-                    continue
-                earlier = parse(turn.content[:limit], self.catalogue.gazetteer)
-                if earlier.places:
-                    previous = earlier if role == "user" else replace(earlier, terms=(), question="")
-                    break
-            if previous is not None:
-                break
-        intent = with_context(intent, previous)
+        for turn in history or ():
+            said = turn.content[:limit]
+            if turn.role == "user":
+                earlier = parse(self.normaliser.normalise(said), self.catalogue.gazetteer)
+                state = with_context(earlier, state)
+            elif state is None or not (state.places or state.outside_places):
+                lent = parse(said, self.catalogue.gazetteer)
+                if lent.places:
+                    base = state or replace(lent, terms=(), question="")
+                    state = replace(base, places=lent.places)
+        intent = with_context(parse(self.normaliser.normalise(question), self.catalogue.gazetteer), state)
         # "criticised", "praised": how the question wants the findings, not what they are about;
         # "at the time of its inspection" dates the question, it is not about time.
-        framing = ASK_WORDS | ({"time"} if AT_THE_TIME.search(question) else set())
+        framing = ASK_WORDS | ({"time"} if AT_THE_TIME.search(intent.question) else set())
         topic = tuple(t for t in intent.terms if t.lower() not in framing)
         return replace(intent, terms=topic) if topic and topic != intent.terms else intent
 
@@ -192,6 +213,8 @@ class QAService:
             section_patterns=tuple(patterns),
             section_boost=1.0 if "improve" in intent.sections else 0.25,
             phrases=quoted_phrases(question),
+            aliases=intent.aliases,
+            borrowed=intent.borrowed,
         )
 
     def _retrieve(
@@ -231,7 +254,7 @@ class QAService:
         the_plan = plan(intent, self.catalogue, filters)
         if the_plan.abstain_reason:
             return []
-        return _interleave(self._retrieve(text, intent, the_plan, filters, k, {}), k)
+        return _interleave(self._retrieve(intent.question, intent, the_plan, filters, k, {}), k)
 
     # --- answers ------------------------------------------------------------------------------
     def ask(
@@ -245,13 +268,47 @@ class QAService:
     ) -> Answer:
         """The cited answer; ``use_llm=False`` keeps to extracted sentences even when an LLM is set up."""
         started = time.perf_counter()
-        timings: dict[str, float] = {}
         text = self.validate(question, history, top_k)
         intent = self.understand(text, history)
         the_plan = plan(intent, self.catalogue, filters)
+        trace: dict[str, float] = {}
+        answer = self._answer(text, intent, the_plan, filters, top_k, started, trace, use_llm)
+        return replace(answer, focus=self.focus(intent, the_plan), evidence=trace)
+
+    def focus(self, intent: QueryIntent, the_plan: Plan) -> Focus:
+        """What an answer is about: the plan's councils and inspections, as the intent read them."""
+        councils = [t.council for t in the_plan.targets if t.council]
+        if not the_plan.targets:
+            councils = [p.display for p in intent.places] + list(intent.outside_places)
+        years = [t.year for t in the_plan.targets if t.year]
+        if not years:
+            years = [y.year for y in intent.years]
+        return Focus(
+            councils=tuple(dict.fromkeys(councils)),
+            years=tuple(dict.fromkeys(years)),
+            report_ids=the_plan.report_ids or (),
+            from_history=intent.from_history,
+            relative=intent.relative,
+            date_basis=intent.date_basis,
+            question=intent.question,
+            corrections=tuple((c.before, c.after, c.kind) for c in intent.corrections),
+        )
+
+    def _answer(
+        self,
+        text: str,
+        intent: QueryIntent,
+        the_plan: Plan,
+        filters: Filters | None,
+        top_k: int,
+        started: float,
+        trace: dict[str, float],
+        use_llm: bool,
+    ) -> Answer:
+        timings: dict[str, float] = {}
         notes = list(the_plan.notes)
         if the_plan.abstain_reason:
-            nearest = self._nearest(text, intent, top_k, timings)
+            nearest = self._nearest(intent.question, intent, top_k, timings)
             return self._finish(text, None, the_plan.abstain_reason, nearest, notes, timings, started)
 
         for strategy in STRATEGIES if intent.ask else ():
@@ -266,9 +323,10 @@ class QAService:
                     )
 
         if intent.asks_which_councils and not intent.places:
-            return self._survey(text, intent, the_plan, filters, top_k, notes, timings, started)
+            return self._survey(text, intent, the_plan, filters, top_k, notes, timings, started, trace)
 
-        search_text = f"{intent.context} {text}" if intent.context else text
+        # Retrieval reads the question as understood (normalised); the answer shows it as typed.
+        search_text = f"{intent.context} {intent.question}" if intent.context else intent.question
         groups = self._retrieve(search_text, intent, the_plan, filters, top_k, timings)
         passages = _interleave(groups, top_k * max(1, min(len(groups), 3)))
         if not passages:
@@ -287,6 +345,15 @@ class QAService:
             ids = [r for t in the_plan.targets for r in (t.report_ids or ())]
             if not ids:
                 ids = list(dict.fromkeys(p.report_id for p in passages[:1]))
+            if OVERALL_ASKED.search(intent.question) and intent.judgement_areas == ("overall_effectiveness",):
+                areas = [{j.area for j in self.index.judgements(r)} for r in ids]
+                if areas and all(a and "overall_effectiveness" not in a for a in areas):
+                    # Inspections from April 2026 judge four areas and give no overall grade.
+                    reason = (
+                        "The report gives no overall effectiveness grade "
+                        "(the framework in use from April 2026 awards none)."
+                    )
+                    return self._finish(text, None, reason, passages, notes, timings, started)
             draft = self.composer.judgements(intent, ids, passages)
             if not draft.sentences:
                 draft = None
@@ -295,7 +362,7 @@ class QAService:
             # "What needs to improve in X?": the report's own list answers it, whatever words it uses.
             listed = self.composer.section_list([passages[0].report_id], IMPROVE_SECTION, topic=intent.terms)
         if draft is None:
-            weak = None if listed is not None and listed.sentences else self._weak(intent, passages)
+            weak = None if listed is not None and listed.sentences else self._weak(intent, passages, trace)
             if weak:
                 timings["compose_ms"] = _ms(compose_started)
                 return self._finish(text, None, weak, passages, notes, timings, started)
@@ -330,6 +397,7 @@ class QAService:
         notes: list[str],
         timings: dict[str, float],
         started: float,
+        trace: dict[str, float],
     ) -> Answer:
         """ "Which councils ...?": the best passages of many councils, one cited sentence each.
 
@@ -338,9 +406,9 @@ class QAService:
         inspections cannot fill the list. Councils are ordered by evidence; when two are equally
         strong, the more recent inspection comes first.
         """
-        vector = self.retriever.encode(text)
+        vector = self.retriever.encode(intent.question)
         started_retrieval = time.perf_counter()
-        query = self._query(text, intent, the_plan.report_ids, filters)
+        query = self._query(intent.question, intent, the_plan.report_ids, filters)
         ranked = self.retriever.ranked(query, vector, widen=SURVEY_WIDEN)
         if filters and filters.section:
             ranked = [p for p in ranked if filters.section.lower() in (p.section or "").lower()] or ranked
@@ -365,7 +433,7 @@ class QAService:
         if not passages:
             return self._finish(text, None, "No passage matches the question.", [], notes, timings, started)
         compose_started = time.perf_counter()
-        weak = self._weak(intent, leading)
+        weak = self._weak(intent, leading, trace)
         draft = None if weak else self.composer.survey(intent, councils, max_councils=5)
         timings["compose_ms"] = _ms(compose_started)
         shown = passages[: max(top_k, len(leading))]
@@ -419,35 +487,79 @@ class QAService:
             return None
         return lines[0] if lines and len(lines[0].split()) <= 14 else None
 
-    def _weak(self, intent: QueryIntent, passages: list[Passage]) -> str | None:
+    def _weak(self, intent: QueryIntent, passages: list[Passage], trace: dict[str, float]) -> str | None:
         """Why the evidence does not answer the question, or None when it may.
 
-        Three tests, each for a way a question can fall outside the reports: nothing retrieved is
-        close to it at all; a distinctive word of the question (rare across the reports, such as
-        "salary" or "reoffending") appears in none of the passages found; or it asks for a figure
-        ("how many", "how much") and no relevant sentence found holds one (a count: dates and ages
-        are not).
+        The fitted gate (``service.abstention``) decides from the evidence's features, which are
+        kept in ``trace`` (with the probability) for the evaluation and for fitting. Without a
+        fitted model the hand-set rules below decide: nothing retrieved is close to the question;
+        a distinctive word of it (rare across the reports, such as "salary") is in none of the
+        passages found; or it asks for a figure or a named person that no passage gives.
         """
         top = passages[:5]
-        best_cover = max((p.scores.get("sentence", 0.0) for p in top), default=0.0)
-        best_dense = max((p.scores.get("dense", 0.0) for p in top), default=0.0)
-        if best_dense < OFF_TOPIC_DENSE or (best_dense < MIN_DENSE and best_cover < MIN_SENTENCE_COVER):
-            return "The retrieved passages are not about what the question asks."
-        if intent.terms and best_cover < MIN_SENTENCE_COVER * 0.6:
-            return "No retrieved passage mentions what the question asks about."
+        # A follow-up's own topic: the words it borrowed ("went back" of "was it still inadequate
+        # when ofsted went back?") say what it continues, not what its answer must hold.
+        own = [t for t in intent.terms if t not in intent.borrowed] or list(intent.terms)
+        topic_terms = [t for t in own if t not in FRAMING_WORDS]
+        topic = abstention.concepts(topic_terms, self.stats.idf, self.normaliser_expansions(intent))
+        no_person = bool(WHO_IS.search(intent.question)) and not any(NAMED_PERSON.search(p.text) for p in top)
+        no_figure = bool(QUANTITY.search(intent.question)) and not self._has_figure(intent, top)
+
+        def analyse(passage: Passage) -> tuple[frozenset[str], tuple[frozenset[str], ...]]:
+            analysis = self.retriever.analyse_text(passage.chunk_id, passage.text)
+            return analysis.stems, analysis.sentences
+
+        evidence = abstention.measure(
+            top,
+            topic,
+            lambda s: self.stats.frequencies.get(s, 0) > 0,
+            analyse,
+            no_figure=no_figure,
+            no_person=no_person,
+        )
+        trace.update(evidence.as_dict())
         present: set[str] = set()
         for passage in top:
-            present |= self.retriever.analyse_text(passage.chunk_id, passage.text).stems
-        weights = {t: self.stats.idf(stem(t)) for t in intent.terms if t not in FRAMING_WORDS}
-        missing = [t for t, idf in weights.items() if idf >= RARE_IDF and stem(t) not in present]
-        weighty = sum(weights[t] for t in missing) >= RARE_SHARE * sum(weights.values())
+            present |= analyse(passage)[0]
+        # A rare word is missing when nothing of its concept is there ("sif" is there as "single
+        # inspection framework"); each concept named once.
+        groups = {key: (group, weight) for group, weight in topic for key in group}
+        missing: list[str] = []
+        seen: set[frozenset[str]] = set()
+        for term in topic_terms:
+            group, weight = groups.get(stem(term), (frozenset({stem(term)}), self.stats.idf(stem(term))))
+            if group not in seen and weight >= RARE_IDF and not group & present:
+                missing.append(term)
+            seen.add(group)
+        if self.gate is not None:
+            score = self.gate.score(evidence)
+            trace["score"] = round(score, 4)
+            return abstention.reason(evidence, missing) if score < self.gate.threshold else None
+        best_cover = max((p.scores.get("sentence", 0.0) for p in top), default=0.0)
+        best_dense = evidence.dense
+        if best_dense < OFF_TOPIC_DENSE or (best_dense < MIN_DENSE and best_cover < MIN_SENTENCE_COVER):
+            return "The retrieved passages are not about what the question asks."
+        if topic_terms and best_cover < MIN_SENTENCE_COVER * 0.6:
+            return "No retrieved passage mentions what the question asks about."
+        weighty = evidence.missing >= RARE_SHARE
         if missing and weighty and best_cover < MIN_SENTENCE_COVER:
             return f"None of the passages found mentions {', '.join(repr(t) for t in missing[:3])}."
-        if WHO_IS.search(intent.question) and not any(NAMED_PERSON.search(p.text) for p in top):
+        if no_person:
             return "The passages found name no one in that role."
-        if QUANTITY.search(intent.question) and not self._has_figure(intent, top):
+        if no_figure:
             return "The passages found give no figure for what the question asks."
         return None
+
+    @staticmethod
+    def normaliser_expansions(intent: QueryIntent) -> dict[str, str]:
+        """Each abbreviation of the question (documented or defined by the reports) → its long form."""
+        table: dict[str, str] = {}
+        for written, other in intent.expansions:
+            if len(written.split()) == 1:
+                table[written] = other
+            elif len(other.split()) == 1:
+                table[other] = written
+        return table
 
     def _has_figure(self, intent: QueryIntent, passages: list[Passage]) -> bool:
         weights = {stem(t): self.stats.idf(stem(t)) for t in intent.terms if t not in FRAMING_WORDS}

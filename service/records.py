@@ -106,6 +106,31 @@ class SentenceVerdict:
 
 
 @dataclass(frozen=True)
+class Focus:
+    """What the service understood a question to be about, and acted on: the councils and the
+    inspections it searched, whether they came from the conversation, and how the question read
+    once normalised (with each correction made to it)."""
+
+    councils: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()  # the inspections' years (when inspectors visited, else publication)
+    report_ids: tuple[str, ...] = ()
+    from_history: bool = False
+    relative: str | None = None  # "latest", "previous", "earliest", "second", "next"
+    date_basis: str = "publication"  # what "since 2020", "before 2018" and "latest" were read against
+    question: str = ""  # the question as understood (normalised)
+    corrections: tuple[tuple[str, str, str], ...] = ()  # (as typed, as understood, kind)
+
+    @property
+    def label(self) -> str:
+        """ "Answering about Croydon, 2020", or "" when the question named no council or year."""
+        if not self.councils and not self.years:
+            return ""
+        what = " and ".join(self.councils) if self.councils else "every council"
+        years = ", ".join(str(y) for y in self.years)
+        return f"Answering about {what}{', ' + years if years else ''}"
+
+
+@dataclass(frozen=True)
 class Answer:
     """A complete answer: text with ``[n]`` markers, the citations they point to, and evidence.
 
@@ -128,3 +153,6 @@ class Answer:
     notes: tuple[str, ...] = ()
     # Structured data behind the text (a survey's whole list, a council's timeline), JSON-ready.
     data: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+    focus: Focus | None = None
+    # The features the abstention gate weighed (``service.abstention``), when it was consulted.
+    evidence: dict[str, float] = field(default_factory=dict, compare=False, hash=False)

@@ -127,6 +127,14 @@ class Query:
     section_patterns: tuple[re.Pattern[str], ...] = ()
     section_boost: float = 0.25  # "what needs to improve" points at one section: worth more
     phrases: tuple[str, ...] = ()
+    # An abbreviation among ``terms`` whose long form's words are there too ("cic": "children",
+    # "care"): one concept, not two. Its own weight leaves the total, and a passage that writes
+    # the abbreviation counts as holding the long form.
+    aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    borrowed: tuple[str, ...] = ()  # terms a follow-up took from an earlier question: weighed less
+
+
+BORROWED_WEIGHT = 0.5  # of a borrowed term's idf: "and what about accommodation?" is about accommodation
 
 
 # A quote opens where no letter stands before it and closes where none follows, so the apostrophes of
@@ -224,7 +232,13 @@ class Retriever:
                 dense[int(row)] = float(score)
         chunks = self.index.chunks(candidates)
         term_stems = [stem(t) for t in query.terms]
-        weights = {t: self.stats.idf(t) for t in term_stems}
+        aliased = {abbr for abbr, _ in query.aliases}
+        borrowed = {stem(t) for t in query.borrowed}
+        weights = {
+            t: self.stats.idf(t) * (BORROWED_WEIGHT if t in borrowed else 1.0)
+            for t in term_stems
+            if t not in aliased
+        }
         scored = [
             self._score(chunk, row, query, fused[row], dense.get(row, 0.0), term_stems, weights)
             for row, chunk in zip(candidates, chunks, strict=True)
@@ -268,9 +282,18 @@ class Retriever:
         w = self.weights
         total = sum(weights.values()) or 1.0
         analysis = self.analyse(chunk)
-        chunk_cover = sum(v for t, v in weights.items() if t in analysis.stems) / total
+
+        def held(present: AbstractSet[str]) -> AbstractSet[str]:
+            for abbr, long_form in query.aliases:
+                if abbr in present:
+                    present = present | set(long_form)
+            return present
+
+        whole = held(analysis.stems) if query.aliases else analysis.stems
+        sentences = [held(p) for p in analysis.sentences] if query.aliases else analysis.sentences
+        chunk_cover = sum(v for t, v in weights.items() if t in whole) / total
         best_sentence = max(
-            (sum(v for t, v in weights.items() if t in present) / total for present in analysis.sentences),
+            (sum(v for t, v in weights.items() if t in present) / total for present in sentences),
             default=0.0,
         )
         phrase = 0.0

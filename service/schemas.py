@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from service.records import Answer, Citation, Filters, Passage, Turn
+from service.records import Answer, Citation, Filters, Focus, Passage, Turn
 
 
 class _Strict(BaseModel):
@@ -151,6 +151,26 @@ class GroundingOut(BaseModel):
     sentences: list[SentenceOut]
 
 
+class CorrectionOut(BaseModel):
+    before: str = Field(description="As typed.")
+    after: str = Field(description="As understood.")
+    kind: str = Field(description="contraction, council or spelling.")
+
+
+class IntentOut(BaseModel):
+    """What the answer is about, as the service understood the question (and the conversation)."""
+
+    label: str = Field(description='For display: "Answering about Croydon, 2020" ("" when none).')
+    councils: list[str]
+    years: list[int] = Field(description="Years of the inspections searched.")
+    reports: list[str] = Field(description="Ids of the reports searched (empty: the whole index).")
+    from_history: bool = Field(description="Council or year carried over from earlier turns.")
+    relative: str | None = Field(None, description="latest, previous, earliest, second or next.")
+    date_basis: str = Field(description="publication or inspection: how date ranges were read.")
+    question: str = Field(description="The question as understood, after normalisation.")
+    corrections: list[CorrectionOut]
+
+
 class AskResponse(BaseModel):
     question: str
     answer: str
@@ -165,6 +185,7 @@ class AskResponse(BaseModel):
     data: dict[str, Any] | None = Field(
         None, description="Structured data behind the answer: a survey's whole list, a timeline, themes."
     )
+    intent: IntentOut | None = Field(None, description="What the answer is about (answering about ...).")
 
     @classmethod
     def of(cls, answer: Answer, sources: dict[str, str | None] | None = None) -> AskResponse:
@@ -193,7 +214,24 @@ class AskResponse(BaseModel):
             notes=list(answer.notes),
             timings_ms=dict(answer.timings_ms),
             data=answer.data,
+            intent=_intent(answer.focus),
         )
+
+
+def _intent(focus: Focus | None) -> IntentOut | None:
+    if focus is None:
+        return None
+    return IntentOut(
+        label=focus.label,
+        councils=list(focus.councils),
+        years=list(focus.years),
+        reports=list(focus.report_ids),
+        from_history=focus.from_history,
+        relative=focus.relative,
+        date_basis=focus.date_basis,
+        question=focus.question,
+        corrections=[CorrectionOut(before=b, after=a, kind=k) for b, a, k in focus.corrections],
+    )
 
 
 class SearchResponse(BaseModel):

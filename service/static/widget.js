@@ -758,8 +758,13 @@
       }
       renderData(view, body.data);
     }
-    if (Array.isArray(body.notes) && body.notes.length) {
-      view.notes.textContent = "Note: " + body.notes.join("; ");
+    var lines = [];
+    if (body.intent && body.intent.label) {
+      lines.push(body.intent.label + (body.intent.from_history ? " (from the conversation)" : ""));
+    }
+    if (Array.isArray(body.notes) && body.notes.length) lines.push("Note: " + body.notes.join("; "));
+    if (lines.length) {
+      view.notes.textContent = lines.join(" · ");
       view.notes.hidden = false;
     }
     view.status.replaceChildren();
