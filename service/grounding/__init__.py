@@ -1,27 +1,23 @@
 """Is a claim supported by a passage? An offline checker, fast enough to run on every answer.
 
 Why not an entailment model: nothing may be fetched from a hub, and the service calls this on every
-sentence of every answer, so it must take milliseconds. Why not lexical overlap alone: a claim that
-flips a negation, changes a number or a grade, or names another council keeps almost every word of
-its passage, and those are exactly the errors that matter in inspection reports. So the checker has
-two parts:
+sentence of every answer. Why not word overlap alone: a claim that flips a negation, changes a
+number, a grade, a council or who did something keeps almost every word of its passage, while a
+faithful paraphrase changes most of them. So the checker (``checker.GroundingChecker``):
 
-1. **Hard contradictions** (``contradictions``), each a cheap explicit test against the passage: a
-   number, percentage or date of the claim that the passage does not hold (``facts``); an Ofsted
-   grade ("outstanding", "good", "requires improvement (to be good)", "inadequate") the passage does
-   not give (``facts``); a local authority the passage does not name while it names another
-   (``places``); a negation ("not", "no", "never", "lack", ...) or polarity ("effective" /
-   "ineffective", "improved" / "declined") that differs from the passage clause the claim aligns
-   with (``polarity``, over the word lists of ``vocabulary``). Any one makes the claim unsupported.
-2. **Support** (``coverage``), measured per clause of the claim (so an added, unsupported clause
-   cannot hide behind a well-supported one): the share of the clause's content words (crudely
-   stemmed, ``tokens``) found in the passage, and, when an embedder is given, the best cosine
-   similarity between the clause and the passage's sentences (``similarity``), which lets a
-   paraphrase through. The claim's score is its weakest clause's.
+1. **aligns** each clause of the claim with the passage sentence, or pair of sentences, that holds
+   most of its words as lemmas (``alignment``, ``lemmas``);
+2. **compares slots** on that alignment (``slots``): numbers, years, months and grades (``facts``),
+   councils (``places``), negation and opposite words (``polarity``, over ``vocabulary``),
+   quantities and frequencies on one scale, and teams, agencies, roles and groups of children from a
+   vocabulary mined from the reports (``entities``, ``data/entities.json``);
+3. **measures support** (``features``): word coverage per clause, the word-by-word edit against the
+   aligned sentence (a near copy with a word replaced is a changed fact) and, with an embedder,
+   MiniLM similarity (``similarity``);
+4. **weighs** it all with a logistic regression fitted on the fitting splits of the labelled pairs
+   and measured on the held-out ones (``model``, ``data/model.json``; ``inspectqa eval grounding-fit``).
 
-``checker.GroundingChecker`` puts them together. Thresholds were tuned on the ``dev`` split of
-``evals/data/grounding_pairs.jsonl`` only; the ``test`` split is held out (see
-``evals/data/GROUNDING_PAIRS.md``).
+``contradiction`` (the older all-or-nothing checks) stays for callers that want one reason.
 """
 
 from __future__ import annotations

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Thresholds:
-    """When a clause counts as supported (tuned on the dev split of the labelled pairs)."""
+    """Clause settings. ``GroundingChecker`` reads ``min_clause_words`` only (the fitted model in
+    ``model`` decides support); the rest serve ``weakest_clause``, kept for its callers."""
 
     coverage: float = 0.75  # lexical coverage that supports a clause on its own
     similarity: float = 0.6  # embedding similarity that supports a clause...
