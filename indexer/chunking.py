@@ -114,7 +114,8 @@ class Chunker:
     def __init__(self, report: Report, count: Callable[[str], int], config: ChunkerSettings) -> None:
         self.report = report
         self.text = report.text
-        self.count = count
+        self._count = count
+        self._counted: dict[str, int] = {}  # this report's texts counted so far: packing asks again
         self.config = config
         self.publication_date = report.publication_date.isoformat() if report.publication_date else None
         self._page_offsets = {page.number: page.offset for page in report.pages}
@@ -123,6 +124,13 @@ class Chunker:
         if not self.config.header:
             return ""
         return context_header(self.report.local_authority, self.publication_date, section)
+
+    def count(self, text: str) -> int:
+        """Tokens of ``text`` (special tokens included), each distinct text tokenised once."""
+        known = self._counted.get(text)
+        if known is None:
+            known = self._counted[text] = self._count(text)
+        return known
 
     def tokens(self, section: str, start: int, end: int) -> int:
         return self.count(self.header(section) + self.text[start:end])

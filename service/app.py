@@ -45,7 +45,13 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], Any]:
             except InspectQAError as error:
                 app.state.qa = None
                 app.state.load_error = str(error)
-                log.error("no index loaded: %s", error)
+                from service.building import build_progress
+
+                building = build_progress(settings)
+                if building is not None and building.state != "failed":  # serve's own first build
+                    log.info("no index loaded yet: %s", building.summary())
+                else:
+                    log.error("no index loaded: %s", error)
             except Exception as error:  # a bug or an OS error: still start, say why in /readyz
                 app.state.qa = None
                 app.state.load_error = f"loading the index failed: {type(error).__name__}: {error}"
