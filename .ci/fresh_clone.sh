@@ -47,7 +47,12 @@ scripts/serve.sh --corpus "$work/corpus" --index "$work/index" --port "$port" >"
 server=$!
 
 status() { curl -s -o "$work/body" -w '%{http_code}' "$url$1" || true; }
-fail() { say "$*"; tail -c 4000 "$work/serve.log" >&2; exit 1; }
+fail() {
+    say "$*"
+    tail -c 4000 "$work/serve.log" >&2
+    say "installed: $(.venv/bin/python -m pip list 2>/dev/null | tr -s ' ' | tr '\n' ' ' | cut -c1-3000)"
+    exit 1
+}
 
 # serve.sh re-runs the (now quick) install, then must listen while the index is still being built.
 for _ in $(seq 1 600); do
