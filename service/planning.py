@@ -315,6 +315,8 @@ def plan(intent: QueryIntent, catalogue: Catalogue, filters: Filters | None = No
             (intent.is_judgement or "improve" in intent.sections)
             and len(reports) > 1
             and not intent.is_comparison
+            and intent.year_from is None
+            and intent.year_to is None
         ):
             # "What was X's judgement?", "What needs to improve in X?": as things stand, the latest.
             reports = reports[-1:]

@@ -85,6 +85,15 @@ _NEXT = re.compile(
     r"|(?:one|inspection|report) after (?:that|this|it))\b",
     re.I,
 )
+_SINCE_LAST = re.compile(
+    r"\bsince (?:the|its|their) (?:previous|last|prior|earlier|preceding) (?:ofsted )?"
+    r"(?:inspection|visit|report)s?\b",
+    re.I,
+)
+# "Camden's inspection between 2018 and 2024": a range of reports, not a comparison of two.
+_IN_BETWEEN = re.compile(
+    r"\b(?:inspection|report|one|visit)\s+between\s+(20[0-3]\d)\s+and\s+(20[0-3]\d)\b", re.I
+)
 _SINGLE_REPORT = re.compile(
     r"\b(?:the|its|their) (?:ofsted )?(?:inspection|report|one|grade|judgement)\b", re.I
 )
@@ -348,17 +357,22 @@ def parse(question: str | Normalised, gazetteer: Gazetteer) -> QueryIntent:
 
     years, year_from, year_to = _dates(question)
     basis = "inspection" if _INSPECTION_DATE.search(question) else "publication"
+    # "What has changed since the previous inspection?" measures change from it; it does not ask
+    # about that inspection.
+    dated = _SINCE_LAST.sub(" ", question)
     relative = None
-    if _NEXT.search(question):
-        relative = "second" if _AFTER_EARLIEST.search(question) or "second" in question.lower() else "next"
-    elif _PREVIOUS.search(question):
+    if _NEXT.search(dated):
+        relative = "second" if _AFTER_EARLIEST.search(dated) or "second" in dated.lower() else "next"
+    elif _PREVIOUS.search(dated):
         relative = "previous"
-    elif _EARLIEST.search(question):
+    elif _EARLIEST.search(dated):
         relative = "earliest"
-    elif _LATEST.search(question):
+    elif _LATEST.search(dated):
         relative = "latest"
     elif year_to is not None and year_from is None and _SINGLE_REPORT.search(question):
         relative = "latest"  # "the inspection before 2022": the last one before it
+    elif dated != question:
+        relative = "latest"  # "what has improved since the last inspection?": the latest says
 
     is_judgement = any(p.search(question.strip()) for p in _JUDGEMENT_ASKS)
     areas = (_areas(question) or ("overall_effectiveness",)) if is_judgement else ()
@@ -574,6 +588,10 @@ def _dates(question: str) -> tuple[tuple[YearMention, ...], int | None, int | No
             continue  # "by 2015" dates a figure more often than it bounds the reports
         year_to = year - 1 if word in ("before", "prior to", "earlier than") else year
         ranged.add(match.start(2))
+    within = _IN_BETWEEN.search(question)
+    if within and year_from is None and year_to is None:
+        year_from, year_to = sorted((int(within.group(1)), int(within.group(2))))
+        ranged |= {within.start(1), within.start(2)}
     decade = _DECADE.search(question)
     if decade and year_from is None and year_to is None:
         year_from = int(decade.group(1)) * 10
@@ -591,6 +609,6 @@ def _dates(question: str) -> tuple[tuple[YearMention, ...], int | None, int | No
         month = months.get(match.start(1))
         mentions.append(YearMention(int(match.group(1)), month, kind if month else "any", match.start(1)))
     between = _BETWEEN.search(question)
-    if between and not mentions:
+    if between and not mentions and not within:
         mentions = [YearMention(int(between.group(i)), None, "any", between.start(i)) for i in (1, 2)]
     return tuple(mentions), year_from, year_to
