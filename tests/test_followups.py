@@ -96,6 +96,12 @@ def test_a_follow_up_after_a_declined_question_keeps_the_declined_place(qa: QASe
             ("barnet-2019-07-01",),
         ),
         ("southend in the 2010s foster carers", ("southend-on-sea-2016-07-07", "southend-on-sea-2019-08-27")),
+        (
+            "What did Barnet's inspection between 2016 and 2018 say about social workers?",
+            ("barnet-2017-07-07",),
+        ),
+        ("What has improved in Southend since the last inspection?", ("southend-on-sea-2019-08-27",)),
+        ("What overall grades has Barnet had since 2017?", ("barnet-2017-07-07", "barnet-2019-07-01")),
     ],
 )
 def test_relative_dates_resolve_against_the_councils_reports(
