@@ -1,7 +1,8 @@
 """``QAService``: the whole question-answering path, usable without HTTP.
 
 ``ask`` = validate → understand the question (councils, dates, sections; context from earlier
-turns) → plan which reports to search → hybrid retrieval per target → compose an answer (the
+turns) → plan which reports to search → (questions across councils or about a whole report: the
+first strategy of ``service.strategies`` that applies) → hybrid retrieval per target → compose an answer (the
 judgements table, extracted sentences, or the optional LLM) → decide whether to abstain → check
 every sentence with the shared grounding checker. The HTTP API, the CLI and the evaluation all
 call this one object, so they cannot drift apart. It holds only read-only state (the index, the
@@ -311,16 +312,9 @@ class QAService:
             nearest = self._nearest(intent.question, intent, top_k, timings)
             return self._finish(text, None, the_plan.abstain_reason, nearest, notes, timings, started)
 
-        for strategy in STRATEGIES if intent.ask else ():
-            if strategy.applies(intent):
-                reply = strategy.answer(self.tools, intent, the_plan, filters)
-                if reply is not None:
-                    notes.extend(reply.notes)
-                    notes.append(f"answered by the {strategy.name} strategy")
-                    passages = reply.passages or list(reply.draft.cited.values())
-                    return self._finish(
-                        text, reply.draft, None, passages, notes, timings, started, reply.data
-                    )
+        answered = self._by_strategy(text, intent, the_plan, filters, notes, timings, started)
+        if answered is not None:
+            return answered
 
         if intent.asks_which_councils and not intent.places:
             return self._survey(text, intent, the_plan, filters, top_k, notes, timings, started, trace)
@@ -386,6 +380,33 @@ class QAService:
                 started,
             )
         return self._finish(text, draft, None, _cited_first(draft, passages), notes, timings, started)
+
+    def _by_strategy(
+        self,
+        text: str,
+        intent: QueryIntent,
+        the_plan: Plan,
+        filters: Filters | None,
+        notes: list[str],
+        timings: dict[str, float],
+        started: float,
+    ) -> Answer | None:
+        """The answer of the first strategy of ``service.strategies`` that applies and answers."""
+        if intent.ask is None:
+            return None
+        for strategy in STRATEGIES:
+            if not strategy.applies(intent):
+                continue
+            compose_started = time.perf_counter()
+            reply = strategy.answer(self.tools, intent, the_plan, filters)
+            if reply is None:
+                continue
+            timings["compose_ms"] = _ms(compose_started)
+            notes.extend(reply.notes)
+            notes.append(f"answered by the {strategy.name} strategy")
+            passages = reply.passages or list(reply.draft.cited.values())
+            return self._finish(text, reply.draft, None, passages, notes, timings, started, reply.data)
+        return None
 
     def _survey(
         self,

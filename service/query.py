@@ -474,9 +474,12 @@ def with_context(intent: QueryIntent, previous: QueryIntent | None) -> QueryInte
     they say about care leavers?" keeps council and year; "and for care leavers?" after a question
     about a grade asks for that grade. "What about the previous inspection?" means the one before
     the report the conversation was about (``anchor``). A follow-up that names its own council
-    keeps only the earlier question's topic, when it has none of its own ("and Leeds?").
+    keeps only the earlier question's topic, when it has none of its own ("and Leeds?"). A question
+    across councils ("which councils were judged ...?") starts afresh.
     """
-    if previous is None:
+    if previous is None or intent.asks_which_councils:
+        return intent
+    if intent.ask is not None and intent.ask.kind in ("grades", "count", "themes"):
         return intent
     continues = bool(_CONTINUES.search(intent.question))
     refers = continues or bool(_REFERS_BACK.search(intent.question))

@@ -288,3 +288,18 @@ def test_eval_scores_the_reports_a_survey_names_against_the_complete_set(qa: QAS
     assert [s.named_precision for s in run.scores] == [1.0, 0.5]
     assert survey["set_recall"] == pytest.approx(0.75) and survey["exact_set"] == pytest.approx(0.5)
     assert run.metrics["by_type"]["survey"]["survey"]["set_precision"] == pytest.approx(0.75)
+
+
+def test_a_survey_after_a_council_question_is_not_held_to_that_council(qa: QAService) -> None:
+    from service.records import Turn
+
+    history = [
+        Turn("user", "How has Barnet's grade changed?"),
+        Turn(
+            "assistant", "Barnet's overall effectiveness over 2 inspections: inadequate (2017) → good (2019)."
+        ),
+    ]
+    answer = qa.ask("Which councils were judged inadequate in 2022?", history=history)
+    assert answer.reports == ("bournemouth-christchurch-poole-2022-02-11",)
+    follow = qa.ask("and how did it do in 2019?", history=history)
+    assert not follow.abstained and "barnet-2019-07-01" in follow.reports

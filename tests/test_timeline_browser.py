@@ -8,6 +8,7 @@ sentence that states its grade; a table behind it for screen readers. Screenshot
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,15 @@ def test_trend_answer_draws_the_timeline_and_a_mark_opens_its_sentence(page: Pag
     viewer.wait_for_load_state()
     expect(viewer.locator("blockquote#quote")).to_contain_text("Good")
     expect(viewer.locator("main")).to_have_attribute("data-matched", "1.0")
+    # A list answer links its whole list as CSV.
+    box.fill("Which councils were judged inadequate in 2022?")
+    box.press("Enter")
+    listed = page.locator("article.answer").nth(1)
+    expect(listed).to_have_attribute("data-state", "done", timeout=60_000)
+    csv_link = listed.get_by_role("link", name=re.compile("whole list as CSV"))
+    assert "/judgements?" in (csv_link.get_attribute("href") or "") and "format=csv" in (
+        csv_link.get_attribute("href") or ""
+    )
 
 
 def test_citation_viewer_shows_the_council_timeline(page: Page, service_url: str) -> None:
