@@ -49,7 +49,7 @@ class SystemOutput:
     latency_ms: float
     error: str | None = None  # a system that failed on this question: scored as an empty answer
     # The reports the answer gives as the items of its list ("which councils ...?"), when it says
-    # which: for a change between inspections, the later report. Empty: its cited reports.
+    # which: for a change between inspections, both reports. Empty: its cited reports.
     named: tuple[str, ...] = ()
 
 

@@ -223,7 +223,7 @@ class GradeChanges:
             "from_grade": ask.from_grade,
             "to_grade": ask.to_grade,
             "count_councils": len(councils),
-            "items": list(dict.fromkeys(c.after.report_id for c in found)),
+            "items": list(dict.fromkeys(r.report_id for c in found for r in (c.before, c.after))),
             "changes": [
                 {"before": c.before.as_dict(), "after": c.after.as_dict(), "direction": c.direction}
                 for c in found
