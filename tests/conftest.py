@@ -20,6 +20,16 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 CORPUS = SHARED / "corpus" / "ilacs"
 GOLD = SHARED / "gold" / "dev.jsonl"
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the network flags a headless Chromium keeps trying Google's hosts on this closed network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -195,3 +205,61 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> Any:
         env=environment,
         timeout=300,
     )
+
+
+@pytest.fixture(scope="module")
+def catalogue(corpus_dir: Path) -> Any:
+    """The question planner's catalogue of every report in the shared manifest (no index needed)."""
+    import csv
+    from types import SimpleNamespace
+
+    from service.planning import Catalogue
+
+    with (corpus_dir / "manifest.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return Catalogue(
+        SimpleNamespace(
+            report_id=row["report_id"],
+            local_authority=row["local_authority"],
+            publication_date=row["publication_date"] or None,
+            inspection_start=row["inspection_start"] or None,
+            inspection_end=row["inspection_end"] or None,
+            source_url=row["source_url"] or None,
+        )
+        for row in rows
+    )
+
+
+# --- a real browser (owner: widget) --------------------------------------------------------------
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's chromium driven by playwright, one per test module."""
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is missing: run scripts/setup.sh --test (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@contextmanager
+def watched_page(browser: Any, width: int, height: int) -> Iterator[Any]:
+    """A fresh page that fails the test on an uncaught error or a Content Security Policy violation.
+
+    The service's pages forbid inline script and style; nothing of the widget may trip that policy.
+    """
+    context = browser.new_context(viewport={"width": width, "height": height}, color_scheme="light")
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    opened.on(
+        "console",
+        lambda message: errors.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    try:
+        yield opened
+    finally:
+        context.close()
+    assert errors == [], f"uncaught errors or policy violations in the page: {errors}"

@@ -3,10 +3,8 @@ vocabulary of the real small index (its reports' words, definitions and capitali
 
 from __future__ import annotations
 
-import csv
 import itertools
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -18,23 +16,6 @@ from service.planning import Catalogue
 from service.query import parse
 from service.text import ACRONYMS
 from service.vocabulary import SECTOR_ABBREVIATIONS, Vocabulary, _long_form, english_words
-
-
-@pytest.fixture(scope="module")
-def catalogue(corpus_dir: Path) -> Catalogue:
-    with (corpus_dir / "manifest.csv").open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    return Catalogue(
-        SimpleNamespace(
-            report_id=row["report_id"],
-            local_authority=row["local_authority"],
-            publication_date=row["publication_date"] or None,
-            inspection_start=row["inspection_start"] or None,
-            inspection_end=row["inspection_end"] or None,
-            source_url=None,
-        )
-        for row in rows
-    )
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,6 @@ the part of retrieval that dense embeddings cannot do (which council, which insp
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-from types import SimpleNamespace
-
 import pytest
 
 from inspectqa.errors import UnknownFilter
@@ -18,23 +14,6 @@ from service.query import parse, with_context
 from service.records import Filters
 from service.retrieval import quoted_phrases
 from service.text import sentence_spans
-
-
-@pytest.fixture(scope="module")
-def catalogue(corpus_dir: Path) -> Catalogue:
-    with (corpus_dir / "manifest.csv").open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    return Catalogue(
-        SimpleNamespace(
-            report_id=row["report_id"],
-            local_authority=row["local_authority"],
-            publication_date=row["publication_date"] or None,
-            inspection_start=row["inspection_start"] or None,
-            inspection_end=row["inspection_end"] or None,
-            source_url=row["source_url"] or None,
-        )
-        for row in rows
-    )
 
 
 def ids(catalogue: Catalogue, question: str, filters: Filters | None = None) -> tuple[str, ...] | None:

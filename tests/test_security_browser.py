@@ -13,15 +13,13 @@ from typing import Any
 
 import pytest
 from conftest import serving
-from playwright.sync_api import Browser, ConsoleMessage, Page, Route, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Route
 
 from inspectqa.settings import Settings
 from service.app import create_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 INJECTED = (
     "<script>window.__injected = 'inline ran'</script>"
     "<img src='data:,' onerror=\"window.__handler = 'handler ran'\">"
@@ -34,16 +32,6 @@ def service_url(small_index: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     settings = Settings(index=small_index, reload_poll_s=0, uploads_dir=uploads, rate_limit_per_minute=0)
     with serving(create_app(settings)) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is missing: run scripts/setup.sh --test (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
 
 
 def _violations(page: Page) -> list[str]:

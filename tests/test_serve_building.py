@@ -157,8 +157,9 @@ def test_an_existing_index_is_served_without_a_build(small_index: Path, tmp_path
 def test_the_page_shows_the_build_as_a_progress_bar_and_answers_a_waiting_question_by_itself(
     tmp_path: Path,
 ) -> None:
+    from conftest import CHROMIUM, CHROMIUM_ARGS
     from playwright.sync_api import expect, sync_playwright
-    from test_widget import CHROMIUM, CHROMIUM_ARGS, shot
+    from test_widget import shot
 
     corpus = make_corpus(tmp_path / "corpus", REPORTS)
     index = tmp_path / "index"

@@ -15,12 +15,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from conftest import REPO, index_settings, serving
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from conftest import REPO, index_settings, serving, watched_page
+from playwright.sync_api import Browser, Page, expect
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
 DOCS_SHOTS = REPO / "docs" / "screenshots"
 
 
@@ -36,31 +35,10 @@ def service_url(small_index: Path, embedder: Any) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is missing: run scripts/setup.sh --test (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield launched
-        launched.close()
-
-
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1100, "height": 900}, color_scheme="light")
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    opened.on(
-        "console",
-        lambda message: errors.append(message.text) if "Content Security Policy" in message.text else None,
-    )
-    yield opened
-    context.close()
-    assert errors == [], f"uncaught errors or policy violations in the page: {errors}"
+    with watched_page(browser, 1100, 900) as opened:
+        yield opened
 
 
 def test_trend_answer_draws_the_timeline_and_a_mark_opens_its_sentence(page: Page, service_url: str) -> None:

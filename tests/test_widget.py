@@ -23,20 +23,11 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 import uvicorn
-from conftest import REPO, index_settings
-from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from conftest import REPO, index_settings, watched_page
+from playwright.sync_api import Browser, Page, Route, expect
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SHOTS = REPO / "artifacts" / "screenshots"
 WIDGET_JS = REPO / "service" / "static" / "widget.js"
 SOUTHEND_QUESTION = "What did Ofsted say about foster carer reviews in Southend-on-Sea?"
@@ -111,30 +102,10 @@ def sites(small_index: Path, embedder: Any) -> Iterator[dict[str, str]]:
         yield {"service": service_url, "allowed": allowed, "denied": f"http://127.0.0.1:{denied.port}"}
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is missing: run scripts/setup.sh --test (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 860}, color_scheme="light")
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    # The service's pages forbid inline script and style; nothing of the widget may trip that policy.
-    opened.on(
-        "console",
-        lambda message: errors.append(message.text) if "Content Security Policy" in message.text else None,
-    )
-    yield opened
-    context.close()
-    assert errors == [], f"uncaught errors or policy violations in the page: {errors}"
+    with watched_page(browser, 1280, 860) as opened:
+        yield opened
 
 
 # ------------------------------------------------------------------------------------------ helpers
