@@ -160,6 +160,16 @@ def small_index(small_corpus: Path, embedder, tmp_path_factory: pytest.TempPathF
     return index
 
 
+def small_service(index: Path, embedder: Any, **values: Any) -> tuple[Any, Any]:
+    """``Settings`` over ``index`` (no reload polling, ``values`` on top) and a ``QAService`` built
+    from them the way the app builds it, sharing the session's embedder."""
+    from inspectqa.settings import Settings
+    from service.qa import QAService
+
+    settings = Settings(index=index, reload_poll_s=0, **values)
+    return settings, QAService.open(settings, embedder=embedder)
+
+
 def reply_chat_completion(handler: BaseHTTPRequestHandler, model: str, content: str) -> None:
     """Answer an OpenAI chat-completions request from a fake server's handler with ``content``."""
     reply = {

@@ -19,31 +19,23 @@ from typing import Any
 
 import httpx2
 import pytest
-from conftest import REPO, serving
+from conftest import REPO, serving, small_service
 from mcp import Client, MCPError, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from test_readme_clients import readme_block
 
 from inspectqa.settings import Settings
 from service.app import create_app
-from service.qa import QAService
 
 SOUTHEND = "What did Ofsted say about foster carer reviews in Southend-on-Sea?"
 TOOLS = {"ask", "search", "get_report", "judgements"}
-
-
-def make_service(small_index: Path, embedder: Any, **values: Any) -> tuple[Settings, QAService]:
-    from indexer import open_index
-
-    settings = Settings(index=small_index, reload_poll_s=0, **values)
-    return settings, QAService(open_index(small_index, settings), embedder, settings)
 
 
 @pytest.fixture(scope="module")
 def mcp_url(small_index: Path, embedder: Any) -> Iterator[str]:
     # Off here so that a fast machine's many calls from one address never meet the burst; the limit
     # itself is tested on a server of its own below.
-    settings, qa = make_service(small_index, embedder, rate_limit_per_minute=0)
+    settings, qa = small_service(small_index, embedder, rate_limit_per_minute=0)
     with serving(create_app(settings, service=qa)) as url:
         yield f"{url}/mcp"
 
@@ -180,7 +172,7 @@ def test_the_sdk_client_over_stdio(small_index: Path) -> None:
 def test_http_needs_the_api_token_when_set_and_takes_questions_from_the_rate_limit(
     small_index: Path, embedder: Any
 ) -> None:
-    settings, qa = make_service(
+    settings, qa = small_service(
         small_index, embedder, api_token="s3cret", rate_limit_per_minute=6, rate_limit_burst=2
     )
 

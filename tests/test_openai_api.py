@@ -21,14 +21,13 @@ from typing import Any
 import httpx
 import openai
 import pytest
-from conftest import reply_chat_completion, serving
+from conftest import reply_chat_completion, serving, small_service
 from fastapi import FastAPI
 from fastapi.responses import StreamingResponse
 
 from inspectqa.settings import Settings
 from service.app import create_app
 from service.limits import install_limits
-from service.qa import QAService
 from service.rendering import SOURCES_HEADING, pieces, without_sources
 from service.text import sentences
 
@@ -36,18 +35,11 @@ SOUTHEND = "What did Ofsted say about foster carer reviews in Southend-on-Sea?"
 OFF_TOPIC = "What is the salary of the mayor of Paris?"
 
 
-def make_service(small_index: Path, embedder: Any, **values: Any) -> tuple[Settings, QAService]:
-    from indexer import open_index
-
-    settings = Settings(index=small_index, reload_poll_s=0, **values)
-    return settings, QAService(open_index(small_index, settings), embedder, settings)
-
-
 @pytest.fixture(scope="module")
 def base_url(small_index: Path, embedder: Any) -> Iterator[str]:
     # The module's tests send more questions than one client's default burst from one address; the
     # limit itself is tested on a server of its own (test_the_rate_limit_is_a_429_the_client_understands).
-    settings, qa = make_service(small_index, embedder, rate_limit_per_minute=0)
+    settings, qa = small_service(small_index, embedder, rate_limit_per_minute=0)
     with serving(create_app(settings, service=qa)) as url:
         yield url
 
@@ -239,7 +231,7 @@ def test_unparsable_bodies_are_400s_in_the_protocols_shape(base_url: str, conten
 
 
 def test_the_rate_limit_is_a_429_the_client_understands(small_index: Path, embedder: Any) -> None:
-    settings, qa = make_service(small_index, embedder, rate_limit_per_minute=6, rate_limit_burst=2)
+    settings, qa = small_service(small_index, embedder, rate_limit_per_minute=6, rate_limit_burst=2)
     with serving(create_app(settings, service=qa)) as url:
         limited = connect(url)
         for _ in range(2):
@@ -294,7 +286,7 @@ def test_a_stream_out_of_time_ends_with_an_error_event_the_client_raises() -> No
 
 
 def test_the_api_token_guards_v1_when_set(small_index: Path, embedder: Any) -> None:
-    settings, qa = make_service(small_index, embedder, api_token="s3cret")
+    settings, qa = small_service(small_index, embedder, api_token="s3cret")
     with serving(create_app(settings, service=qa)) as url:
         wrong = connect(url, "guess")
         with pytest.raises(openai.PermissionDeniedError) as caught:
@@ -332,7 +324,7 @@ def test_the_llm_model_writes_with_the_llm_and_the_plain_model_does_not(
 ) -> None:
     llm = ThreadingHTTPServer(("127.0.0.1", 0), _EchoingLLM)
     threading.Thread(target=llm.serve_forever, daemon=True).start()
-    settings, qa = make_service(
+    settings, qa = small_service(
         small_index, embedder, llm_base_url=f"http://127.0.0.1:{llm.server_address[1]}/v1", llm_model="fake"
     )
     try:
