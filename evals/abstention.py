@@ -1,13 +1,13 @@
-"""Fit the abstention gate (``service.abstention``) on question sets, to be measured on others.
+"""Fit the abstention gate (``service.answers.abstention``) on question sets, to be measured on others.
 
 ``collect`` asks the service every question (with its history) and keeps, for each question that
 reached the gate, the evidence features it weighed and whether the question is answerable.
-``fit`` sets the threshold of the gate's score (``service.abstention.WEIGHTS``) at the ``TARGET``
+``fit`` sets the threshold of the gate's score (``service.answers.abstention.WEIGHTS``) at the ``TARGET``
 quantile of the answerable questions' scores: at most that share of answerable questions like
 them is declined, and the unanswerable ones, which score low when their topic is missing, are
 measured on other files. (The question sets hold too few unanswerable questions that reach the
 gate to fit weights on: the rest are declined earlier, for a council or year with no report.) The
-result goes to ``service/abstention.json`` with the files it came from; ``inspectqa eval run`` on
+result goes to ``service/answers/abstention.json`` with the files it came from; ``inspectqa eval run`` on
 other files then measures it.
 """
 
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any, Literal, cast
 
 from evals.gold import GoldQuestion
-from service.abstention import FEATURES, Evidence, Gate
-from service.records import Turn
+from service.answers.abstention import FEATURES, Evidence, Gate
+from service.answers.records import Turn
 
 TARGET = 0.05  # share of answerable questions the fitted threshold declines
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.pairs import Pair, load_pairs
-from service.grounding import GroundingChecker, alignment, entities, tokens
+from service.answers.grounding import GroundingChecker, alignment, entities, tokens
 
 
 def _forget_passages() -> None:

@@ -328,7 +328,7 @@ def eval_grounding_command(
 
     from evals.gold import BadGoldFile
     from evals.pairs import format_summary, judge, load_pairs, summarise, verdict_record
-    from service.grounding import GroundingChecker
+    from service.answers.grounding import GroundingChecker
 
     files = pairs or [p for p in _PAIRS_FILES if p.is_file()]
     loaded = {path: load_pairs(path, split, allow_empty=True) for path in files}
@@ -370,7 +370,7 @@ def eval_grounding_fit_command(
 ) -> None:
     """Refit the grounding checker's model on the fitting splits (dev, fit); never on test or heldout."""
     from evals.fit_grounding import fit
-    from service.grounding.model import MODEL_FILE
+    from service.answers.grounding.model import MODEL_FILE
 
     files = pairs or [p for p in _PAIRS_FILES if p.is_file()]
     payload = fit(
@@ -416,7 +416,7 @@ def eval_fit_abstention_command(
         typer.Option("--check", help="Question files to measure the fitted gate on (never fitted on)."),
     ] = None,
     out: Annotated[Path, typer.Option("--out", help="Where to write the fitted gate.")] = Path(
-        "service/abstention.json"
+        "service/answers/abstention.json"
     ),
 ) -> None:
     """Fit the abstention gate's logistic model on gold questions; write it where the service reads it."""
@@ -424,7 +424,7 @@ def eval_fit_abstention_command(
 
     from evals.abstention import collect, fit, rates
     from evals.gold import load_gold
-    from service.qa import QAService
+    from service.answers.qa import QAService
 
     resources = _resources(index)
     service = QAService(resources.index, resources.embedder, resources.settings)

@@ -8,9 +8,9 @@ What it learns from:
   that any held-out pair comes from.
 
 It fits a logistic regression (balanced class weights, L2 regularisation chosen by cross-validation
-grouped by report, scored with scikit-learn) on standardised signals (``service.grounding.features``),
+grouped by report, scored with scikit-learn) on standardised signals (``service.answers.grounding.features``),
 once with the embedder's similarity and once without, and writes the weights to
-``service/grounding/data/model.json``. Run it as ``inspectqa eval grounding-fit``.
+``service/answers/grounding/data/model.json``. Run it as ``inspectqa eval grounding-fit``.
 
 Each weight is held to the sign its signal can only have (``SIGNS``): closeness in meaning can only
 help, a changed slot, a replaced word or a run of new words can only hurt. Unconstrained, correlated signals
@@ -29,9 +29,9 @@ from typing import Any
 import numpy as np
 
 from evals.pairs import Pair, load_pairs
-from service.grounding import GroundingChecker
-from service.grounding.features import LEXICAL_FEATURES, SEMANTIC_FEATURES
-from service.grounding.model import MODEL_FILE
+from service.answers.grounding import GroundingChecker
+from service.answers.grounding.features import LEXICAL_FEATURES, SEMANTIC_FEATURES
+from service.answers.grounding.model import MODEL_FILE
 
 FIT_SPLITS = ("dev", "fit")
 HELD_OUT_SPLITS = ("test", "heldout")

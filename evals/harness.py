@@ -130,7 +130,7 @@ def compare(runs: Sequence[Run], out: Path, skipped: dict[str, str] | None = Non
 def make_check(resources: Any, lexical_only: bool = False) -> Check:
     """The grounding checker the metrics use: with embeddings (so paraphrases are judged fairly)
     unless ``lexical_only``."""
-    from service.grounding import GroundingChecker
+    from service.answers.grounding import GroundingChecker
 
     return GroundingChecker(None if lexical_only else resources.embedder).check
 

@@ -29,7 +29,7 @@ from typing import Any
 from evals.evidence import find_quote, normalise
 from evals.gold import GoldQuestion
 from evals.records import EvidenceFound, QuestionScore, SentenceCheck, SystemOutput
-from service.grounding import Verdict
+from service.answers.grounding import Verdict
 
 ANSWER_CONTEXT = 5  # passages an answerer reads: evidence ranked below this is a ranking failure
 

@@ -21,9 +21,10 @@ name a class; the members are what the reports write, counted across reports:
 
 A phrase is kept when enough reports write it (``--min-reports``), and a shorter phrase is dropped
 when a longer one holds nearly all its uses (it is a fragment). The result is a small JSON file that
-``service.grounding.entities`` reads; regenerate it with::
+``service.answers.grounding.entities`` reads; regenerate it with::
 
-    python -m evals.mine_entities --corpus ../shared/corpus/ilacs --out service/grounding/data/entities.json
+    python -m evals.mine_entities --corpus ../shared/corpus/ilacs \
+        --out service/answers/grounding/data/entities.json
 """
 
 from __future__ import annotations
@@ -37,10 +38,10 @@ from pathlib import Path
 
 from lemminflect import getAllLemmas
 
-from service.grounding.entities import CLASS_HEADS, phrase_key
-from service.grounding.facts import months, numbers
-from service.grounding.tokens import fold
-from service.lexicon import STOPWORDS
+from service.answers.grounding.entities import CLASS_HEADS, phrase_key
+from service.answers.grounding.facts import months, numbers
+from service.answers.grounding.tokens import fold
+from service.answers.lexicon import STOPWORDS
 
 _ACRONYM = re.compile(r"((?:[A-Za-z][A-Za-z'-]*[ ,]+){1,8}?)\(([A-Z][A-Za-z]{1,7})\)")
 _LIST = re.compile(
@@ -246,7 +247,7 @@ def documents(corpus: Path) -> Iterable[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=Path("../shared/corpus/ilacs"), help="Report folder.")
-    parser.add_argument("--out", type=Path, default=Path("service/grounding/data/entities.json"))
+    parser.add_argument("--out", type=Path, default=Path("service/answers/grounding/data/entities.json"))
     parser.add_argument(
         "--min-reports", type=int, default=8, help="Keep phrases written by this many reports."
     )

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.gold import BadGoldFile
-from service.grounding import GroundingChecker
+from service.answers.grounding import GroundingChecker
 
 LABELS = ("supported", "unsupported")
 

@@ -26,7 +26,7 @@ from evals.gold import GoldQuestion
 from evals.records import AnswerSentence, CitedPassage, RetrievedPassage, SystemOutput
 from inspectqa.errors import ConfigError, InspectQAError
 from inspectqa.settings import Settings
-from service.records import Turn
+from service.answers.records import Turn
 
 Role = Literal["user", "assistant"]
 SYSTEMS = ("inspectqa", "bm25", "dense", "naive", "llm")
@@ -273,7 +273,7 @@ class Resources:
         if name == "dense":
             return dense_system(self.index, self.embedder, k)
         if name in ("inspectqa", "llm"):
-            from service.qa import QAService
+            from service.answers.qa import QAService
 
             settings = self.settings
             if name == "llm" and not settings.llm_enabled:

@@ -16,7 +16,7 @@ import typer
 from inspectqa.settings import Settings
 
 if TYPE_CHECKING:
-    from service.building import BackgroundBuild
+    from service.web.building import BackgroundBuild
 
 IndexOption = Annotated[
     Path | None, typer.Option("--index", help="Index directory [env: INSPECTQA_INDEX; default var/index].")
@@ -50,9 +50,9 @@ def ask_command(
     ] = None,
 ) -> None:
     """Answer a question from the index, with citations."""
-    from service.qa import QAService
-    from service.records import Filters, Turn
-    from service.schemas import AskResponse
+    from service.answers.qa import QAService
+    from service.answers.records import Filters, Turn
+    from service.web.schemas import AskResponse
 
     settings = _settings(index=index)
     service = QAService.open(settings)
@@ -93,7 +93,7 @@ def ensure_index(settings: Settings) -> BackgroundBuild | None:
     ``settings.index`` (returns the build; None when there is an index to serve)."""
     from indexer import open_index
     from inspectqa.errors import IndexNotFound
-    from service.building import start_background_build
+    from service.web.building import start_background_build
 
     if settings.database_url is not None:  # served from PostgreSQL: builds publish there
         return None
@@ -134,7 +134,7 @@ def serve_command(
     ] = True,
 ) -> None:
     """Run the HTTP service; a missing index is built in the background while it already listens."""
-    from service.workers import serve
+    from service.web.workers import serve
 
     settings = _settings(index=index, corpus=corpus, host=host, port=port, workers=workers)
     building = ensure_index(settings) if build_missing else None
@@ -155,6 +155,6 @@ def mcp_command(index: IndexOption = None) -> None:
     Only MCP messages go to stdout (whatever loading the index and model prints goes to stderr).
     `inspectqa serve` serves the same tools over HTTP at /mcp.
     """
-    from service.mcp_server import run_stdio
+    from service.web.mcp_server import run_stdio
 
     run_stdio(_settings(index=index))

@@ -164,7 +164,7 @@ def small_service(index: Path, embedder: Any, **values: Any) -> tuple[Any, Any]:
     """``Settings`` over ``index`` (no reload polling, ``values`` on top) and a ``QAService`` built
     from them the way the app builds it, sharing the session's embedder."""
     from inspectqa.settings import Settings
-    from service.qa import QAService
+    from service.answers.qa import QAService
 
     settings = Settings(index=index, reload_poll_s=0, **values)
     return settings, QAService.open(settings, embedder=embedder)
@@ -223,7 +223,7 @@ def catalogue(corpus_dir: Path) -> Any:
     import csv
     from types import SimpleNamespace
 
-    from service.planning import Catalogue
+    from service.answers.planning import Catalogue
 
     with (corpus_dir / "manifest.csv").open(newline="") as handle:
         rows = list(csv.DictReader(handle))

@@ -1,0 +1,599 @@
+"""The default answerer: offline, deterministic, and every sentence a sentence of a report.
+
+Why extractive: a sentence copied from the retrieved paragraph cannot misstate it, and its
+citation's quote is that very sentence, so each claim is traceable to characters of one page.
+The answer leads with the report(s) it draws on ("In its 2019 inspection of Southend-on-Sea
+(report published 27 August 2019), Ofsted found:"), keeps several reports apart under their own
+labels, and marks every sentence with ``[n]``. Judgement questions are answered from the grades
+parsed at index time, each cited to the report text that states it. When the evidence is weak
+the answer says so (``abstained``) and still shows the nearest passages.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from service.answers.figures import QUANTITY_ASKED, figure_bonus
+from service.answers.lists import (
+    ITEM_SENTENCES,
+    LIST_FRAMING,
+    LIST_ITEMS,
+    LIST_TOPIC_COVER,
+    LIST_TOPIC_WEIGHT,
+    covers,
+    list_items,
+    list_spans,
+)
+from service.answers.planning import Catalogue, ReportInfo
+from service.answers.query import QueryIntent
+from service.answers.quoting import REFERENCE_ONLY, prose_like, quote_span
+from service.answers.records import Citation, Passage
+from service.answers.retrieval import BORROWED_WEIGHT, TermStats
+from service.answers.text import ACRONYMS, clean_sentence, fold, sentence_spans, stem, stems
+from service.answers.tone import (
+    TONE_FRAMING,
+    agreement,
+    asked,
+    heading_like,
+    list_ranges,
+    section_tone,
+    sentence_tone,
+)
+
+if TYPE_CHECKING:
+    from indexer.backend import SearchIndex
+
+# A question about one area is also answered by the combined area of older frameworks.
+AREA_FALLBACKS = {
+    "care_leavers": ("children_in_care_and_care_leavers",),
+    "children_in_care": ("children_in_care_and_care_leavers",),
+}
+
+# A council joins a "which councils" answer only with evidence this close to the strongest council's.
+SURVEY_KEEP = 0.6
+# Share of a concept's weight a sentence gets when only an earlier sentence of its paragraph names it.
+CONTEXT = 0.5
+# Score for a sentence whose tone is the one asked for (a shortfall for "what concerns ...?").
+TONE_WEIGHT = 0.4
+# A sentence holding this share of the question's topic is about it: when one of the tone asked
+# for (or neutral) is found, sentences of the opposite tone are left out.
+ON_TOPIC = 0.5
+# Score for a sentence naming the kind of thing asked for: "team" for "which team ...?".
+KIND_WEIGHT = 0.15
+
+ABSTAIN_TEXT = (
+    "The indexed Ofsted reports do not appear to answer this question. "
+    "The nearest passages are listed below for you to judge."
+)
+
+
+@dataclass(frozen=True)
+class Asks:
+    """What a question asks of its answer's sentences, beyond its topic."""
+
+    figure: bool = False  # "how many", "what proportion": a sentence with a number
+    figure_stems: frozenset[str] = frozenset()  # the words a figure should stand next to
+    tone: int = 0  # -1 criticism, +1 praise (``service.answers.tone.asked``)
+    improvements: bool = False  # "what needs to improve": the report's list of them
+    topic: tuple[str, ...] = ()  # the question's words that say what it is about
+    kind: str | None = None  # "which team ...?": the stem of the kind of thing asked for
+    aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()  # abbreviation stem → its long form's stems
+    borrowed: frozenset[str] = frozenset()  # stems a follow-up borrowed: weighed less
+
+    @classmethod
+    def of(cls, intent: QueryIntent) -> Asks:
+        tone = asked(intent.question)
+        topic = intent.terms
+        if tone:
+            # "What concerns did inspectors raise about X?": the sentence's tone answers "concerns".
+            topic = tuple(t for t in intent.terms if t.lower() not in TONE_FRAMING) or intent.terms
+        kind_match = _ANSWER_KIND.search(intent.question)
+        kind = stem(kind_match.group(1)) if kind_match else None
+        return cls(
+            figure=bool(QUANTITY_ASKED.search(intent.question)),
+            figure_stems=frozenset(stem(t) for t in topic),
+            tone=tone,
+            improvements="improve" in intent.sections,
+            topic=topic,
+            kind=kind if kind in {stem(t) for t in topic} else None,
+            aliases=intent.aliases,
+            borrowed=frozenset(stem(t) for t in intent.borrowed),
+        )
+
+    def weight(self, term_stem: str, idf: float) -> float:
+        return idf * (BORROWED_WEIGHT if term_stem in self.borrowed else 1.0)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A sentence of a passage (``text[start:end]``) with its score and topic cover."""
+
+    score: float
+    cover: float
+    position: int
+    start: int
+    end: int
+    agrees: float = 0.0  # how far its tone goes the way the question asks (``tone.agreement``)
+
+
+@dataclass
+class Draft:
+    """An answer being put together: labelled groups of cited sentences, and their citations."""
+
+    groups: list[tuple[str, list[tuple[str, list[int]]]]] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    cited: dict[int, Passage] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    # Extracted sentences are checked against the span they quote; paraphrases against the passage.
+    check_quotes: bool = True
+
+    @property
+    def sentences(self) -> list[tuple[str, list[int]]]:
+        return [s for _, group in self.groups for s in group]
+
+    def text(self) -> str:
+        parts = []
+        for label, group in self.groups:
+            body = " ".join(f"{sentence} {''.join(f'[{n}]' for n in numbers)}" for sentence, numbers in group)
+            parts.append(f"{label} {body}".strip())
+        return "\n\n".join(parts)
+
+
+def pretty_date(value: date | None) -> str:
+    return f"{value.day} {value:%B %Y}" if value else "date unknown"
+
+
+def report_label(info: ReportInfo | None, passage: Passage | None = None, *, lead: bool) -> str:
+    """ "In its 2019 inspection of Durham (report published 21 October 2019), Ofsted found:"."""
+    if info is None:
+        council = passage.local_authority if passage else "the council"
+        return f"The report on {council} says:" if lead else f"{council}:"
+    year = info.label_year
+    published = pretty_date(info.published)
+    if lead:
+        when = (
+            f"In its {year} inspection of {info.local_authority}"
+            if year
+            else f"In its report on {info.local_authority}"
+        )
+        return f"{when} (report published {published}), Ofsted found:"
+    return f"{info.local_authority}, {year} inspection (published {published}):"
+
+
+class Composer:
+    """Builds drafts from passages; needs the index only for page texts and judgements."""
+
+    def __init__(self, index: SearchIndex, catalogue: Catalogue, stats: TermStats) -> None:
+        self.index = index
+        self.catalogue = catalogue
+        self.stats = stats
+
+    # --- citations ------------------------------------------------------------------------------
+    def cite(self, draft: Draft, passage: Passage, start: int, end: int) -> int:
+        quote = passage.text[start:end]
+        for existing in draft.citations:
+            if existing.chunk_id == passage.chunk_id and existing.quote == quote:
+                return existing.n
+        n = len(draft.citations) + 1
+        page = self.page_of(passage, quote)
+        info = self.catalogue.by_id.get(passage.report_id)
+        base = info.source_url if info and info.source_url else f"/reports/{passage.report_id}/pdf"
+        draft.citations.append(
+            Citation(
+                n=n,
+                report_id=passage.report_id,
+                local_authority=info.local_authority if info else passage.local_authority,
+                publication_date=passage.publication_date,
+                section=passage.section,
+                paragraphs=passage.paragraphs,
+                page=page,
+                quote=quote,
+                url=f"{base}#page={page}",
+                chunk_id=passage.chunk_id,
+            )
+        )
+        draft.cited[n] = passage
+        return n
+
+    def page_of(self, passage: Passage, quote: str) -> int:
+        """The page that holds a quote: the passage's only page, else the first whose text has it."""
+        if len(passage.pages) <= 1:
+            return passage.page
+        probe = fold(quote)[:80]
+        for page in passage.pages:
+            try:
+                if probe in fold(self.index.page_text(passage.report_id, page)):
+                    return page
+            except Exception:
+                break
+        return passage.page
+
+    # --- extractive answers -----------------------------------------------------------------------
+    def extractive(
+        self, intent: QueryIntent, passages: Sequence[Passage], *, per_report: int, max_sentences: int = 6
+    ) -> Draft:
+        """Pick the sentences that best answer the question, grouped and labelled by report."""
+        asks = Asks.of(intent)
+        ordered = [stem(t) for t in asks.topic]
+        pairs = [f"{a} {b}" for a, b in itertools.pairwise(ordered)]
+        aliased = {abbr for abbr, _ in asks.aliases}
+        weights = {t: asks.weight(t, self.stats.idf(t)) for t in ordered if t not in aliased}
+        concepts = [(frozenset((t,)), w) for t, w in weights.items()]
+        top_score = max((p.score for p in passages), default=1.0) or 1.0
+        candidates: list[tuple[float, int, int, Passage, int, int]] = []
+        opposite: list[tuple[float, int, int, Passage, int, int]] = []
+        on_topic = False
+        for rank, passage in enumerate(passages):
+            in_list = asks.improvements and re.search(r"improve|recommendation", passage.section or "", re.I)
+            for found in self.sentences(passage, concepts, pairs, asks):
+                score = found.score + 0.35 * (passage.score / top_score) - 0.02 * rank
+                if in_list:
+                    score += 0.5
+                item = (score, rank, found.position, passage, found.start, found.end)
+                (opposite if found.agrees < 0 else candidates).append(item)
+                on_topic = on_topic or (found.agrees >= 0 and found.cover >= ON_TOPIC)
+        if not on_topic:
+            # Praise does not answer "what concerns ...?" (nor a shortfall "what was praised?"),
+            # but when nothing else on the topic is found, what the report does say is shown.
+            candidates += opposite
+        candidates.sort(key=lambda c: -c[0])
+        if not candidates:
+            return Draft()
+        best = candidates[0][0]
+        chosen: list[tuple[float, int, int, Passage, int, int]] = []
+        per: dict[str, int] = {}
+        seen: list[set[str]] = []
+        for candidate in candidates:
+            score, _rank, _pos, passage, start, end = candidate
+            if score < 0.55 * best or len(chosen) >= max_sentences:
+                break
+            if per.get(passage.report_id, 0) >= per_report:
+                continue
+            vocabulary = set(stems(passage.text[start:end]))
+            if any(len(vocabulary & other) / max(len(vocabulary | other), 1) > 0.7 for other in seen):
+                continue
+            chosen.append(candidate)
+            seen.append(vocabulary)
+            per[passage.report_id] = per.get(passage.report_id, 0) + 1
+        if len(chosen) < min(2, max_sentences, per_report):
+            follow = self._next_sentence(chosen[0])
+            if follow is not None:
+                chosen.append(follow)
+        return self._assemble(chosen)
+
+    def sentences(
+        self,
+        passage: Passage,
+        concepts: Sequence[tuple[frozenset[str], float]],
+        pairs: Sequence[str],
+        asks: Asks,
+    ) -> list[Scored]:
+        """Every quotable sentence of a passage, scored for the question (the one sentence scorer: the
+        strategies that read whole reports call it too).
+
+        The score is the share of the question's (idf-weighted) concepts the sentence holds, plus
+        its phrases kept whole. A sentence also gets ``CONTEXT`` of the weight of concepts that
+        only earlier sentences of its paragraph hold: "They have high caseloads" is about the IROs
+        the paragraph named first. Then what the question asks of the answer: a figure for "how
+        many", the kind named by "which team", a shortfall for "what concerns", a strength for
+        "what was praised".
+        """
+        total = sum(weight for _, weight in concepts) or 1.0
+        text = passage.text
+        ranges = list_ranges(text) if asks.tone else []
+        # Items of an improvement list may lack a full stop; elsewhere such a line is a heading.
+        list_section = section_tone(passage.section) != 0
+        out: list[Scored] = []
+        previous: set[str] = set()
+        previous_end: int | None = None
+        for position, span in enumerate(sentence_spans(text)):
+            start, end = quote_span(text, *span)
+            sentence = text[start:end]
+            sentence_stems = stems(sentence)
+            present = set(sentence_stems)
+            for abbr, long_form in asks.aliases:
+                if abbr in present:  # "CADS" holds "children's advice and duty service"
+                    present |= set(long_form)
+            if previous_end is None or "\n" in text[previous_end:start]:
+                previous = set()  # a new paragraph: nothing to refer back to
+            inherited = previous
+            previous, previous_end = previous | present, end
+            if not prose_like(sentence) or REFERENCE_ONLY.fullmatch(sentence):
+                continue
+            if heading_like(sentence) and not list_section:
+                continue  # "The impact of leaders on social work practice ...": a title, not a finding
+            own = sum(w for group, w in concepts if group & present)
+            borrowed = sum(w for group, w in concepts if group & inherited and not group & present)
+            joined = f" {' '.join(sentence_stems)} "
+            cover = (own + CONTEXT * borrowed) / total
+            score = cover + 0.15 * sum(1 for pair in pairs if f" {pair} " in joined)
+            if asks.figure:
+                score += figure_bonus(sentence, asks.figure_stems)
+            if asks.kind and asks.kind in present:
+                score += KIND_WEIGHT
+            agrees = 0.0
+            if asks.tone:
+                agrees = agreement(asks.tone, sentence_tone(sentence, passage.section, ranges, start))
+                score += TONE_WEIGHT * agrees
+            out.append(Scored(score, cover, position, start, end, agrees))
+        return out
+
+    def concepts(self, terms: Sequence[str]) -> list[tuple[frozenset[str], float]]:
+        return self._concepts(terms)
+
+    def headline(self, passage: Passage, after: int) -> tuple[Passage, int, int] | None:
+        """The report's headline sentence after a judgements table ending at ``after``."""
+        return self._following_sentence(passage, after)
+
+    def survey(
+        self, intent: QueryIntent, councils: Sequence[Sequence[Passage]], *, max_councils: int = 5
+    ) -> Draft:
+        """One sentence per council for "which councils ...?", each led by council and year.
+
+        ``councils`` holds each council's best passages, strongest council first. Each council
+        gives the one sentence of its passages that best matches the question, quoted as it
+        stands; a council whose best sentence is much weaker than the strongest's is left out
+        rather than padded in. Equal evidence puts the more recent inspection first. When the
+        question asks for criticism (or praise), a council joins only when its sentence states a
+        shortfall (or a strength): "plans are timely" does not answer "criticised for delays",
+        nor does a plain description of the service.
+        """
+        asks = Asks.of(intent)
+        ordered = [stem(t) for t in asks.topic]
+        pairs = [f"{a} {b}" for a, b in itertools.pairwise(ordered)]
+        concepts = self._concepts(asks.topic)
+        top_score = max((p.score for group in councils for p in group), default=1.0) or 1.0
+        best: list[tuple[float, float, Passage, int, int]] = []
+        for group in councils:
+            found: tuple[float, float, Passage, int, int] | None = None
+            for passage in group:
+                for scored in self.sentences(passage, concepts, pairs, asks):
+                    score = scored.score + 0.35 * passage.score / top_score
+                    if found is None or score > found[0]:
+                        found = (score, scored.cover, passage, scored.start, scored.end)
+            if found is None:
+                continue
+            if asks.tone:
+                passage, start = found[2], found[3]
+                placed = sentence_tone(
+                    passage.text[start : found[4]], passage.section, list_ranges(passage.text), start
+                )
+                if agreement(asks.tone, placed) <= 0:
+                    continue  # neither criticised nor praised for it, whichever was asked
+            best.append(found)
+        if not best:
+            return Draft()
+        top = max(b[0] for b in best)
+        top_cover = max(b[1] for b in best)
+        kept = [b for b in best if b[0] >= SURVEY_KEEP * top and b[1] >= SURVEY_KEEP * top_cover]
+        kept.sort(
+            key=lambda b: (-round(b[0], 2), -_published(self.catalogue.by_id.get(b[2].report_id)).toordinal())
+        )
+        draft = Draft()
+        for _score, _cover, passage, start, end in kept[:max_councils]:
+            n = self.cite(draft, passage, start, end)
+            label = report_label(self.catalogue.by_id.get(passage.report_id), passage, lead=False)
+            draft.groups.append((label, [(clean_sentence(passage.text[start:end]), [n])]))
+        return draft
+
+    def _concepts(self, terms: Sequence[str]) -> list[tuple[frozenset[str], float]]:
+        """The question's words as weighted concepts: an acronym and its spelled-out words
+        ("PLO", "public law outline") count once, so that a topic named both ways does not
+        outweigh what the question says about it ("delays")."""
+        concepts: list[tuple[frozenset[str], float]] = []
+        covered: set[str] = set()
+        for term in terms:
+            key = stem(term)
+            if key in covered:
+                continue
+            group = {key} | {stem(w) for w in ACRONYMS.get(term.lower(), "").split()}
+            covered |= group
+            concepts.append((frozenset(group), max(self.stats.idf(t) for t in group)))
+        return concepts
+
+    @staticmethod
+    def _next_sentence(
+        item: tuple[float, int, int, Passage, int, int],
+    ) -> tuple[float, int, int, Passage, int, int] | None:
+        """The sentence after the best one, when the answer would otherwise be a single sentence:
+        "X receive a good service." is usually followed by how."""
+        score, rank, position, passage, _start, end = item
+        for span in sentence_spans(passage.text):
+            next_start, next_end = quote_span(passage.text, *span)
+            if next_start >= end:
+                sentence = passage.text[next_start:next_end]
+                return (
+                    (score, rank, position + 1, passage, next_start, next_end)
+                    if prose_like(sentence)
+                    else None
+                )
+        return None
+
+    def _assemble(self, chosen: list[tuple[float, int, int, Passage, int, int]]) -> Draft:
+        draft = Draft()
+        order: list[str] = []
+        by_report: dict[str, list[tuple[float, int, int, Passage, int, int]]] = {}
+        for item in chosen:
+            report_id = item[3].report_id
+            if report_id not in by_report:
+                order.append(report_id)
+                by_report[report_id] = []
+            by_report[report_id].append(item)
+        # Several reports read oldest first, so changes over time read in order.
+        infos = {r: self.catalogue.by_id.get(r) for r in order}
+        if len(order) > 1:
+            order.sort(key=lambda r: _published(infos[r]))
+        for report_id in order:
+            items = sorted(by_report[report_id], key=lambda c: (c[1], c[2]))
+            group = []
+            for _score, _rank, _pos, passage, start, end in items:
+                n = self.cite(draft, passage, start, end)
+                group.append((clean_sentence(passage.text[start:end]), [n]))
+            info = infos[report_id]
+            label = report_label(info, items[0][3], lead=len(order) == 1)
+            draft.groups.append((label, group))
+        return draft
+
+    def section_list(
+        self,
+        report_ids: Sequence[str],
+        pattern: re.Pattern[str],
+        limit: int = LIST_ITEMS,
+        topic: Sequence[str] = (),
+    ) -> Draft:
+        """The items of a list such as "What needs to improve", in the report's order.
+
+        Items are read as ``service.answers.lists`` finds them, up to ``limit``, each with its first
+        ``ITEM_SENTENCES`` sentences. With a ``topic`` ("what needs to improve for care leavers?")
+        only the items about it are given, and none when no item is.
+        """
+        weights = self.list_topic(topic)
+        chosen: list[tuple[float, int, int, Passage, int, int]] = []
+        for report_id in report_ids:
+            rows = self.index.chunk_ids_for_reports([report_id])
+            chunks = sorted(self.index.chunks(list(rows)), key=lambda c: c.start)
+            items = list_items(list_spans(chunks, pattern))
+            if weights:
+                items = [item for item in items if covers(item, weights) >= LIST_TOPIC_COVER]
+            for item in items[:limit]:
+                chosen.extend((1.0, *sentence) for sentence in item[:ITEM_SENTENCES])
+        return self._assemble(chosen)
+
+    def list_topic(self, terms: Sequence[str]) -> dict[str, float]:
+        """The words of "what needs to improve for care leavers?" that pick items of the list
+        (stems with their idf), or nothing when the question asks for the whole list."""
+        weights = {stem(t): self.stats.idf(stem(t)) for t in terms if t.lower() not in LIST_FRAMING}
+        # "children" alone says nothing about which items are wanted.
+        return weights if sum(weights.values()) >= LIST_TOPIC_WEIGHT else {}
+
+    # --- judgements ---------------------------------------------------------------------------
+    def judgements(
+        self, intent: QueryIntent, report_ids: Sequence[str], passages: Sequence[Passage]
+    ) -> Draft:
+        """Grades from the judgements table, each cited to the report text that states it."""
+        draft = Draft()
+        infos = [self.catalogue.by_id[r] for r in report_ids if r in self.catalogue.by_id]
+        infos.sort(key=lambda i: i.published or date.min)
+        for info in infos:
+            found = list(self.index.judgements(info.report_id))
+            if not found:
+                continue
+            wanted = self._wanted(intent.judgement_areas, [j.area for j in found])
+            group: list[tuple[str, list[int]]] = []
+            for judgement in found:
+                if judgement.area not in wanted:
+                    continue
+                located = self.locate(info.report_id, judgement.text, judgement.page, passages)
+                if located is None:
+                    continue
+                passage, start, end = located
+                n = self.cite(draft, passage, start, end)
+                group.append((judgement_sentence(passage.text[start:end], judgement.grade), [n]))
+                follow = self._following_sentence(passage, end)
+                if follow is not None and judgement.area == "overall_effectiveness":
+                    f_passage, f_start, f_end = follow
+                    f_n = self.cite(draft, f_passage, f_start, f_end)
+                    group.append((clean_sentence(f_passage.text[f_start:f_end]), [f_n]))
+            if group:
+                draft.groups.append((report_label(info, None, lead=len(infos) == 1), group))
+        return draft
+
+    @staticmethod
+    def _wanted(requested: Sequence[str], available: Sequence[str]) -> set[str]:
+        if "*" in requested:
+            return set(available)
+        wanted: set[str] = set()
+        for area in requested:
+            if area in available:
+                wanted.add(area)
+            else:
+                wanted.update(a for a in AREA_FALLBACKS.get(area, ()) if a in available)
+        if not wanted and "overall_effectiveness" in requested:
+            # After the April 2026 reform there is no overall grade: give every area instead.
+            wanted = set(available)
+        return wanted
+
+    def _following_sentence(self, passage: Passage, after: int) -> tuple[Passage, int, int] | None:
+        """The headline sentence after a judgements table, when it reads as prose: in the same
+        passage, or first in the next one when the table ends its passage ("Overall effectiveness
+        Inadequate" closes one chunk, "Since the last inspection ... deterioration" opens the next)."""
+        following = [(passage, a, b) for a, b in sentence_spans(passage.text) if a >= after]
+        if not following:
+            after_passage = self._next_passage(passage)
+            spans = sentence_spans(after_passage.text) if after_passage else []
+            following = [(after_passage, a, b) for a, b in spans[:1] if after_passage]
+        for found, start, end in following[:1]:
+            sentence = found.text[start:end]
+            if prose_like(sentence) and sentence.rstrip().endswith("."):
+                return found, start, end
+        return None
+
+    def _next_passage(self, passage: Passage) -> Passage | None:
+        """The chunk after a passage in its report, as a passage (None for the last, or a page)."""
+        rows = self.index.chunk_ids_for_reports([passage.report_id])
+        chunks = sorted(self.index.chunks(list(rows)), key=lambda c: c.start)
+        for current, after in itertools.pairwise(chunks):
+            if current.chunk_id == passage.chunk_id:
+                return _as_passage(after)
+        return None
+
+    def locate(
+        self, report_id: str, stated: str, page: int, passages: Sequence[Passage]
+    ) -> tuple[Passage, int, int] | None:
+        """A passage holding the text that states a judgement, and where in it."""
+        pattern = re.compile(r"\s+".join(re.escape(w) for w in stated.split()), re.IGNORECASE)
+        pool = [p for p in passages if p.report_id == report_id]
+        rows = self.index.chunk_ids_for_reports([report_id])
+        for chunk in self.index.chunks(list(rows)):
+            if page in chunk.pages:
+                pool.append(_as_passage(chunk))
+        for passage in pool:
+            match = pattern.search(passage.text)
+            if match:
+                return passage, match.start(), match.end()
+        text = self.index.page_text(report_id, page)
+        match = pattern.search(text)
+        if not match:
+            return None
+        info = self.catalogue.by_id.get(report_id)
+        page_passage = Passage(
+            chunk_id=f"{report_id}#page-{page}",
+            report_id=report_id,
+            local_authority=info.local_authority if info else "",
+            publication_date=info.published.isoformat() if info and info.published else None,
+            section="Judgements",
+            paragraphs=(),
+            pages=(page,),
+            text=text,
+            score=0.0,
+        )
+        return page_passage, match.start(), match.end()
+
+
+# "Which team ...", "what kind of service ...": the noun naming what the answer is.
+_ANSWER_KIND = re.compile(r"\b(?:which|what)\s+(?:kinds? of |types? of |sorts? of )?([a-z][a-z’'-]+)", re.I)
+
+
+def judgement_sentence(stated: str, grade: str) -> str:
+    """ "Overall effectiveness Good" → "Overall effectiveness: good.": the report's words, punctuated."""
+    text = clean_sentence(stated).rstrip(" .")
+    if text.lower().endswith(grade.lower()):
+        head = text[: len(text) - len(grade)].rstrip(" :–-")
+        if head and not head.lower().endswith((" is", " are", " requires", " require")):
+            return f"{head}: {grade}."
+    return f"{text}."
+
+
+def _published(info: ReportInfo | None) -> date:
+    return info.published if info is not None and info.published is not None else date.min
+
+
+def _as_passage(chunk: Any) -> Passage:
+    from service.answers.retrieval import passage_from_chunk
+
+    return passage_from_chunk(chunk, 0.0)

@@ -1,0 +1,278 @@
+"""What a question asks for beyond one passage: a survey of grades, a count, a trend, themes, a summary.
+
+"Which councils were judged inadequate in 2023?" wants a complete list from the judgements table,
+"how many ..." its count, "how has Birmingham's grade changed?" the council's inspections in order,
+"what weaknesses come up most often in care leavers services?" the findings of every report grouped
+into themes, and "summarise Southend's 2019 inspection" one whole report. ``read_ask`` decides which
+from the question's words once, when ``service.answers.query.parse`` builds the ``QueryIntent``; the
+strategies of ``service.answers.strategies`` read the resulting ``Ask`` and never the question again.
+
+The grade words are Ofsted's own scale ("outstanding", "good", "requires improvement (to be good)",
+"inadequate", and "adequate" of the 2012-2013 looked-after-children inspections); the area names are
+``service.answers.query``'s judgement areas (one list, shared).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from service.answers.tone import asked
+
+Kind = Literal["grades", "count", "trend", "themes", "summary"]
+
+# Grade families as questions name them, best first; "requires improvement" covers "... to be good".
+GRADES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("outstanding", re.compile(r"\boutstanding\b", re.I)),
+    ("good", re.compile(r"(?<!\bto be )\bgood\b(?! practice| practise| work| progress| quality)", re.I)),
+    ("requires improvement", re.compile(r"\brequir(?:es?|ing|ed) improvement\b|\bRI\b")),
+    ("adequate", re.compile(r"(?<!in)\badequate\b", re.I)),
+    ("inadequate", re.compile(r"\binadequate\b", re.I)),
+)
+GRADE_ORDER = tuple(name for name, _ in GRADES)
+
+# A grade word names a judgement only beside one of these ("judged good", "a good judgement",
+# "rated outstanding", "got inadequate"); "good practice" or "adequate support" does not.
+_GRADE_CUE = re.compile(
+    r"\b(?:judge?d|judge?ments?|rated|ratings?|graded?|grades?|got|get|gets|getting|received?|awarded|"
+    r"given|scored|deemed|found to be|ofsted (?:said|found)|overall|effectiveness|verdict)\b"
+    # "were outstanding for care leavers": a grade word as the complement of "to be"
+    r"|\b(?:was|were|is|are|been|be|being) (?:rated |judged |graded )?(?:outstanding|good|inadequate|"
+    r"requir(?:es?|ing|ed) improvement)\b",
+    re.I,
+)
+_COUNCILS = (
+    r"(?:councils?|local authorit(?:y|ies)|authorit(?:y|ies)|las?|reports?|inspections?|areas?|places)"
+)
+_WHICH = re.compile(
+    rf"\b(?:which|what|list|name|identify|show|give me|find)\b(?:\W+\w+){{0,3}}?\W+{_COUNCILS}\b"
+    rf"|\bwhere (?:did|was|were|has|have)\b|\b(?:all|every) (?:the )?{_COUNCILS}\b"
+    r"|\b(?:are|were) there (?:any )?(?:councils|local authorities)\b",
+    re.I,
+)
+_HOW_MANY = re.compile(
+    rf"\b(?:how many|number of|count of|what proportion of|what share of)\b"
+    rf"(?:\W+\w+){{0,2}}?\W+{_COUNCILS}\b",
+    re.I,
+)
+_EVERY_AREA = re.compile(
+    r"\b(?:every|all|each) (?:of (?:its|their|the) )?(?:judge?ments?|areas?|grades?|ratings?)\b"
+    r"|\b(?:judged|rated|graded) \w+ (?:in|for|across) (?:every|all|each)\b",
+    re.I,
+)
+_LATEST = re.compile(
+    r"\b(?:currently|now|at present|latest|most recent|last inspection|"
+    r"current (?:grade|rating|judge?ment))\b",
+    re.I,
+)
+_UP = re.compile(
+    r"\b(?:improved|improving|improves|(?:go|goes|went|gone|move[ds]?|moving) up|rose|risen|better|upgraded|"
+    r"climb\w*)\b",
+    re.I,
+)
+_DOWN = re.compile(
+    r"\b(?:declin\w*|deteriorat\w*|(?:go|goes|went|gone|move[ds]?|moving) down|dropp\w*|fell|fallen|"
+    r"worse|downgraded|slipp\w*|regress\w*|lost|lose|loses|losing)\b",
+    re.I,
+)
+_CHANGE = re.compile(
+    r"\b(?:chang\w*|trend|history|over time|over the years|trajectory|ever (?:been|got|had|received)|"
+    r"(?:go|gone|went|move[ds]?) up or down|up or down|over (?:its|their|the|all) (?:\w+ )?inspections|"
+    r"compare[ds]? with "
+    r"(?:its|their) (?:previous|last|earlier)|between (?:inspections|its inspections|their inspections)|"
+    r"since (?:the|its|their) (?:last|previous) inspection|every inspection|each inspection|"
+    r"all (?:its|their|the) inspections)\b",
+    re.I,
+)
+# "Inspected in 2022", "inspections carried out in 2022": the year of the visit, not of the report.
+_INSPECTION_YEAR = re.compile(
+    r"\binspected (?:in|during|since|between|before)\b"
+    r"|\binspections? (?:carried out |that took place |done )?"
+    r"(?:in|during|since|between|before) (?:\w+ )?20\d\d\b|\bvisited (?:in|during)\b",
+    re.I,
+)
+_AT_INSPECTION = re.compile(
+    r"\b(?:at|in|by) (?:their|its|the) (?:latest|last|most recent|next|second|re-?)?\s*inspections?\b", re.I
+)
+# Frameworks a question names, with the ids of ``service.answers.judgements.FRAMEWORK_NAMES``.
+FRAMEWORKS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("sif", re.compile(r"\bsingle inspection framework\b|\bSIF\b", re.I)),
+    (
+        "ilacs-2026",
+        re.compile(r"\b(?:reformed|new|2026|post-reform) (?:ilacs |inspection )?framework\b", re.I),
+    ),
+    ("ilacs", re.compile(r"\bILACS\b(?! (?:2026|reform))", re.I)),
+    ("lac", re.compile(r"\binspections? of (?:services for )?looked after children\b", re.I)),
+)
+_GRADE_NOUN = re.compile(r"\b(?:grades?|judge?ments?|ratings?|rated|judged|graded)\b", re.I)
+_PLURAL = re.compile(r"\b(?:grades|judge?ments|ratings)\b", re.I)
+_GRADE_PHRASE = re.compile(r"\brequir(?:es?|ing|ed) improvement(?: to be good)?\b", re.I)
+_FROM_TO = re.compile(
+    r"\bfrom (?P<a>[\w ]+?) to (?P<b>outstanding|good|requires? improvement|inadequate|adequate)\b", re.I
+)
+# One end of a change named alone: "lost their outstanding grade", "fell to inadequate".
+_FROM_ONLY = re.compile(
+    r"\b(?:lost|lose|loses|losing|from|dropped from|fell from)\b(?P<a>(?:\s+\w+){1,4})", re.I
+)
+_TO_ONLY = re.compile(r"\b(?:to|became|become|becoming|gained|gain|reached)\b(?P<b>(?:\s+\w+){1,4})", re.I)
+_THEMES = re.compile(
+    r"\b(?:most (?:common(?:ly)?|often|frequent(?:ly)?|usual|typical)|come up|comes up|came up|crop up|"
+    r"recurr\w*|common (?:themes?|weakness\w*|strengths?|problems?|issues?|concerns?|criticisms?|"
+    r"failings?|shortfalls?|findings?|praise)|themes?|(?:praise|criticise|criticize)s? (?:most|more)|"
+    r"across (?:all )?(?:the )?(?:councils|reports|local authorities|inspections)|typically|in general|"
+    r"(?:what|which) (?:do|did) inspectors (?:most|usually|often)|again and again|repeatedly)\b",
+    re.I,
+)
+_SUMMARY = re.compile(
+    r"\b(?:summar(?:ise|ize|ised|ized|y|ies)|overview|sum up|in a nutshell|gist|"
+    r"main (?:strengths|weaknesses|findings|points|messages|conclusions)|"
+    r"(?:key|headline|overall) findings|strengths and weaknesses|strengths and areas|"
+    r"how (?:well |badly )?(?:did|does|has) \S+(?: \S+){0,5}? (?:do|done|fare|fared|perform|performed)"
+    r"(?= *(?:at|in|on|overall|when|$|[?.]))|what did (?:ofsted|inspectors|the inspection|the report) "
+    r"(?:find|conclude|say)(?= *(?:in|of|at|for|when)\b.{0,60}$| *[?.]?$)|"
+    r"what (?:was|is) the (?:verdict|outcome|result) of)",
+    re.I,
+)
+# Words a themes question uses to say "across reports, most often": not its topic (from the
+# questions of the issue and the gold sets' survey lines).
+THEME_FRAMING = frozenset(
+    (
+        "common", "commonly", "often", "most", "frequent", "frequently", "recurring", "recur", "recurs",
+        "come", "comes", "came", "crop", "theme", "themes", "across", "typical", "typically", "usual",
+        "usually", "general", "services", "service", "inspectors", "councils", "reports", "local",
+        "authorities", "repeatedly", "again", "weaknesses", "weakness", "strengths", "strength", "up",
+        "mentioned", "cited", "noted", "highlighted", "main", "key", "biggest", "frequent", "kinds",
+    )
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Ask:
+    """What a cross-council or whole-report question asks, read once from its words.
+
+    ``kind``: ``grades`` (a complete list from the judgements table), ``count`` (the same, counted),
+    ``trend`` (grades over consecutive inspections), ``themes`` (findings grouped across reports) or
+    ``summary`` (one whole report). ``grades`` and ``areas`` are what the question names;
+    ``every_area`` asks for reports with that grade in every area; ``latest`` for each council's
+    latest inspection; ``change`` is ``up``/``down`` (with ``from_grade``/``to_grade`` when named)
+    for a trend; ``tone`` is -1 for weaknesses and +1 for strengths (themes).
+    """
+
+    kind: Kind
+    grades: tuple[str, ...] = ()
+    areas: tuple[str, ...] = ()
+    every_area: bool = False
+    latest: bool = False
+    change: str | None = None
+    from_grade: str | None = None
+    to_grade: str | None = None
+    tone: int = 0
+    # "inspection" when the question dates the inspection itself ("inspected in 2022").
+    year_kind: Literal["publication", "inspection"] = "publication"
+    frameworks: tuple[str, ...] = ()  # the inspection frameworks it names (``FRAMEWORKS``)
+
+
+def grades_named(text: str) -> tuple[str, ...]:
+    """The grade families a text names, in ``GRADE_ORDER``."""
+    found = [name for name, pattern in GRADES if pattern.search(text)]
+    if "inadequate" in found and not re.search(r"(?<!in)\badequate\b", text, re.I):
+        found = [g for g in found if g != "adequate"]
+    return tuple(found)
+
+
+def read_ask(
+    question: str, *, councils: int, areas: tuple[str, ...], is_judgement: bool, years: tuple[int, ...] = ()
+) -> Ask | None:
+    """The ``Ask`` of a question, or None.
+
+    ``councils`` is how many known councils it names, ``areas`` the judgement areas it names,
+    ``years`` the distinct years: a single council's trend names at most one (two years are a
+    comparison of two inspections, which the text path answers side by side).
+    """
+    grades = grades_named(question)
+    graded = bool(grades) and (bool(_GRADE_CUE.search(question)) or is_judgement)
+    which = bool(_WHICH.search(question))
+    how_many = bool(_HOW_MANY.search(question))
+    direction = _direction(question)
+    from_to = _FROM_TO.search(question)
+    from_grade = to_grade = None
+    if from_to:
+        before, after = grades_named(from_to.group("a")), grades_named(from_to.group("b"))
+        from_grade = before[0] if before else None
+        to_grade = after[0] if after else None
+        if from_grade and to_grade and direction is None:
+            direction = "up" if GRADE_ORDER.index(to_grade) < GRADE_ORDER.index(from_grade) else "down"
+    elif direction and len(grades) == 1:
+        lost = _FROM_ONLY.search(question)
+        if lost and grades_named(lost.group("a")):
+            from_grade = grades[0]
+        gained = _TO_ONLY.search(question)
+        if gained and grades_named(gained.group("b")) and from_grade is None:
+            to_grade = grades[0]
+    year_kind: Literal["publication", "inspection"] = (
+        "inspection" if _INSPECTION_YEAR.search(question) else "publication"
+    )
+    frameworks = tuple(name for name, pattern in FRAMEWORKS if pattern.search(question))
+    about_grades = graded or is_judgement or bool(_GRADE_NOUN.search(question) or from_grade or to_grade)
+    if councils == 1:
+        if _SUMMARY.search(question) and not _CHANGE.search(question):
+            return Ask("summary", areas=areas, year_kind=year_kind)
+        if about_grades and _CHANGE.search(question) and len(years) < 2:
+            if not areas and _PLURAL.search(question):
+                areas = ("*",)
+            return Ask(
+                "trend",
+                grades,
+                areas,
+                change=direction,
+                from_grade=from_grade,
+                to_grade=to_grade,
+                year_kind=year_kind,
+                frameworks=frameworks,
+            )
+        return None
+    if councils > 1:
+        return None
+    between = bool(_CHANGE.search(question) or _AT_INSPECTION.search(question))
+    if (
+        (which or how_many)
+        and (about_grades or between)
+        and (direction or from_grade)
+        and not _THEMES.search(question)
+    ):
+        kind: Kind = "count" if how_many else "trend"
+        return Ask(
+            kind,
+            grades,
+            areas,
+            change=direction,
+            from_grade=from_grade,
+            to_grade=to_grade,
+            latest=bool(_LATEST.search(question)),
+            year_kind=year_kind,
+            frameworks=frameworks,
+        )
+    if (which or how_many) and (graded or (is_judgement and bool(areas))):
+        return Ask(
+            "count" if how_many else "grades",
+            grades,
+            areas,
+            every_area=bool(_EVERY_AREA.search(question)),
+            latest=bool(_LATEST.search(question)),
+            year_kind=year_kind,
+            frameworks=frameworks,
+        )
+    if _THEMES.search(question):
+        tone = asked(question)
+        if tone:
+            return Ask("themes", areas=areas, tone=tone, year_kind=year_kind, frameworks=frameworks)
+    return None
+
+
+def _direction(question: str) -> str | None:
+    question = _GRADE_PHRASE.sub(" ", question)
+    up, down = bool(_UP.search(question)), bool(_DOWN.search(question))
+    if up == down:
+        return None
+    return "up" if up else "down"

@@ -1,0 +1,59 @@
+"""Figures: whether a question asks for one ("how many", "what proportion"), and which sentences hold one.
+
+A report sentence is full of numbers that count nothing: dates ("since 1 July 2015"), years
+("2013-14"), ages ("16- and 17-year-olds") and references ("section 20", "outcome 2"). A "how
+many" question wants a count ("129 young people", "43%", "two teams"), best one standing next to
+the words it counts ("caseloads are between 90 and 110").
+"""
+
+from __future__ import annotations
+
+import re
+
+from service.answers.text import stems
+
+# Score for a sentence that holds a figure when the question asks "how many", and more when the
+# figure stands next to one of the question's words ("caseloads are between 90 and 110").
+FIGURE_WEIGHT = 0.15
+FIGURE_NEAR_WEIGHT = 0.1
+FIGURE_NEAR_WORDS = 4
+QUANTITY_ASKED = re.compile(
+    r"\b(?:how many|how much|how (?:high|large|long|big|quickly|often|soon)|"
+    r"what (?:proportion|percentage|number|share|results)|caseloads?|timeliness|how timely|"
+    r"(?:what|how) (?:was|were|is|are) (?:the |its |their )?(?:\w+ ){0,3}"
+    r"(?:rates?|numbers?|proportion|percentage|backlog|figures?|totals?|average))\b",
+    re.I,
+)
+_MONTH_NAMES = "January|February|March|April|May|June|July|August|September|October|November|December"
+# Numbers that count nothing: dates and years ("since 1 July 2015", "in 2013-14"), ages
+# ("16- and 17-year-olds", "aged 18 to 25") and references ("section 31", "outcome 2").
+_DATE = re.compile(
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)? (?:{_MONTH_NAMES})\b|\b(?:{_MONTH_NAMES}) \d{{4}}\b|"
+    r"\b(?:19|20)\d\d(?:[–/-]\d{2,4})?\b|"
+    r"\b\d{1,2}[-–]?(?:\s*(?:and|to|or|[-–])\s*\d{1,2})?[- ]?years?[- ]olds?\b|"
+    r"\baged (?:between )?\d{1,2}(?:\s*(?:[-–]|and|to|or)\s*\d{1,2})?|"
+    r"\b(?:section|schedule|article|tier|level|stage|outcome|enabler|paragraph|page|phase|year) \d+",
+    re.I,
+)
+_COUNT = re.compile(
+    r"\b\d[\d,.]*%?|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    r"forty|fifty|sixty|hundreds?|thousands?|half|a third|a quarter|dozens?)\b",
+    re.I,
+)
+
+
+def figure_bonus(sentence: str, near: frozenset[str]) -> float:
+    """How much a sentence answers "how many": a count (not a date) in it, and by the question's words."""
+    undated = _DATE.sub(" ", sentence)
+    counts = list(_COUNT.finditer(undated))
+    if not counts:
+        return 0.0
+    tokens = re.findall(r"\S+", undated)
+    positions = {i for i, token in enumerate(tokens) if _COUNT.search(token)}
+    for i, token in enumerate(tokens):
+        if i in positions:
+            continue
+        word = stems(token)
+        if word and word[0] in near and any(abs(i - p) <= FIGURE_NEAR_WORDS for p in positions):
+            return FIGURE_WEIGHT + FIGURE_NEAR_WEIGHT
+    return FIGURE_WEIGHT

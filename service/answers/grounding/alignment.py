@@ -1,0 +1,130 @@
+"""Align each clause of a claim with the passage sentence(s) it rests on.
+
+A claim written by someone else reorders, merges and rewords; comparing it with the whole passage
+lets a changed slot hide behind a sentence about something else ("84%" is in the passage, but of
+another measure). So each clause is first aligned to the passage sentence, or pair of adjacent
+sentences, that holds most of its words (as lemmas: "visited" meets "visits", "carers" meets
+"carer"), then the slots are compared on that alignment (``slots``).
+
+The passage side is analysed once per passage text and cached: the service checks several
+sentences against the same few passages, the evaluation many claims against one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import lru_cache
+
+from service.answers.grounding.lemmas import lemma
+from service.answers.grounding.tokens import CLAIM_STOPWORDS, fold, split_sentences, stem, words
+from service.answers.grounding.vocabulary import NEGATIONS
+
+_SPELLING_AS = {"iz": "is", "yz": "ys", "advisor": "adviser", "judgment": "judgement"}
+_SPELLING = re.compile(r"iz(?=e|ing|ation)|yz(?=e|ing)|advisor|judgment")
+_SURFACE = re.compile(r"[A-Za-z0-9]+(?:[.,][0-9]+)*%?(?:'[A-Za-z]+)?")
+
+
+@lru_cache(maxsize=65536)
+def key(word: str) -> str:
+    """What a word is compared as: the stem of its lemma ("assessed", "assessments" → "assess"),
+    spelling variants met ("well-being", "wellbeing"; "organize", "organise"; "advisor", "adviser")."""
+    if any(ch.isdigit() for ch in word):
+        return word
+    word = _SPELLING.sub(lambda m: _SPELLING_AS[m.group(0)], word.replace("-", ""))
+    return stem(lemma(word))
+
+
+def content_keys(text: str) -> list[str]:
+    return list(_content_keys(text))
+
+
+@lru_cache(maxsize=8192)
+def _content_keys(text: str) -> tuple[str, ...]:
+    out = []
+    for word in words(text):
+        word = word.split("'")[0]
+        if word in CLAIM_STOPWORDS or word in NEGATIONS or len(word) < 2:
+            continue
+        out.append(key(word))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class PassageView:
+    text: str
+    sentences: tuple[str, ...]
+    units: tuple[str, ...]  # sentences, then adjacent pairs
+    unit_keys: tuple[frozenset[str], ...]
+    keys: frozenset[str]
+
+
+@lru_cache(maxsize=1024)
+def view(passage: str) -> PassageView:
+    sentences = tuple(split_sentences(passage)) or (passage,)
+    units = sentences + tuple(f"{a} {b}" for a, b in itertools.pairwise(sentences))
+    unit_keys = tuple(frozenset(content_keys(u)) for u in units)
+    return PassageView(passage, sentences, units, unit_keys, frozenset().union(*unit_keys))
+
+
+def coverage(keys: list[str], have: frozenset[str]) -> float:
+    return sum(1 for k in keys if k in have) / len(keys) if keys else 1.0
+
+
+def uncovered_run(keys: list[str], have: frozenset[str]) -> int:
+    longest = run = 0
+    for k in keys:
+        run = run + 1 if k not in have else 0
+        longest = max(longest, run)
+    return longest
+
+
+def align(clause_keys: list[str], passage: PassageView) -> str:
+    """The passage unit (a sentence, or two adjacent ones) that covers the clause best; a single
+    sentence wins a tie, so that the alignment stays as narrow as the clause allows."""
+    best, best_score = passage.sentences[0], -1.0
+    n = len(passage.sentences)
+    for i, (unit, have) in enumerate(zip(passage.units, passage.unit_keys, strict=True)):
+        score = coverage(clause_keys, have)
+        if score > best_score + (0.05 if i >= n else 0.0):
+            best, best_score = unit, score
+    return best
+
+
+@dataclass(frozen=True)
+class Edit:
+    """How a clause differs from the passage unit it is aligned with, word by word, in order."""
+
+    near: float  # share of the clause's words matched, in order, in the unit
+    replaced: tuple[tuple[str, str], ...]  # (clause words, unit words) put in each other's place
+    added: int  # clause words with no counterpart in the unit
+
+
+def edit(clause: str, unit: str) -> Edit:
+    """A near copy with one or two words replaced is how a fact is changed ("most" for "some",
+    "narrowing" for "widening", "the police" for "the LSCB"); a paraphrase changes most words."""
+    a, b = _surface_keys(clause), _surface_keys(unit)
+    matcher = SequenceMatcher(None, [k for k, _ in a], [k for k, _ in b], autojunk=False)
+    matched, replaced, added = 0, [], 0
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            matched += i2 - i1
+        elif op == "replace" and i2 - i1 <= 3 and j2 - j1 <= 4:
+            replaced.append((" ".join(w for _, w in a[i1:i2]), " ".join(w for _, w in b[j1:j2])))
+        elif op in ("replace", "delete"):
+            added += i2 - i1
+    return Edit(matched / len(a) if a else 1.0, tuple(replaced), added)
+
+
+@lru_cache(maxsize=4096)
+def _surface_keys(text: str) -> tuple[tuple[str, str], ...]:
+    """(key, word as written) of each content word, in order; capitals kept for the surface."""
+    out = []
+    for raw in _SURFACE.findall(fold(text)):
+        word = raw.lower().split("'")[0]
+        if word in CLAIM_STOPWORDS or word in NEGATIONS or len(word) < 2:
+            continue
+        out.append((key(word), raw))
+    return tuple(out)

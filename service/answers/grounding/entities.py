@@ -1,0 +1,162 @@
+"""Who a sentence is about: the teams, agencies, roles and groups of children it names.
+
+The members come from the reports (``data/entities.json``, mined by ``evals/mine_entities.py``);
+this module holds only the head nouns that name each class and the few names that the reports use
+for the same group of children in different years. A claim that names a member its passage does not,
+while the passage names another member of the same class that the claim does not, has swapped who
+did or received something ("the police" for "the health trust", "the MASH" for "the MET hub",
+"children in care" for "care leavers"): ``swaps`` finds those.
+
+Names are compared as sets of lemmas, so "children looked after" and "looked after children", or
+"care leaver" and "care leavers", are one name; an acronym the reports expand ("MASH") is its
+expansion.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from service.answers.grounding.lemmas import lemma
+
+# The head nouns (as lemmas) that make a phrase a member of a class.
+CLASS_HEADS: dict[str, frozenset[str]] = {
+    "unit": frozenset(
+        {"team", "hub", "panel", "service", "board", "unit", "partnership", "forum", "committee", "trust"}
+    ),
+    "role": frozenset(
+        {"worker", "officer", "adviser", "advisor", "manager", "leader", "practitioner", "carer", "head"}
+        | {"director", "member", "nurse", "visitor", "chair", "coordinator", "champion", "advocate"}
+    ),
+    "cohort": frozenset({"child", "people", "leaver", "family", "parent", "baby", "adolescent", "sibling"}),
+    "agency": frozenset(),  # members only from lists of partners in the reports
+}
+# The same group under the names the frameworks used in different years (2014 "children looked
+# after", 2018 "children in care"; "care leavers" and "care-experienced young people").
+_SAME = (
+    ("children in care", "children looked after", "looked after children", "cared for children"),
+    (
+        "care leavers",
+        "care-experienced young people",
+        "young people leaving care",
+        "care experienced young people",
+    ),
+    ("children in need of help and protection", "children who need help and protection"),
+)
+_DATA = Path(__file__).with_name("data") / "entities.json"
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z'-]*")
+_DROP = frozenset({"the", "a", "an", "its", "their", "s"})
+
+
+def phrase_key(phrase: str) -> list[str]:
+    """A phrase's words as lemmas, articles dropped: "the Care Leavers" → ["care", "leaver"]."""
+    return [
+        lemma(w) for w in (t.lower().split("'")[0] for t in _TOKEN.findall(phrase)) if w and w not in _DROP
+    ]
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str  # as the reports most often write it
+    cls: str  # unit, role, cohort or agency
+    words: frozenset[str]  # lemmas: the identity of the name, order aside
+
+
+@dataclass(frozen=True, eq=False)
+class Vocabulary:
+    by_first: dict[
+        str, list[tuple[tuple[str, ...], Entity]]
+    ]  # first lemma -> (lemmas, entity), longest first
+    acronyms: dict[str, Entity]
+
+    def mentions(self, text: str) -> list[Entity]:
+        """The entities ``text`` names, longest match first, each once."""
+        return list(_mentions(self, text))
+
+    def find(self, text: str) -> tuple[Entity, ...]:
+        tokens = [t for t in _TOKEN.findall(text)]
+        keys = [lemma(t.lower().split("'")[0]) for t in tokens]
+        found: dict[str, Entity] = {}
+        i = 0
+        while i < len(keys):
+            raw = tokens[i].rstrip("s") if tokens[i][:-1].isupper() and tokens[i].endswith("s") else tokens[i]
+            if raw in self.acronyms:
+                entity = self.acronyms[raw]
+                found.setdefault(entity.name, entity)
+                i += 1
+                continue
+            for words, entity in self.by_first.get(keys[i], ()):
+                if tuple(keys[i : i + len(words)]) == words:
+                    found.setdefault(entity.name, entity)
+                    i += len(words) - 1
+                    break
+            i += 1
+        return tuple(found.values())
+
+
+@lru_cache(maxsize=4096)
+def _mentions(vocab: Vocabulary, text: str) -> tuple[Entity, ...]:
+    return vocab.find(text)
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> Vocabulary:
+    data = json.loads(_DATA.read_text(encoding="utf-8"))["entities"]
+    canonical: dict[frozenset[str], Entity] = {}
+    by_first: dict[str, list[tuple[tuple[str, ...], Entity]]] = {}
+    acronyms: dict[str, Entity] = {}
+    same = {frozenset(phrase_key(n)): group[0] for group in _SAME for n in group}
+
+    def add(surface: str, entity: Entity) -> None:
+        words = tuple(phrase_key(surface))
+        if words:
+            by_first.setdefault(words[0], []).append((words, entity))
+
+    for name, entry in data.items():
+        words = frozenset(phrase_key(name))
+        head = same.get(words, name)
+        key = frozenset(phrase_key(head))
+        entity = canonical.setdefault(key, Entity(head, str(entry["class"]), key))
+        add(name, entity)
+        for alias in entry.get("acronyms", []):
+            if len(alias) >= 2:
+                acronyms[alias] = entity
+    for group in _SAME:
+        key = frozenset(phrase_key(group[0]))
+        entity = canonical.setdefault(key, Entity(group[0], "cohort", key))
+        for name in group:
+            add(name, entity)
+    for entries in by_first.values():
+        entries.sort(key=lambda item: len(item[0]), reverse=True)
+    return Vocabulary(by_first, acronyms)
+
+
+def _related(a: Entity, b: Entity) -> bool:
+    """One name is the other with words added ("safeguarding hub", "multi-agency safeguarding hub")."""
+    return a.words <= b.words or b.words <= a.words
+
+
+def swaps(claim: str, passage: str) -> list[tuple[Entity, Entity]]:
+    """(named by the claim, named instead by the passage) pairs of one class; empty when none."""
+    vocab = vocabulary()
+    in_claim = vocab.mentions(claim)
+    in_passage = vocab.mentions(passage)
+    out = []
+    for said in in_claim:
+        if any(_related(said, p) for p in in_passage):
+            continue
+        for other in in_passage:
+            if other.cls == said.cls and not any(_related(other, c) for c in in_claim):
+                out.append((said, other))
+                break
+    return out
+
+
+def unmatched(claim: str, passage: str) -> list[Entity]:
+    """Entities the claim names and the passage does not (nor a longer or shorter form of them)."""
+    vocab = vocabulary()
+    in_passage = vocab.mentions(passage)
+    return [e for e in vocab.mentions(claim) if not any(_related(e, p) for p in in_passage)]

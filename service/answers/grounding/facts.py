@@ -1,0 +1,109 @@
+"""Checkable facts of a sentence: its numbers, years, months and Ofsted grades.
+
+A claim that changes "84%" to "74%", "March" to "May" or "good" to "outstanding" keeps every other
+word of its passage, so word coverage scores it high; these extractors let the checker compare the
+facts themselves. Each normalises what reports write several ways ("47 per cent" and "47%",
+"seven" and "7", "requires improvement to be good" and "requires improvement").
+"""
+
+from __future__ import annotations
+
+import re
+
+from service.answers.grounding.tokens import fold
+
+_NUMBER_WORDS = {
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "thirteen": "13",
+    "fourteen": "14",
+    "fifteen": "15",
+    "sixteen": "16",
+    "seventeen": "17",
+    "eighteen": "18",
+    "nineteen": "19",
+    "twenty": "20",
+    "thirty": "30",
+    "forty": "40",
+    "fifty": "50",
+    "sixty": "60",
+    "hundred": "100",
+    "half": "50%",
+    # Not "first" or "second": mostly not counts ("first response", "a second opinion").
+    "third": "3rd",
+    "fourth": "4th",
+    "fifth": "5th",
+}
+_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+_NUMBER = re.compile(
+    r"(?<![\w.])(\d+(?:[.,]\d+)*)\s*(%|per\s?cent|percent)?|\b("
+    + "|".join(_NUMBER_WORDS)
+    + r")\b(?:\s*(per\s?cent|percent))?"
+)
+
+# Grades, longest first so "requires improvement to be good" is not read as "good".
+_GRADES = (
+    ("requires improvement to be good", "requires improvement"),
+    ("requires improvement", "requires improvement"),
+    ("require improvement", "requires improvement"),
+    ("requiring improvement", "requires improvement"),
+    ("outstanding", "outstanding"),
+    ("inadequate", "inadequate"),
+    ("good", "good"),
+)
+_GRADE = re.compile(r"\b(" + "|".join(re.escape(g) for g, _ in _GRADES) + r")\b")
+_GRADE_NAME = dict(_GRADES)
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers, percentages and ordinals, normalised ("47 per cent" → "47%", "seven" → "7")."""
+    found = set()
+    for match in _NUMBER.finditer(fold(text).lower()):
+        digits, pct, word, word_pct = match.groups()
+        if digits is not None:
+            value = digits.replace(",", "")
+            value = value.rstrip(".")
+            found.add(value + ("%" if pct else ""))
+        elif word is not None:
+            value = _NUMBER_WORDS[word]
+            found.add(value + ("%" if word_pct and not value.endswith("%") else ""))
+    return found
+
+
+def is_year(value: str) -> bool:
+    return value.isdigit() and len(value) == 4 and 1990 <= int(value) <= 2039
+
+
+def months(text: str) -> set[str]:
+    lowered = fold(text).lower()
+    return {m for m in _MONTHS if re.search(rf"\b{m}\b", lowered)} - (
+        {"may"} if not re.search(r"\bmay\s+\d{4}\b|\d\s+may\b", lowered) else set()
+    )
+
+
+def grades(text: str) -> set[str]:
+    # Whitespace folded: a grade is often broken over two lines ("requires\nimprovement").
+    return {_GRADE_NAME[g] for g in _GRADE.findall(" ".join(fold(text).lower().split()))}

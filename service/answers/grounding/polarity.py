@@ -1,0 +1,114 @@
+"""Does a claim say the opposite of its passage? Negations and opposite words, clause by clause.
+
+"Leaders have not yet addressed the shortfall" and "leaders have addressed the shortfall" share
+every content word, so coverage and embeddings both call the second supported. These checks find
+what one side negates and the other states plainly, or a word the claim swaps for its opposite
+("effective" for "ineffective", "improved" for "declined"), in the passage sentences the claim is
+about (the ones it covers best), not anywhere in the passage.
+"""
+
+from __future__ import annotations
+
+from service.answers.grounding.coverage import coverage
+from service.answers.grounding.lemmas import lemma
+from service.answers.grounding.tokens import (
+    CLAIM_STOPWORDS,
+    content_stems,
+    fold,
+    split_sentences,
+    stem,
+    words,
+)
+from service.answers.grounding.vocabulary import NEGATED_CONTRACTION, NEGATIONS, OPPOSITE
+
+_QUANTIFIERS = frozenset({"always", "all", "every", "everyone", "consistently"})
+# Words to pass over when looking for what a negation negates ("not yet been fully assessed").
+_HEAD_SKIP = CLAIM_STOPWORDS | {"yet", "longer", "been", "always", "enough", "any", "sufficiently", "fully"}
+_NEGATING_PREFIXES = ("in", "un", "im", "ir", "non-", "dis")
+
+
+def negation_count(text: str) -> int:
+    lowered = fold(text).lower()
+    return sum(1 for w in words(lowered) if w in NEGATIONS) + len(NEGATED_CONTRACTION.findall(lowered))
+
+
+def _negated_spans(text: str) -> list[list[str]]:
+    """For each negation cue of ``text``, the words it negates: crudely the first three content
+    words within six words after it. "not always X" negates the quantifier itself."""
+    spans = []
+    for sentence in split_sentences(text) or [text]:
+        tokens = words(sentence)
+        for i, token in enumerate(tokens):
+            if token not in NEGATIONS and not token.endswith("n't"):
+                continue
+            following = tokens[i + 1 : i + 7]
+            if following and following[0] in _QUANTIFIERS:
+                spans.append([following[0]])
+                continue
+            content = [w for w in following if w not in _HEAD_SKIP and w not in NEGATIONS]
+            if content:
+                spans.append(content[:3])
+    return spans
+
+
+def _key(word: str) -> str:
+    return word if word in _QUANTIFIERS else stem(lemma(word))
+
+
+def negation_conflict(source: str, target: str) -> str | None:
+    """A phrase that ``source`` negates and ``target`` states in a sentence without any negation.
+
+    E.g. source "training is not yet available", target "training is now available" → "available".
+    The target must hold the negated span's first word and, for longer spans, one more of its words
+    close by; a span the target does not mention says nothing either way (coverage judges it).
+    """
+    sentences = []
+    for sentence in split_sentences(target) or [target]:
+        tokens = words(sentence)
+        negated = any(t in NEGATIONS or t.endswith("n't") for t in tokens)
+        sentences.append(([_key(t) for t in tokens], negated))
+    for span in _negated_spans(source):
+        keys = [_key(w) for w in span]
+        for tokens, negated in sentences:
+            if negated:
+                continue
+            for i, token in enumerate(tokens):
+                if token != keys[0]:
+                    continue
+                nearby = set(tokens[max(0, i - 3) : i + 9])
+                if len(keys) == 1 or any(k in nearby for k in keys[1:]):
+                    return " ".join(span)
+    return None
+
+
+def _negated_at(tokens: list[str], index: int) -> bool:
+    window = tokens[max(0, index - 4) : index]
+    return any(t in NEGATIONS or t.endswith("n't") for t in window)
+
+
+def polarity_conflict(claim: str, sentences: list[str]) -> str | None:
+    """A negation or an opposite word that the claim and the passage sentences it aligns with
+    disagree on (see ``negation_conflict``); ``None`` when they agree."""
+    claim_stems = content_stems(claim)
+    if not claim_stems:
+        return None
+    ranked = sorted(sentences, key=lambda s: coverage(claim_stems, set(content_stems(s))), reverse=True)
+    aligned = " ".join(ranked[:2])
+    conflict = negation_conflict(claim, aligned) or negation_conflict(aligned, claim)
+    if conflict:
+        return f"negation differs from passage ('{conflict}')"
+    claim_words = set(words(claim))
+    aligned_words = set(words(aligned))
+    passage_words = {w for s in sentences for w in words(s)}
+    aligned_tokens = words(aligned)
+    negated_words = {t for i, t in enumerate(aligned_tokens) if _negated_at(aligned_tokens, i)}
+    for word in sorted(claim_words - passage_words):
+        if (OPPOSITE.get(word, set()) & aligned_words) - negated_words:
+            return f"'{word}' contradicts passage"
+        for prefix in _NEGATING_PREFIXES:
+            base = word[len(prefix) :]
+            if word.startswith(prefix) and len(base) >= 4 and base in aligned_words:
+                return f"'{word}' contradicts passage"
+            if prefix + word in aligned_words:
+                return f"'{word}' contradicts passage"
+    return None

@@ -1,0 +1,106 @@
+"""Compare the slots of a claim with those of the passage text it is aligned with.
+
+Each comparison is one cheap, explicit test that names what changed: a number, year, month, grade
+or council the passage does not hold; a negation or an opposite word (``polarity``); a quantity or
+frequency moved along its scale ("most" for "some", "rarely" for "often"); a team, agency, role or
+group of children swapped for another member of its class (``entities``). Each gives a feature for
+the fitted model (``model``) and, when it fires, the reason shown to the user.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from service.answers.grounding.entities import swaps, unmatched
+from service.answers.grounding.facts import grades, is_year, months, numbers
+from service.answers.grounding.places import places
+from service.answers.grounding.polarity import polarity_conflict
+from service.answers.grounding.tokens import words
+from service.answers.grounding.vocabulary import FREQUENCY, PROPORTION
+
+SLOTS = (
+    "number",
+    "number_elsewhere",
+    "year",
+    "month",
+    "grade",
+    "place",
+    "negation",
+    "antonym",
+    "quantity",
+    "entity_swap",
+    "entity_swap_aligned",
+    "entity_missing",
+)
+
+
+def _ranked(text: str, scale: dict[str, int]) -> dict[str, int]:
+    tokens = words(text)
+    found = {w: scale[w] for w in tokens if w in scale}
+    found.update(
+        {f"{a} {b}": scale[f"{a} {b}"] for a, b in itertools.pairwise(tokens) if f"{a} {b}" in scale}
+    )
+    for phrase in [p for p in found if " " in p]:  # "small minority" ranks as itself, not as "minority"
+        found.pop(phrase.split()[1], None)
+    return found
+
+
+def _quantity_change(claim: str, aligned: str) -> str | None:
+    """A quantity or frequency of the claim on another step of its scale than the passage's, or an
+    "all"/"always" the passage does not give."""
+    for scale in (FREQUENCY, PROPORTION):
+        said, have = _ranked(claim, scale), _ranked(aligned, scale)
+        for word, rank in sorted(said.items()):
+            if (have and rank not in have.values()) or (not have and rank == 5):
+                return f"'{word}' changes how many or how often the passage says"
+    return None
+
+
+def compare(claim: str, passage: str, sentences: list[str], aligned: list[str]) -> dict[str, str]:
+    """The slots of ``claim`` that differ from the passage, each with its reason.
+
+    ``aligned`` are the passage units the claim's clauses rest on (``alignment.align``).
+    """
+    out: dict[str, str] = {}
+    claim_numbers, passage_numbers = numbers(claim), numbers(passage)
+    passage_years = {n for n in passage_numbers if is_year(n)}
+    bare = {p.rstrip("%") for p in passage_numbers}
+    aligned_text = " ".join(aligned)
+    aligned_numbers = {n.rstrip("%") for n in numbers(aligned_text)}
+    for value in sorted(claim_numbers):
+        if is_year(value):
+            if value not in passage_numbers and passage_years:
+                out.setdefault("year", f"year {value} not in passage")
+        elif value.rstrip("%") not in bare:
+            out.setdefault("number", f"number {value} not in passage")
+        elif value.rstrip("%") not in aligned_numbers:
+            out.setdefault("number_elsewhere", f"number {value} is about something else in the passage")
+    passage_months = months(passage)
+    missing_months = months(claim) - passage_months
+    if missing_months and passage_months:
+        out["month"] = f"month {sorted(missing_months)[0]} not in passage"
+    missing_grades = grades(claim) - grades(passage)
+    if missing_grades:
+        out["grade"] = f"grade '{sorted(missing_grades)[0]}' not in passage"
+    claim_places, passage_places = places(claim), places(passage)
+    if claim_places - passage_places and passage_places:
+        out["place"] = f"place {sorted(claim_places - passage_places)[0]} not in passage"
+    polarity = polarity_conflict(claim, sentences)
+    if polarity:
+        out["negation" if polarity.startswith("negation") else "antonym"] = polarity
+    quantity = _quantity_change(claim, aligned_text)
+    if quantity:
+        out["quantity"] = quantity
+    swapped = swaps(claim, passage)
+    if swapped:
+        said, other = swapped[0]
+        out["entity_swap"] = f"'{said.name}' where the passage names '{other.name}'"
+    else:
+        local = swaps(claim, aligned_text)
+        if local:
+            said, other = local[0]
+            out["entity_swap_aligned"] = f"'{said.name}' where the passage sentence names '{other.name}'"
+        missing = unmatched(claim, passage)
+        if missing:
+            out["entity_missing"] = f"'{missing[0].name}' not in passage"
+    return out

@@ -1,0 +1,619 @@
+"""Query understanding: what a question says about *which* reports and *which part* of them.
+
+An embedding of "What did Durham's 2019 inspection say about foster carers' annual reviews?" is
+close to every council's paragraph on foster carer reviews; only the words "Durham" and "2019"
+single out one report among 497. ``parse`` reads those words (councils with their short and
+former names, years, months, "latest"/"previous"/"since 2020", judgement areas, report sections
+such as "what needs to improve") into a ``QueryIntent``; ``service.answers.planning`` then turns the
+intent into report-id filters against the index's catalogue. ``parse`` is pure and cheap, so the
+same function serves the API, the CLI and the evaluation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from service.answers import lexicon
+from service.answers.aliases import Gazetteer, PlaceMention
+from service.answers.asking import Ask, read_ask
+from service.answers.normalise import Correction, Normalised
+from service.answers.text import ACRONYMS, plain, stem
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sept", "sep"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+
+_MONTH_WORDS = "|".join(sorted(MONTHS, key=len, reverse=True))
+_YEAR = re.compile(r"\b(20[0-3]\d)\b")
+_MONTH_YEAR = re.compile(rf"\b({_MONTH_WORDS})\.?,?\s+(20[0-3]\d)\b", re.IGNORECASE)
+# Ranges: "since 2020" and "from 2020" include 2020; "after 2020" and "before 2018" do not; "since
+# the 2019 inspection" means the inspections after that one. ("Before its 2021 inspection" is the
+# time a report describes, not a range of reports.)
+_SINCE = re.compile(
+    r"\b(?:(since|after|later than)\s+(?:(?:the|its|their)\s+)?|(from)\s+)(?:(?:" + _MONTH_WORDS + r")\s+)?"
+    r"(20[0-3]\d)\b(\s+(?:ofsted\s+)?(?:inspection|report|visit)s?\b)?",
+    re.I,
+)
+_BEFORE = re.compile(
+    r"\b(before|until|prior to|up to|earlier than|by)\s+(?:(?:" + _MONTH_WORDS + r")\s+)?"
+    r"(20[0-3]\d)\b(\s+(?:ofsted\s+)?(?:inspection|report|visit)s?\b)?",
+    re.I,
+)
+_DECADE = re.compile(r"\b(?:in\s+)?the\s+(20[0-3])0s\b", re.I)
+_INSPECTION_DATE = re.compile(
+    r"\b(?:inspected|carried out|took place|visited|inspectors visited|on site)\b", re.I
+)
+_BETWEEN = re.compile(r"\bbetween\s+(20[0-3]\d)\s+and\s+(20[0-3]\d)\b", re.I)
+_PUBLISHED = re.compile(r"\b(?:published|publication|report(?:ed)? (?:in|of))\b", re.I)
+_INSPECTED = re.compile(r"\b(?:inspection|inspected|visit|carried out|took place)\b", re.I)
+
+_LATEST = re.compile(
+    r"\b(?:latest|most recent|newest|current|last (?:ofsted )?inspection|recent inspection)\b", re.I
+)
+_PREVIOUS = re.compile(
+    r"\b(?:(?:previous|prior|earlier|preceding|penultimate) (?:ofsted )?(?:inspection|report|one)"
+    r"|(?:the )?(?:one|inspection|report) before (?:the |its |their |[a-z-]+['’]s )?"
+    r"(?:latest|most recent|last|current)"
+    r"|(?:inspection|report|one) before last|second (?:most recent|latest|last)"
+    r"|(?:one|inspection|report|time) before (?:that|this|it)|the time before)\b",
+    re.I,
+)
+# "The inspection after its earliest one", "did they improve by the next one": the report after the
+# earliest (or after the one the conversation was about).
+_NEXT = re.compile(
+    r"\b(?:(?:one|inspection|report) after (?:the |its |their )?(?:earliest|first|oldest)"
+    r"|second (?:inspection|report)|next (?:inspection|report|one|time)"
+    r"|(?:one|inspection|report) after (?:that|this|it))\b",
+    re.I,
+)
+_SINCE_LAST = re.compile(
+    r"\bsince (?:the|its|their) (?:previous|last|prior|earlier|preceding) (?:ofsted )?"
+    r"(?:inspection|visit|report)s?\b",
+    re.I,
+)
+# "Camden's inspection between 2018 and 2024": a range of reports, not a comparison of two.
+_IN_BETWEEN = re.compile(
+    r"\b(?:inspection|report|one|visit)\s+between\s+(20[0-3]\d)\s+and\s+(20[0-3]\d)\b", re.I
+)
+_SINGLE_REPORT = re.compile(
+    r"\b(?:the|its|their) (?:ofsted )?(?:inspection|report|one|grade|judgement)\b", re.I
+)
+_AFTER_EARLIEST = re.compile(r"\bafter (?:the |its |their )?(?:earliest|first|oldest)\b", re.I)
+_EARLIEST = re.compile(
+    r"\b(?:(?:first|earliest|oldest) (?:ofsted )?(?:inspection|report|one)"
+    r"|(?:first|earliest) (?:grade|judgement))\b",
+    re.I,
+)
+
+_JUDGEMENT_ASKS = tuple(
+    re.compile(pattern, re.I)
+    for pattern in (
+        r"^(?:in\s+\S+\s+)?(?:what|which)\s+(?:\S+\s+){0,5}?(?:judge?ments?|grades?|ratings?)\b",
+        r"\bhow\b.*\b(?:judged?|rated?|graded?|judge?ments?)\b",
+        r"\b(?:was|were|is|are)\b.*\b(?:judged|rated|graded)\b",
+        r"\boverall effectiveness\b",
+        r"\b(?:overall|headline) (?:judge?ment|grade|rating)\b",
+        r"\b(?:receive|get|give|given|got|award|awarded)\b.{0,40}\b(?:judge?ment|grade|rating)s?\b",
+        # As people type them: "lancs 2018 still inadequate or not", "hants 2024 were care leavers
+        # outstanding too", "halton 2020 grade", "sunderland 2023 ILACS result".
+        r"^(?!.*\b(?:why|how|what|which|who|where|when|describe|examples?|made|makes)\b)"
+        r".*\b(?:outstanding|inadequate|requires improvement)\b",
+        r"^(?!\W*(?:what|which|who|how|why|when|where)\b)(?:\S+\s+){0,5}(?:ofsted\s+|ilacs\s+|inspection\s+)?"
+        r"(?:overall\s+)?(?:grade|rating|judge?ment|result|outcome)s?\b(?!\s+(?:of|for|on|about)\b)",
+    )
+)
+_JUDGEMENT_AREAS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("impact_of_leaders", re.compile(r"\b(?:impact of leaders|leadership|leaders)\b", re.I)),
+    ("help_and_protection", re.compile(r"\bhelp and protection\b", re.I)),
+    ("children_in_care_and_care_leavers", re.compile(r"\bchildren in care and care leavers\b", re.I)),
+    (
+        "children_in_care",
+        re.compile(r"\b(?:children in care|looked after children|children looked after)\b", re.I),
+    ),
+    ("care_leavers", re.compile(r"\bcare leavers?\b", re.I)),
+    ("adoption", re.compile(r"\badoption\b", re.I)),
+    ("lscb", re.compile(r"\b(?:lscb|local safeguarding children board|safeguarding children board)\b", re.I)),
+    ("overall_effectiveness", re.compile(r"\b(?:overall|headline|overall effectiveness)\b", re.I)),
+)
+_PLURAL_JUDGEMENTS = re.compile(r"\b(?:judge?ments|grades|ratings)\b", re.I)
+_ANY_AREA = re.compile(r"\b(?:which|what) (?:areas?|parts?|judgements?) (?:was|were|is|are)\b", re.I)
+
+# Parts of a report a question can point at, with the section-title pattern each favours.
+SECTION_HINTS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
+    (
+        "improve",
+        re.compile(
+            r"\b(?:needs? to improve|needed to improve|must improve|should improve|areas? for improvement|"
+            r"improvements? (?:needed|required)|recommendations?|what to improve|weaknesses)\b",
+            re.I,
+        ),
+        re.compile(r"improve|recommendation", re.I),
+    ),
+    (
+        "leaders",
+        re.compile(r"\b(?:leaders|leadership|senior managers|management oversight)\b", re.I),
+        re.compile(r"leaders|leadership|management", re.I),
+    ),
+    (
+        "care_leavers",
+        re.compile(r"\b(?:care leavers?|leaving care|personal advisers?|care-leaving)\b", re.I),
+        re.compile(r"care leavers|leaving care", re.I),
+    ),
+    (
+        "children_in_care",
+        re.compile(r"\b(?:children in care|looked after|foster|adoption|permanence|placements?)\b", re.I),
+        re.compile(r"children in care|looked after|adoption|permanence", re.I),
+    ),
+    (
+        "help_and_protection",
+        re.compile(r"\b(?:help and protection|child protection|early help|front door|safeguarding)\b", re.I),
+        re.compile(r"help and protection|protection|early help", re.I),
+    ),
+)
+
+_CHANGE_OVER_TIME = re.compile(
+    r"\bhow (?:has|have|did|do)\b.{0,80}\b(?:changed?|improved?|deteriorated?|developed?|progressed?)\b"
+    r"(?!.*\b(?:in|at) (?:its|the|their) (?:20\d\d|latest|most recent|last) inspection)|\bover time\b",
+    re.I,
+)
+_WHICH_COUNCIL = re.compile(
+    r"\b(?:which|what) (?:council|local authority|local authorities|authority|area|councils)\b", re.I
+)
+# "Which councils ...?", "name councils that ...", "in which areas ...": a survey across councils,
+# answered with several councils side by side rather than the one report that fits best.
+_WHICH_COUNCILS = re.compile(
+    r"\b(?:(?:in |at |for )?(?:which|what) (?:other )?(?:councils|local authorities|authorities|las)\b"
+    r"|(?:in |at |for )?(?:which|what) (?:other )?areas\b"
+    r"(?! (?:of|for|were judged|was|were rated|require|need))"
+    r"|(?:name|list|identify) (?:the |some |any |all )?(?:councils|local authorities)\b"
+    r"|(?:are there|were there) (?:any )?(?:councils|local authorities) (?:that|where|which|with)\b)",
+    re.I,
+)
+_UNKNOWN_COUNCIL = re.compile(
+    r"\b((?:[A-Z][a-z]+[ -])*[A-Z][a-z]+) (?:City|County|Borough|District|Metropolitan Borough) Council\b"
+    # typed in lower case: "maidstone borough council"
+    r"|\b([a-z]+(?: [a-z]+)?) (?:city|county|borough|district) council\b"
+)
+
+# Left out of the lexical query: the shared list (function words, "Ofsted found", "the local
+# authority") and, on top, words that frame a question rather than say what it is about; dates and
+# "latest"/"previous" become filters instead. ("children's" and "what's" need no entry: a
+# possessive is cut before the look-up.)
+STOPWORDS = lexicon.STOPWORDS | frozenset(
+    [
+        "authorities",
+        "councils",
+        "describe",
+        "described",
+        "find",
+        "finding",
+        "findings",
+        "inspected",
+        "inspections",
+        "earliest",
+        "oldest",
+        "newest",
+        "one",
+        "latest",
+        "made",
+        "make",
+        "mention",
+        "mentioned",
+        "mentions",
+        "previous",
+        "recent",
+        "reported",
+        "since",
+        "tell",
+        # casual fillers ("any good tho", "ok so", "2019 vs 2024 better or worse") and framing
+        "ok",
+        "okay",
+        "tho",
+        "though",
+        "stuff",
+        "thing",
+        "things",
+        "lot",
+        "lots",
+        "bit",
+        "really",
+        "actually",
+        "anything",
+        "something",
+        "even",
+        "still",
+        "now",
+        "vs",
+        "versus",
+        "worse",
+        "better",
+        "getting",
+        "sort",
+        "sorted",
+        "go",
+        "going",
+        "collection",
+        "effect",
+    ]
+)
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’]*")
+_NOT_NAMES = frozenset(
+    {"every", "any", "another", "other", "same", "whole", "new", "old", "former", "single"}
+)
+
+
+@dataclass(frozen=True)
+class YearMention:
+    """A year in the question; ``month`` when a month is named; ``kind`` says what was dated."""
+
+    year: int
+    month: int | None = None
+    kind: str = "any"  # "inspection", "publication" or "any"
+    start: int = 0
+
+
+@dataclass(frozen=True)
+class QueryIntent:
+    """What ``parse`` understood. Everything is optional: a plain question yields an empty intent."""
+
+    question: str
+    places: tuple[PlaceMention, ...] = ()
+    outside_places: tuple[str, ...] = ()
+    years: tuple[YearMention, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+    relative: str | None = None  # "latest", "previous", "earliest", "second" or "next" (after ``anchor``)
+    # Which date ranges and relative dates read: "publication" (the default, as the manifest dates
+    # reports) or "inspection" ("inspected in", "carried out in").
+    date_basis: str = "publication"
+    # "The previous inspection" in a follow-up: the one before the report the conversation was about.
+    anchor: YearMention | None = None
+    from_history: bool = False  # the council (or year) came from earlier turns
+    is_judgement: bool = False
+    judgement_areas: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()
+    is_comparison: bool = False
+    asks_which_council: bool = False
+    asks_which_councils: bool = False  # plural: several councils, each named and cited
+    terms: tuple[str, ...] = field(default=())  # content words, for lexical search and scoring
+    context: str = ""  # an earlier question whose topic a bare follow-up ("and in 2016?") continues
+    ask: Ask | None = (
+        None  # a survey of grades, a count, a trend, themes or a summary (``service.answers.asking``)
+    )
+    # ``question`` is the normalised text (``service.answers.normalise``); ``original`` is as typed.
+    original: str = ""
+    corrections: tuple[Correction, ...] = ()
+    # Abbreviations of the question and their other forms ("plo", "public law outline"), and the
+    # terms a follow-up borrowed from the question it continues (weighed less than its own).
+    expansions: tuple[tuple[str, str], ...] = ()
+    borrowed: tuple[str, ...] = ()
+
+    @property
+    def aliases(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Abbreviations among the terms whose long forms' words are terms too, as stems: one
+        concept ("cic" with "children", "care"), not two."""
+        stemmed = {stem(t) for t in self.terms}
+        table = {**{a: ACRONYMS[a] for a in (t.lower() for t in self.terms) if a in ACRONYMS}}
+        for written, other in self.expansions:
+            if len(written.split()) == 1:
+                table[written] = other
+            elif len(other.split()) == 1:
+                table[other] = written
+        out = []
+        for abbr, long_form in table.items():
+            words = tuple(stem(w) for w in long_form.replace("'s", "").split() if w not in STOPWORDS)
+            if words and stem(abbr) in stemmed and all(w in stemmed for w in words):
+                out.append((stem(abbr), words))
+        return tuple(out)
+
+    @property
+    def council_keys(self) -> tuple[str, ...]:
+        seen: list[str] = []
+        for place in self.places:
+            if place.key not in seen:
+                seen.append(place.key)
+        return tuple(seen)
+
+    @property
+    def has_date(self) -> bool:
+        return bool(self.years or self.year_from or self.year_to or self.relative)
+
+
+def parse(question: str | Normalised, gazetteer: Gazetteer) -> QueryIntent:
+    """Read councils, dates, judgement areas and report sections out of a question.
+
+    Given a ``Normalised`` question, its normalised text is read, its abbreviations also count as
+    their long forms (and the reverse), and the original is kept beside it.
+    """
+    normalised = question if isinstance(question, Normalised) else Normalised(question, question)
+    question = normalised.text
+    mentions = gazetteer.find(question)
+    places = tuple(m for m in mentions if m.known)
+    outside = [m.display for m in mentions if not m.known]
+    for match in _UNKNOWN_COUNCIL.finditer(question):
+        name = match.group(1) or match.group(2)
+        words = name.lower().split()
+        if match.group(2) and any(w in STOPWORDS or w in _NOT_NAMES for w in words):
+            continue  # "which county council", "the local borough council"
+        if not gazetteer.find(name) and name.lower() not in {"the", "a", "which", "this", "that", "each"}:
+            outside.append(name if match.group(1) else name.title())
+
+    years, year_from, year_to = _dates(question)
+    basis = "inspection" if _INSPECTION_DATE.search(question) else "publication"
+    # "What has changed since the previous inspection?" measures change from it; it does not ask
+    # about that inspection.
+    dated = _SINCE_LAST.sub(" ", question)
+    relative = None
+    if _NEXT.search(dated):
+        relative = "second" if _AFTER_EARLIEST.search(dated) or "second" in dated.lower() else "next"
+    elif _PREVIOUS.search(dated):
+        relative = "previous"
+    elif _EARLIEST.search(dated):
+        relative = "earliest"
+    elif _LATEST.search(dated):
+        relative = "latest"
+    elif year_to is not None and year_from is None and _SINGLE_REPORT.search(question):
+        relative = "latest"  # "the inspection before 2022": the last one before it
+    elif dated != question:
+        relative = "latest"  # "what has improved since the last inspection?": the latest says
+
+    is_judgement = any(p.search(question.strip()) for p in _JUDGEMENT_ASKS)
+    areas = (_areas(question) or ("overall_effectiveness",)) if is_judgement else ()
+
+    sections = tuple(name for name, pattern, _ in SECTION_HINTS if pattern.search(question))
+    council_count = len({p.key for p in places})
+    distinct_years = {y.year for y in years}
+    is_comparison = bool(
+        council_count > 1
+        or len(distinct_years) > 1
+        or (_CHANGE_OVER_TIME.search(question) and len(distinct_years) < 2)
+    )
+    return QueryIntent(
+        question=question,
+        places=places,
+        outside_places=tuple(dict.fromkeys(outside)),
+        years=years,
+        year_from=year_from,
+        year_to=year_to,
+        relative=relative,
+        date_basis=basis,
+        is_judgement=is_judgement,
+        judgement_areas=areas,
+        sections=sections,
+        is_comparison=is_comparison,
+        asks_which_council=bool(_WHICH_COUNCIL.search(question)),
+        asks_which_councils=not places and bool(_WHICH_COUNCILS.search(question)),
+        terms=content_terms(question, places, years, normalised.expansions),
+        original=normalised.original,
+        corrections=normalised.corrections,
+        expansions=normalised.expansions,
+        ask=read_ask(
+            question,
+            councils=council_count,
+            areas=areas_named(question),
+            is_judgement=is_judgement,
+            years=tuple(sorted(distinct_years)),
+        ),
+    )
+
+
+def areas_named(question: str) -> tuple[str, ...]:
+    """The judgement areas a question names, the combined area of older frameworks in place of its parts."""
+    found = [area for area, pattern in _JUDGEMENT_AREAS if pattern.search(question)]
+    if "children_in_care_and_care_leavers" in found:
+        found = [a for a in found if a not in ("children_in_care", "care_leavers")]
+    return tuple(found)
+
+
+# A follow-up that continues the last question ("and for care leavers?", "what about 2016?", "so
+# ...", "ok ...") or points back at its subject ("they", "their", "that council", "them").
+_CONTINUES = re.compile(
+    r"^\W*(?:and|also|so|ok(?:ay)?|but|then|what about|how about|what of|same for)\b", re.I
+)
+_REFERS_BACK = re.compile(
+    r"\b(?:they|their|theirs|them|there|it|its|those|these|that (?:council|authority|la|area|report|"
+    r"inspection)|this (?:council|authority|la|area)|the council|the same)\b",
+    re.I,
+)
+
+
+# Words of a follow-up that say nothing of its topic: "what did they get in 2019 then", "was it
+# outstanding the time before too".
+_FOLLOWUP_FILLER = frozenset(
+    {
+        "get",
+        "got",
+        "getting",
+        "do",
+        "did",
+        "done",
+        "happen",
+        "happened",
+        "then",
+        "now",
+        "too",
+        "also",
+        "time",
+        "one",
+        "ones",
+        "still",
+        "again",
+        "like",
+        "ok",
+        "okay",
+        "so",
+        "tho",
+        "though",
+        "anything",
+        "any",
+    }
+)
+
+
+def with_context(intent: QueryIntent, previous: QueryIntent | None) -> QueryIntent:
+    """Carry the council and dates of an earlier question into a follow-up that names none.
+
+    "And what about in 2016?" keeps the council and the topic and takes the new year; "what did
+    they say about care leavers?" keeps council and year; "and for care leavers?" after a question
+    about a grade asks for that grade. "What about the previous inspection?" means the one before
+    the report the conversation was about (``anchor``). A follow-up that names its own council
+    keeps only the earlier question's topic, when it has none of its own ("and Leeds?"). A question
+    across councils ("which councils were judged ...?") starts afresh.
+    """
+    if previous is None or intent.asks_which_councils:
+        return intent
+    if intent.ask is not None and intent.ask.kind in ("grades", "count", "themes"):
+        return intent
+    continues = bool(_CONTINUES.search(intent.question))
+    refers = continues or bool(_REFERS_BACK.search(intent.question))
+    if intent.places or intent.outside_places:
+        if continues and not intent.terms and previous.terms:
+            return _frame(replace(intent, terms=previous.terms, context=previous.question), previous, ())
+        return intent
+    if not previous.places and not previous.outside_places:
+        return intent
+    carried = replace(
+        intent, places=previous.places, outside_places=previous.outside_places, from_history=True
+    )
+    if not intent.has_date:
+        carried = replace(
+            carried,
+            years=previous.years,
+            year_from=previous.year_from,
+            year_to=previous.year_to,
+            relative=previous.relative,
+            date_basis=previous.date_basis,
+            anchor=previous.anchor,
+        )
+    elif intent.relative in ("previous", "next") and not intent.years:
+        anchor = previous.years[0] if previous.years else previous.anchor
+        carried = replace(carried, anchor=anchor)
+    earlier = " ".join(part for part in (previous.context, previous.question) if part)
+    if not intent.terms:
+        carried = replace(carried, terms=previous.terms, context=earlier)
+    elif refers and previous.terms:
+        # "was the council in touch with most of them?": them, the earlier question's subject.
+        borrowed = tuple(t for t in previous.terms if t not in intent.terms)
+        carried = replace(carried, terms=(*intent.terms, *borrowed), borrowed=borrowed, context=earlier)
+    if refers:
+        carried = _frame(carried, previous, intent.terms)
+    if len({p.key for p in carried.places}) > 1 or len({y.year for y in carried.years}) > 1:
+        carried = replace(carried, is_comparison=True)
+    return carried
+
+
+def _frame(intent: QueryIntent, previous: QueryIntent, own_terms: tuple[str, ...]) -> QueryIntent:
+    """What an elliptical follow-up asks, from the question it continues: a grade ("and for care
+    leavers?" after "how were children in care judged?", or "what about the previous
+    inspection?"), or the same part of the report. A follow-up with a topic of its own that is not
+    a judgement area ("and what about accommodation?") asks about that topic, not for a grade."""
+    areas = _areas(intent.question, plural=False)
+    own_terms = tuple(t for t in own_terms if t not in _FOLLOWUP_FILLER)
+    asks_list = "improve" in intent.sections
+    if previous.is_judgement and not intent.is_judgement and not asks_list and (areas or not own_terms):
+        intent = replace(intent, is_judgement=True, judgement_areas=areas or previous.judgement_areas)
+    if not intent.sections and previous.sections and not own_terms:
+        intent = replace(intent, sections=previous.sections)
+    return intent
+
+
+def content_terms(
+    question: str,
+    places: tuple[PlaceMention, ...] = (),
+    years: tuple[YearMention, ...] = (),
+    expansions: tuple[tuple[str, str], ...] = (),
+) -> tuple[str, ...]:
+    """The question's words that say what it is about: no council names, dates or framing words.
+
+    An abbreviation brings its long form's words ("plo": "public", "law", "outline"); a long form
+    the reports abbreviate brings the abbreviation (``expansions``, from ``service.answers.normalise``)."""
+    masked = list(question)
+    for place in places:
+        masked[place.start : place.end] = " " * (place.end - place.start)
+    text = plain("".join(masked))
+    terms: list[str] = []
+    for match in _WORD.finditer(text):
+        word = match.group(0).lower().replace("’", "'").strip("'-")
+        if word.endswith("'s"):
+            word = word[:-2]
+        if not word or word in STOPWORDS or word in MONTHS or _YEAR.fullmatch(word):
+            continue
+        if len(word) == 1 and not word.isdigit():
+            continue
+        terms.append(word)
+        terms.extend(ACRONYMS.get(word, "").split())
+    for _written, other in expansions:
+        terms.extend(w.replace("'s", "") for w in other.lower().split())
+    return tuple(t for t in dict.fromkeys(terms) if t not in STOPWORDS)
+
+
+def _areas(question: str, plural: bool = True) -> tuple[str, ...]:
+    """The judgement areas a question names ("*" for every area: "which judgements ..."), if any."""
+    areas: tuple[str, ...] = ()
+    if _ANY_AREA.search(question):
+        areas = ("*",)
+    found = list(areas_named(question))
+    if not found and plural and _PLURAL_JUDGEMENTS.search(question):
+        areas = ("*",)
+    return tuple(dict.fromkeys([*found, *areas]))
+
+
+def _dates(question: str) -> tuple[tuple[YearMention, ...], int | None, int | None]:
+    year_from = year_to = None
+    ranged: set[int] = set()
+    for match in _SINCE.finditer(question):
+        word, year = (match.group(1) or match.group(2)).lower(), int(match.group(3))
+        if word == "from" and match.group(4):
+            continue  # "from the 2022 inspection" names its source, not a range
+        # "after 2020", "since the 2019 inspection": later ones; "since 2020": 2020 included.
+        year_from = year + 1 if word in ("after", "later than") or match.group(4) else year
+        ranged.add(match.start(3))
+    for match in _BEFORE.finditer(question):
+        word, year = match.group(1).lower(), int(match.group(2))
+        if word == "by" and not match.group(3):
+            continue  # "by 2015" dates a figure more often than it bounds the reports
+        year_to = year - 1 if word in ("before", "prior to", "earlier than") else year
+        ranged.add(match.start(2))
+    within = _IN_BETWEEN.search(question)
+    if within and year_from is None and year_to is None:
+        year_from, year_to = sorted((int(within.group(1)), int(within.group(2))))
+        ranged |= {within.start(1), within.start(2)}
+    decade = _DECADE.search(question)
+    if decade and year_from is None and year_to is None:
+        year_from = int(decade.group(1)) * 10
+        year_to = year_from + 9
+    months = {m.start(2): MONTHS[m.group(1).lower().rstrip(".")] for m in _MONTH_YEAR.finditer(question)}
+    kind = "any"
+    if _PUBLISHED.search(question):
+        kind = "publication"
+    elif months and _INSPECTED.search(question):
+        kind = "inspection"
+    mentions = []
+    for match in _YEAR.finditer(question):
+        if match.start(1) in ranged:
+            continue
+        month = months.get(match.start(1))
+        mentions.append(YearMention(int(match.group(1)), month, kind if month else "any", match.start(1)))
+    between = _BETWEEN.search(question)
+    if between and not mentions and not within:
+        mentions = [YearMention(int(between.group(i)), None, "any", between.start(i)) for i in (1, 2)]
+    return tuple(mentions), year_from, year_to

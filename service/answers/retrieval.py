@@ -1,0 +1,374 @@
+"""Hybrid retrieval: dense and lexical candidates fused, then re-scored by looking inside passages.
+
+1. **Candidates.** FAISS inner product on the question's embedding and SQLite FTS5 bm25 on its
+   content words, both restricted to the report ids planning chose, fused by reciprocal rank
+   (Cormack et al.), which needs no score calibration between the two.
+2. **Re-scoring.** A chunk-level embedding cannot see that one sentence of a 250-token passage
+   answers the question. So each candidate is also scored by its *best sentence*: the share of
+   the question's content words (weighted by inverse document frequency over the whole index, so
+   "foster" counts for more than "children") found in that sentence, with a bonus for the
+   question's phrases appearing verbatim ('Speaker Box', "annual reviews"). Passages in the
+   section a question points at ("what needs to improve", "care leavers") get a boost.
+3. **Diversity.** A greedy pass that skips near-copies of passages already chosen (two councils'
+   boilerplate, or one point restated in a summary), so five passages carry five points.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from indexer.fusion import reciprocal_rank_fusion
+from service.answers.records import Passage
+from service.answers.text import fold, sentence_spans, stem, stems
+
+if TYPE_CHECKING:
+    from indexer.backend import SearchIndex
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How the parts of a passage's score combine (tuned on the development questions)."""
+
+    rrf: float = 20.0  # × the fused rank score (about 1/60 at best per list)
+    dense: float = 0.6
+    sentence: float = 1.0
+    chunk: float = 0.35
+    phrase: float = 0.5
+    candidates: int = 60  # from each of dense and lexical
+    rescore: int = 40  # fused candidates looked inside
+
+
+LEXICAL_TERMS = 8  # words sent to FTS5 for a search of the whole index
+LOCAL_LEXICAL_ROWS = 3000  # restricted searches up to this many passages rank lexically in memory
+ANALYSIS_CACHE = 8_000  # chunks whose stems are kept (about 10 kB each)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    stems: frozenset[str]
+    sentences: tuple[frozenset[str], ...]
+    joined: str
+
+
+class TermStats:
+    """Word statistics of every chunk of the index, counted once when the service starts.
+
+    ``idf`` lets "Yuva" or "Mockingbird" outweigh "children" and "social" in a question. The
+    chunks' stemmed texts (``joined``, about 1 kB each) let a search restricted to one council's
+    reports rank them by BM25 in memory: SQLite FTS5 would first score every passage of the whole
+    corpus that holds the words (10-25 ms for "foster" or "children"), then throw most away.
+    """
+
+    K1 = 1.2
+    B = 0.75
+
+    def __init__(self, frequencies: Counter[str], joined: dict[int, str]) -> None:
+        self.documents = max(len(joined), 1)
+        self.frequencies = frequencies
+        self.joined = joined
+        self.lengths = {row: text.count(" ") - 1 for row, text in joined.items()}
+        self.average_length = (sum(self.lengths.values()) / self.documents) or 1.0
+
+    @classmethod
+    def from_index(cls, index: SearchIndex, batch: int = 2000) -> TermStats:
+        report_ids = [meta.report_id for meta in index.reports()]
+        rows = [int(r) for r in index.chunk_ids_for_reports(report_ids)] if report_ids else []
+        counts: Counter[str] = Counter()
+        joined: dict[int, str] = {}
+        for first in range(0, len(rows), batch):
+            part = rows[first : first + batch]
+            for row, chunk in zip(part, index.chunks(part), strict=True):
+                chunk_stems = stems(chunk.text)
+                counts.update(set(chunk_stems))
+                joined[row] = f" {' '.join(chunk_stems)} "
+        return cls(counts, joined)
+
+    def idf(self, term: str) -> float:
+        df = self.frequencies.get(term, 0)
+        return math.log(1 + (self.documents - df + 0.5) / (df + 0.5))
+
+    def bm25(self, term_stems: Sequence[str], rows: Sequence[int], k: int) -> list[tuple[int, float]]:
+        """The ``k`` best of ``rows`` for these stemmed words by Okapi BM25, best first."""
+        weights = {t: self.idf(t) for t in dict.fromkeys(term_stems)}
+        scored = []
+        for row in rows:
+            text = self.joined.get(int(row))
+            if text is None:
+                continue
+            norm = self.K1 * (1 - self.B + self.B * self.lengths[int(row)] / self.average_length)
+            score = 0.0
+            for term, weight in weights.items():
+                tf = text.count(f" {term} ")
+                if tf:
+                    score += weight * tf * (self.K1 + 1) / (tf + norm)
+            if score > 0:
+                scored.append((int(row), score))
+        scored.sort(key=lambda pair: -pair[1])
+        return scored[:k]
+
+
+@dataclass(frozen=True)
+class Query:
+    """A retrieval request: what to embed, which words matter, where to look."""
+
+    text: str
+    terms: tuple[str, ...]
+    report_ids: tuple[str, ...] | None = None
+    section_patterns: tuple[re.Pattern[str], ...] = ()
+    section_boost: float = 0.25  # "what needs to improve" points at one section: worth more
+    phrases: tuple[str, ...] = ()
+    # An abbreviation among ``terms`` whose long form's words are there too ("cic": "children",
+    # "care"): one concept, not two. Its own weight leaves the total, and a passage that writes
+    # the abbreviation counts as holding the long form.
+    aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    borrowed: tuple[str, ...] = ()  # terms a follow-up took from an earlier question: weighed less
+
+
+BORROWED_WEIGHT = 0.5  # of a borrowed term's idf: "and what about accommodation?" is about accommodation
+
+
+# A quote opens where no letter stands before it and closes where none follows, so the apostrophes of
+# "Durham's ... carers'" are not read as quotation marks around "s 2019 inspection say about ...".
+_QUOTED = re.compile(r"(?<!\w)[‘'\"“](?=\S)([^‘'\"“”’]{3,60}?)(?<=\S)[’'\"”](?!\w)")
+
+
+_JOINED_NAME = re.compile(r"\b\w+[@&+]\w+\b")
+
+
+def quoted_phrases(question: str) -> tuple[str, ...]:
+    """Names a user put in quotes ('Speaker Box') or wrote as one token (Safe@last): strong evidence
+    when a passage holds them, and searched for on their own as well."""
+    quoted = [fold(m.group(1)) for m in _QUOTED.finditer(question) if len(m.group(1).split()) <= 8]
+    joined = [fold(m.group(0)) for m in _JOINED_NAME.finditer(question)]
+    return tuple(dict.fromkeys(quoted + joined))
+
+
+class Retriever:
+    """Search one opened ``Index`` with one ``Embedder``; safe to share between threads."""
+
+    def __init__(
+        self, index: SearchIndex, embedder: Any, stats: TermStats, weights: Weights | None = None
+    ) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.stats = stats
+        self.weights = weights or Weights()
+        self._lock = threading.Lock()
+        self._row_cache: dict[tuple[str, ...], np.ndarray] = {}
+        self._analyses: OrderedDict[str, Analysis] = OrderedDict()
+
+    def encode(self, text: str) -> np.ndarray:
+        return np.asarray(self.embedder.encode([text]), dtype=np.float32)
+
+    def rows_for(self, report_ids: tuple[str, ...]) -> np.ndarray:
+        key = tuple(sorted(report_ids))
+        with self._lock:
+            rows = self._row_cache.get(key)
+        if rows is None:
+            rows = np.asarray(self.index.chunk_ids_for_reports(list(key)), dtype=np.int64)
+            with self._lock:
+                if len(self._row_cache) > 4096:
+                    self._row_cache.clear()
+                self._row_cache[key] = rows
+        return rows
+
+    def search(self, query: Query, k: int = 5, vector: np.ndarray | None = None) -> list[Passage]:
+        """The ``k`` best passages for a query, best first."""
+        ranked = self.ranked(query, vector)
+        return diversify(ranked, k, vocabulary=lambda p: self.analyse_text(p.chunk_id, p.text).stems)
+
+    def ranked(self, query: Query, vector: np.ndarray | None = None, *, widen: int = 1) -> list[Passage]:
+        """Every re-scored candidate, best first. ``widen`` multiplies the candidate pool: a
+        question about many councils needs the best passage of many reports, not the best few."""
+        w = self.weights
+        if vector is None:
+            vector = self.encode(query.text)
+        rows = self.rows_for(query.report_ids) if query.report_ids is not None else None
+        if rows is not None and len(rows) == 0:
+            return []
+        wanted = w.candidates * widen
+        n = wanted if rows is None else min(wanted, len(rows))
+        dense_hits = self.index.dense_search(vector, n, row_ids=rows)[0]
+        if rows is not None and len(rows) <= LOCAL_LEXICAL_ROWS:
+            term_stems = [stem(t) for t in query.terms] or stems(query.text)
+            lexical_hits = self.stats.bm25(term_stems, rows.tolist(), wanted)
+        else:
+            # The rarest words only: FTS5 scores every passage holding any word of an OR query, and
+            # "children" or "care" are in most of the 37,000 (slow, and nearly no signal).
+            rare = sorted(query.terms, key=lambda t: -self.stats.idf(stem(t)))[:LEXICAL_TERMS]
+            lexical_text = " ".join(t for t in rare if self.stats.idf(stem(t)) >= 1.0) or query.text
+            lexical_hits = self.index.lexical_search(
+                lexical_text, wanted, report_ids=list(query.report_ids) if query.report_ids else None
+            )
+        ranked = [dense_hits, lexical_hits]
+        for phrase in query.phrases:
+            # A named programme or service: its own words alone find it among thousands of passages.
+            ranked.append(
+                self.index.lexical_search(
+                    phrase, 20, report_ids=list(query.report_ids) if query.report_ids else None
+                )
+            )
+        fusion = reciprocal_rank_fusion(ranked)
+        if not fusion:
+            return []
+        fused = dict(fusion)
+        candidates = [row for row, _ in fusion[: w.rescore * widen]]
+        dense = {int(r): float(s) for r, s in dense_hits}
+        missing = [r for r in candidates if r not in dense]
+        if missing:
+            for row, score in self.index.dense_search(
+                vector, len(missing), row_ids=np.asarray(missing, dtype=np.int64)
+            )[0]:
+                dense[int(row)] = float(score)
+        chunks = self.index.chunks(candidates)
+        term_stems = [stem(t) for t in query.terms]
+        aliased = {abbr for abbr, _ in query.aliases}
+        borrowed = {stem(t) for t in query.borrowed}
+        weights = {
+            t: self.stats.idf(t) * (BORROWED_WEIGHT if t in borrowed else 1.0)
+            for t in term_stems
+            if t not in aliased
+        }
+        scored = [
+            self._score(chunk, row, query, fused[row], dense.get(row, 0.0), term_stems, weights)
+            for row, chunk in zip(candidates, chunks, strict=True)
+        ]
+        scored.sort(key=lambda p: -p.score)
+        return scored
+
+    def analyse(self, chunk: Any) -> Analysis:
+        """A chunk's stems, per sentence and whole, cached by chunk id (texts never change)."""
+        return self.analyse_text(chunk.chunk_id, chunk.text)
+
+    def analyse_text(self, chunk_id: str, text: str) -> Analysis:
+        with self._lock:
+            found = self._analyses.get(chunk_id)
+            if found is not None:
+                self._analyses.move_to_end(chunk_id)
+                return found
+        all_stems = stems(text)
+        analysis = Analysis(
+            stems=frozenset(all_stems),
+            sentences=tuple(frozenset(stems(text[a:b])) for a, b in sentence_spans(text)),
+            joined=f" {' '.join(all_stems)} ",
+        )
+        with self._lock:
+            self._analyses[chunk_id] = analysis
+            if len(self._analyses) > ANALYSIS_CACHE:
+                self._analyses.popitem(last=False)
+        return analysis
+
+    def _score(
+        self,
+        chunk: Any,
+        row: int,
+        query: Query,
+        rrf: float,
+        dense: float,
+        term_stems: Sequence[str],
+        weights: dict[str, float],
+    ) -> Passage:
+        """One candidate's score; ``term_stems`` and their idf ``weights`` are the query's."""
+        w = self.weights
+        total = sum(weights.values()) or 1.0
+        analysis = self.analyse(chunk)
+
+        def held(present: AbstractSet[str]) -> AbstractSet[str]:
+            for abbr, long_form in query.aliases:
+                if abbr in present:
+                    present = present | set(long_form)
+            return present
+
+        whole = held(analysis.stems) if query.aliases else analysis.stems
+        sentences = [held(p) for p in analysis.sentences] if query.aliases else analysis.sentences
+        chunk_cover = sum(v for t, v in weights.items() if t in whole) / total
+        best_sentence = max(
+            (sum(v for t, v in weights.items() if t in present) / total for present in sentences),
+            default=0.0,
+        )
+        phrase = 0.0
+        if query.phrases:
+            folded = fold(chunk.text)
+            squashed = folded.replace(" ", "")
+            if any(p in folded or p.replace(" ", "") in squashed for p in query.phrases):
+                phrase = 1.0
+        for a, b in itertools.pairwise(term_stems):
+            if f" {a} {b} " in analysis.joined:
+                phrase = max(phrase, 0.4)
+        section = 1.0 if any(p.search(chunk.section or "") for p in query.section_patterns) else 0.0
+        parts = {
+            "rrf": rrf,
+            "dense": dense,
+            "sentence": best_sentence,
+            "chunk": chunk_cover,
+            "phrase": phrase,
+            "section": section,
+        }
+        score = (
+            w.rrf * rrf
+            + w.dense * dense
+            + w.sentence * best_sentence
+            + w.chunk * chunk_cover
+            + w.phrase * phrase
+            + query.section_boost * section
+        )
+        parts["row"] = float(row)
+        return passage_from_chunk(chunk, score, parts)
+
+
+def passage_from_chunk(chunk: Any, score: float, scores: dict[str, float] | None = None) -> Passage:
+    return Passage(
+        chunk_id=chunk.chunk_id,
+        report_id=chunk.report_id,
+        local_authority=chunk.local_authority,
+        publication_date=chunk.publication_date,
+        section=chunk.section,
+        paragraphs=tuple(chunk.paragraphs),
+        pages=tuple(chunk.pages),
+        text=chunk.text,
+        score=float(score),
+        scores=dict(scores or {}),
+        page_start=int(getattr(chunk, "page_start", 0)),
+    )
+
+
+def diversify(
+    passages: Sequence[Passage],
+    k: int,
+    threshold: float = 0.6,
+    vocabulary: Callable[[Passage], AbstractSet[str]] | None = None,
+) -> list[Passage]:
+    """Best-first, skipping passages whose words mostly repeat one already chosen.
+
+    ``vocabulary`` gives a passage's stems (the retriever's cached analysis); by default they
+    are counted from its text.
+    """
+    chosen: list[Passage] = []
+    chosen_words: list[AbstractSet[str]] = []
+    spare: list[Passage] = []
+    for passage in passages:
+        words = vocabulary(passage) if vocabulary is not None else set(stems(passage.text))
+        if any(_jaccard(words, other) > threshold for other in chosen_words):
+            spare.append(passage)
+            continue
+        chosen.append(passage)
+        chosen_words.append(words)
+        if len(chosen) == k:
+            return chosen
+    return (chosen + spare)[:k]
+
+
+def _jaccard(a: AbstractSet[str], b: AbstractSet[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)

@@ -1,0 +1,242 @@
+"""Answer strategies for questions across councils and about whole reports, as one ordered table.
+
+``QAService.ask`` consults ``STRATEGIES`` in order before its own retrieval path: the first unit
+whose ``applies(intent)`` is true answers (``answer`` returns a ``Reply``), or declines with None
+and the question goes on to the next unit and, in the end, to text retrieval. Each unit reads the
+``Ask`` that ``service.answers.query.parse`` put in the intent (``service.answers.asking``), never
+the raw question:
+
+- ``GradeSurvey``: "which councils were judged inadequate in 2023?", "how many councils got
+  outstanding for care leavers since 2020?": the complete list (or count) from the judgements table;
+- ``CouncilTrend``: "how has Birmingham's grade changed?": one council's grades over its inspections;
+- ``GradeChanges``: "which councils improved from inadequate to good?": consecutive inspections;
+- ``ReportSummary``: "summarise Southend's 2019 inspection": one report, as a news report would;
+- ``RecurringThemes``: "what weaknesses come up most often in care leavers services?".
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from itertools import pairwise
+from typing import Any
+
+from service.answers.answering import Draft, report_label
+from service.answers.asking import Ask
+from service.answers.judgements import AREA_NAMES, JudgementRow, Selection
+from service.answers.planning import Plan
+from service.answers.query import QueryIntent
+from service.answers.records import Filters
+from service.answers.strategy_kit import Reply, Strategy, Tools, judgement_query, query_params
+from service.answers.summaries import ReportSummary
+from service.answers.themes import RecurringThemes
+from service.answers.trends import Change, changes, history, path_text
+
+# Items of a list given in the chat answer; the whole list is in the response's data and as CSV.
+SHOWN = 10
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _label(tools: Tools, row: JudgementRow) -> str:
+    return report_label(tools.catalogue.by_id.get(row.report_id), None, lead=False)
+
+
+class GradeSurvey:
+    """A complete list, or a count, of reports by their grades, every item cited."""
+
+    name = "grade-survey"
+
+    def applies(self, intent: QueryIntent) -> bool:
+        return intent.ask is not None and intent.ask.kind in ("grades", "count") and not intent.ask.change
+
+    def answer(self, tools: Tools, intent: QueryIntent, plan: Plan, filters: Filters | None) -> Reply | None:
+        assert intent.ask is not None
+        query = judgement_query(intent, intent.ask, tools.catalogue, filters)
+        selection = tools.table.select(query)
+        draft = Draft()
+        shown = _per_report(selection)
+        head = self._headline(intent.ask, selection)
+        draft.groups.append((head, []))
+        for report_rows in shown[:SHOWN]:
+            group = []
+            for row in report_rows[:1] if query.every_area else report_rows:
+                group.extend(tools.cite_graded(draft, row))
+            if group:
+                draft.groups.append((_label(tools, report_rows[0]), group))
+        rest = shown[SHOWN:]
+        for report_rows in rest:  # cited too, so the response's citations hold the whole list
+            for row in report_rows[:1] if query.every_area else report_rows:
+                tools.cite_row(draft, row)
+        if rest:
+            names = ", ".join(
+                f"{rows[0].local_authority} ({rows[0].inspection_year or rows[0].publication_year})"
+                for rows in rest
+            )
+            draft.groups.append((f"And {len(rest)} more: {names}.", []))
+        if selection.notes:
+            draft.groups.append(("Note: " + " ".join(selection.notes), []))
+        data = selection.as_dict()
+        data["kind"] = intent.ask.kind
+        data["items"] = list(selection.report_ids)
+        data["csv_url"] = f"/judgements?{query_params(query)}&format=csv"
+        if len(shown) > SHOWN:
+            draft.groups.append(
+                (f"The whole list is in the response's data and as CSV: {data['csv_url']}", [])
+            )
+        return Reply(draft, data, notes=list(selection.notes))
+
+    @staticmethod
+    def _headline(ask: Ask, selection: Selection) -> str:
+        query = selection.query
+        reports = len(selection.report_ids)
+        councils = len(selection.councils)
+        what = query.describe()
+        scope = f"of {_plural(selection.reports_in_scope, 'report')} in scope"
+        if not reports:
+            return f"No report was judged {what} ({scope})."
+        counted = _plural(councils, "council") + (
+            f" ({_plural(reports, 'report')})" if reports != councils else ""
+        )
+        verb = "was" if councils == 1 else "were"
+        first = f"; the first {SHOWN}" if reports > SHOWN else ""
+        return f"{counted} {verb} judged {what} ({scope}){first}:"
+
+
+def _per_report(selection: Selection) -> list[list[JudgementRow]]:
+    grouped: dict[str, list[JudgementRow]] = {}
+    for row in selection.rows:
+        grouped.setdefault(row.report_id, []).append(row)
+    return list(grouped.values())
+
+
+class CouncilTrend:
+    """One council's grades over its inspections, each cited, with the direction of the latest change."""
+
+    name = "council-trend"
+
+    def applies(self, intent: QueryIntent) -> bool:
+        return intent.ask is not None and intent.ask.kind == "trend" and len(intent.council_keys) == 1
+
+    def answer(self, tools: Tools, intent: QueryIntent, plan: Plan, filters: Filters | None) -> Reply | None:
+        assert intent.ask is not None
+        key = intent.council_keys[0]
+        query = judgement_query(intent, intent.ask, tools.catalogue, filters)
+        areas = query.areas or ("overall_effectiveness",)
+        if "*" in intent.ask.areas:  # "how have X's judgements changed?": every area it was graded in
+            graded = {
+                r.area for info in tools.table.scope(query) for r in tools.table.report_rows(info.report_id)
+            }
+            areas = tuple(a for a in AREA_NAMES if a in graded)
+        draft = Draft()
+        data: dict[str, Any] = {"kind": "trend", "timeline": tools.timeline(key), "areas": {}, "items": []}
+        name = tools.catalogue.gazetteer.display(key)
+        for area in areas:
+            rows = history(tools.table, query, area).get(key, [])
+            data["areas"][area] = [r.as_dict() for r in rows]
+            data["items"] += [r.report_id for r in rows if r.report_id not in data["items"]]
+            if not rows:
+                continue
+            moves = [Change(a, b) for a, b in pairwise(rows)]
+            summary = path_text(rows)
+            if moves:
+                last = moves[-1]
+                verb = {"up": "up", "down": "down", "same": "unchanged"}[last.direction]
+                summary += f"; {verb} at the latest inspection"
+            draft.groups.append(
+                (f"{name}'s {AREA_NAMES[area]} over {_plural(len(rows), 'inspection')}: {summary}.", [])
+            )
+            for row in rows:
+                cited = tools.cite_graded(draft, row)
+                if cited:
+                    draft.groups.append((_label(tools, row), cited))
+        if not draft.sentences:
+            return None
+        notes = [f"areas compared: {', '.join(AREA_NAMES[a] for a in areas)}"]
+        return Reply(draft, data, notes=notes)
+
+
+class GradeChanges:
+    """Councils whose grade went up or down (or from one named grade to another) between inspections."""
+
+    name = "grade-changes"
+
+    def applies(self, intent: QueryIntent) -> bool:
+        ask = intent.ask
+        return (
+            ask is not None
+            and not intent.council_keys
+            and (ask.kind == "trend" or (ask.kind == "count" and bool(ask.change)))
+        )
+
+    def answer(self, tools: Tools, intent: QueryIntent, plan: Plan, filters: Filters | None) -> Reply | None:
+        ask = intent.ask
+        assert ask is not None
+        query = judgement_query(intent, ask, tools.catalogue, filters)
+        area = (query.areas or ("overall_effectiveness",))[0]
+        scope = replace(query, grades=(), latest=False, every_area=False)
+        found = changes(
+            tools.table,
+            scope,
+            area,
+            direction=ask.change,
+            from_grade=ask.from_grade,
+            to_grade=ask.to_grade,
+            latest_only=ask.latest,
+        )
+        draft = Draft()
+        what = {"up": "went up", "down": "went down", None: "changed"}.get(ask.change, "changed")
+        named = ""
+        if ask.from_grade or ask.to_grade:
+            named = f" from {ask.from_grade or 'any grade'} to {ask.to_grade or 'any grade'}"
+        councils = list(dict.fromkeys(c.after.local_authority for c in found))
+        head = (
+            f"{_plural(len(councils), 'council')} {what}{named} for {AREA_NAMES[area]} between consecutive "
+            f"inspections ({_plural(len(found), 'change')}"
+            + (f"; the first {SHOWN}" if len(found) > SHOWN else "")
+            + "):"
+        )
+        if not found:
+            head = (
+                f"No council's {AREA_NAMES[area]} {what}{named} between consecutive inspections in the index."
+            )
+        draft.groups.append((head, []))
+        for change in found[:SHOWN]:
+            group = []
+            for row in (change.before, change.after):
+                cited = tools.cite_row(draft, row)
+                if cited is not None:
+                    group.append((cited[0], [cited[1]]))
+            label = f"{change.after.local_authority}: {path_text((change.before, change.after))}:"
+            if group:
+                draft.groups.append((label, group))
+        for change in found[SHOWN:]:  # cited too: the response's citations hold every change
+            for row in (change.before, change.after):
+                tools.cite_row(draft, row)
+        if len(found) > SHOWN:
+            rest = ", ".join(c.after.local_authority for c in found[SHOWN:])
+            draft.groups.append((f"And {len(found) - SHOWN} more: {rest}.", []))
+        data = {
+            "kind": "changes",
+            "area": area,
+            "direction": ask.change,
+            "from_grade": ask.from_grade,
+            "to_grade": ask.to_grade,
+            "count_councils": len(councils),
+            "items": list(dict.fromkeys(r.report_id for c in found for r in (c.before, c.after))),
+            "changes": [
+                {"before": c.before.as_dict(), "after": c.after.as_dict(), "direction": c.direction}
+                for c in found
+            ],
+        }
+        return Reply(draft, data)
+
+
+STRATEGIES: tuple[Strategy, ...] = (
+    GradeChanges(),
+    CouncilTrend(),
+    GradeSurvey(),
+    ReportSummary(),
+    RecurringThemes(),
+)

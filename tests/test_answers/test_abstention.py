@@ -1,0 +1,79 @@
+"""The abstention gate: its features measured by the real service on the real small index, the
+committed fitted threshold, and the fitting itself. Questions written for this test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from evals.abstention import collect, fit, rates
+from evals.gold import GoldQuestion
+from inspectqa.settings import Settings
+from service.answers.abstention import FEATURES, Evidence, Gate
+from service.answers.qa import QAService
+
+
+@pytest.fixture(scope="module")
+def qa(small_index: Path, embedder: Any) -> QAService:
+    from indexer import open_index
+
+    settings = Settings(index=small_index)
+    return QAService(open_index(small_index, settings), embedder, settings)
+
+
+def question(qid: str, text: str, answerable: bool) -> GoldQuestion:
+    return GoldQuestion(
+        id=qid,
+        question=text,
+        type="factoid" if answerable else "unanswerable",
+        answerable=answerable,
+        report_ids=(),
+        evidence=(),
+        answer="",
+        key_facts=(),
+        style="casual",
+    )
+
+
+def test_the_committed_gate_is_fitted_and_reads_the_features() -> None:
+    gate = Gate.load()
+    assert gate is not None and "users-tune" in gate.fitted_on
+    covered = Evidence(cover=0.8, chunk_cover=0.9, dense=0.6, agreement=1.0, missing=0.0, unknown=0.0)
+    lacking = Evidence(cover=0.2, chunk_cover=0.3, dense=0.6, agreement=1.0, missing=0.6, unknown=0.0)
+    assert not gate.declines(covered) and gate.declines(lacking)
+    assert gate.declines(Evidence(0.9, 0.9, 0.7, 1.0, 0.0, 0.0, no_figure=1.0))
+
+
+def test_a_misspelt_word_is_not_a_rare_word_the_reports_lack(qa: QAService) -> None:
+    typed = qa.ask("what did ofsted say about foster carers anual reveiws in southend 2016")
+    assert not typed.abstained
+    assert typed.evidence["missing"] == 0.0 and typed.evidence["unknown"] == 0.0
+    assert {c.report_id for c in typed.citations} == {"southend-on-sea-2016-07-07"}
+
+
+def test_a_fact_the_reports_do_not_give_is_declined(qa: QAService) -> None:
+    answer = qa.ask("what salary did southend pay its newly qualified social workers in 2019")
+    assert answer.abstained and answer.evidence["missing"] > 0
+    assert set(answer.evidence) >= set(FEATURES) | {"score"}
+
+
+def test_fitting_sets_the_threshold_at_the_share_of_answerable_questions(qa: QAService) -> None:
+    questions = [
+        question("a1", "southend foster carers annual reviews 2016", True),
+        question("a2", "how do barnet social workers see children 2019", True),
+        question("a3", "durham 2019 care leavers support", True),
+        question("a4", "bexley MASH 2018 how quick", True),
+        question("a5", "essex 2014 adoption what was good", True),
+        question("u1", "what was barnet's children's services budget in 2019", False),
+        question("u2", "what bitcoin scheme did durham run for care leavers in 2019", False),
+    ]
+    rows = collect(qa, questions)
+    assert {r.question_id for r in rows} >= {"a1", "a2", "a3", "u1", "u2"}
+    gate, fitted = fit(rows, "hand-written", target=0.0)
+    assert fitted["answerable_declined"] == 0.0
+    assert gate.fitted_on == "hand-written"
+    # Measured on the same rows with a stricter target, more answerable ones are declined.
+    stricter, _ = fit(rows, "hand-written", target=0.5)
+    assert rates(stricter, rows)["answerable_declined"] >= fitted["answerable_declined"]

@@ -1,0 +1,305 @@
+"""Questions across councils and about whole reports, on the real 11-report index with the real model.
+
+The judgements table answers grade lists, counts and trends completely, each item cited to the
+report text that states it; ``GET /judgements`` and ``GET /councils/{name}`` serve the same data
+over a real server (JSON and CSV); summaries quote one report's grades, findings and improvements;
+recurring themes read every report and their counts match the sentences they cite.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from conftest import serving
+
+from inspectqa.settings import Settings
+from service.answers.qa import QAService
+from service.answers.records import Answer
+from service.answers.text import fold
+from service.answers.tone import list_ranges, sentence_tone
+
+
+@pytest.fixture(scope="module")
+def qa(small_index: Path, embedder: Any) -> QAService:
+    from indexer import open_index
+
+    settings = Settings(index=small_index)
+    return QAService(open_index(small_index, settings), embedder, settings)
+
+
+@pytest.fixture(scope="module")
+def client(qa: QAService) -> Iterator[httpx.Client]:
+    from service.web.app import create_app
+
+    with (
+        serving(create_app(qa.settings, service=qa)) as url,
+        httpx.Client(base_url=url, timeout=120) as session,
+    ):
+        yield session
+
+
+def on_its_page(qa: QAService, report_id: str, page: int, quote: str) -> bool:
+    """The quote starts on its stated page (a paragraph may run onto the next)."""
+    text = qa.index.page_text(report_id, page)
+    if page < qa.index.report(report_id).n_pages:
+        text += "\n\n" + qa.index.page_text(report_id, page + 1)
+    return fold(quote) in fold(text) and fold(quote)[:40] in fold(qa.index.page_text(report_id, page))
+
+
+def assert_cited_verbatim(qa: QAService, answer: Answer) -> None:
+    assert answer.citations and answer.grounding_score == 1.0, answer.answer
+    for citation in answer.citations:
+        assert on_its_page(qa, citation.report_id, citation.page, citation.quote), citation
+
+
+# --- reading what is asked ------------------------------------------------------------------------
+ASKS = [
+    ("Which councils were judged inadequate in 2023?", "grades", ("inadequate",), ()),
+    ("how many councils got outstanding for care leavers since 2020", "count", ("outstanding",),
+     ("care_leavers",)),
+    ("List the local authorities rated good for help and protection in 2019", "grades", ("good",),
+     ("help_and_protection",)),
+    ("which councils improved from inadequate to good between inspections?", "trend", ("good", "inadequate"),
+     ()),
+    ("Which councils went down at their latest inspection?", "trend", (), ()),
+    ("How has Barnet's grade changed over time?", "trend", (), ()),
+    ("Summarise Ofsted's 2019 inspection of Southend-on-Sea", "summary", (), ()),
+    ("What were the main strengths and weaknesses in Southend's 2019 inspection?", "summary", (), ()),
+    ("how did durham do", "summary", (), ()),
+    ("What are the most common weaknesses in care leavers services across councils?", "themes", (),
+     ("care_leavers",)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("question", "kind", "grades", "areas"), ASKS)
+def test_the_ask_is_read_once_from_the_question(
+    qa: QAService, question: str, kind: str, grades: tuple[str, ...], areas: tuple[str, ...]
+) -> None:
+    ask = qa.understand(question).ask
+    assert ask is not None and ask.kind == kind, ask
+    assert ask.grades == grades and ask.areas == areas
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did Ofsted say about foster carer reviews in Southend-on-Sea?",
+        "Which councils were praised for good practice in care proceedings?",
+        "What was Durham's overall judgement in 2019?",
+        "what needs to improve in southend 2019",
+    ],
+)
+def test_questions_about_one_passage_keep_the_existing_path(qa: QAService, question: str) -> None:
+    assert qa.understand(question).ask is None
+
+
+# --- grade lists, counts and trends -----------------------------------------------------------------
+def test_which_councils_were_inadequate_in_2022_is_the_complete_cited_list(qa: QAService) -> None:
+    answer = qa.ask("Which councils were judged inadequate in 2022?")
+    assert answer.reports == ("bournemouth-christchurch-poole-2022-02-11",)
+    assert "1 council was judged inadequate for overall effectiveness" in answer.answer
+    assert "inadequate" in answer.citations[0].quote.lower()
+    assert_cited_verbatim(qa, answer)
+    assert answer.data is not None and answer.data["count_reports"] == 1
+    assert answer.data["csv_url"].startswith("/judgements?")
+
+
+def test_an_area_a_framework_did_not_grade_gets_a_note(qa: QAService) -> None:
+    answer = qa.ask("How many councils were judged inadequate?")
+    # Barnet 2017 (single inspection framework) and BCP 2022; Blackpool 2026 has no overall grade.
+    assert set(answer.reports) == {"barnet-2017-07-07", "bournemouth-christchurch-poole-2022-02-11"}
+    assert any("April 2026 reform" in note for note in answer.notes)
+    assert "April 2026 reform" in answer.answer
+    care = qa.ask("Which councils got outstanding for care leavers since 2020?")
+    assert care.reports == ("blackpool-2026-07-28",)
+    assert any("combined grade" in note for note in care.notes)
+
+
+def test_a_council_trend_gives_every_inspection_in_order_with_its_sentence(qa: QAService) -> None:
+    answer = qa.ask("How has Barnet's grade changed?")
+    assert answer.reports == ("barnet-2017-07-07", "barnet-2019-07-01")
+    assert "inadequate (2017) → good (2019); up" in answer.answer
+    assert_cited_verbatim(qa, answer)
+    assert answer.data is not None and [i["report_id"] for i in answer.data["timeline"]["inspections"]] == [
+        "barnet-2017-07-07",
+        "barnet-2019-07-01",
+    ]
+
+
+def test_councils_that_improved_from_inadequate_to_good_cite_both_inspections(qa: QAService) -> None:
+    answer = qa.ask("Which councils improved from inadequate to good between inspections?")
+    assert answer.reports == ("barnet-2017-07-07", "barnet-2019-07-01")
+    assert_cited_verbatim(qa, answer)
+    down = qa.ask("Which councils went down between inspections?")
+    assert down.data is not None and all(c["direction"] == "down" for c in down.data["changes"])
+
+
+# --- whole-report summaries ------------------------------------------------------------------------
+def test_a_summary_gives_grades_findings_and_improvements_within_a_minute(qa: QAService) -> None:
+    answer = qa.ask("Summarise Ofsted's 2019 inspection of Southend-on-Sea")
+    assert set(answer.reports) == {"southend-on-sea-2019-08-27"}
+    assert answer.answer.startswith("In its 2019 inspection of Southend-on-Sea")
+    assert "Overall effectiveness: requires improvement to be good." in answer.answer
+    assert "What needs to improve" in answer.answer
+    assert len(answer.answer.split()) <= 320
+    assert_cited_verbatim(qa, answer)
+    assert answer.data is not None
+    cited = {c.n for c in answer.citations}
+    for area in answer.data["areas"]:
+        for item in area["strengths"] + area["weaknesses"]:
+            assert item["citation"] in cited
+    assert len(answer.data["improve"]) >= 3
+
+
+# --- recurring themes ------------------------------------------------------------------------------
+def test_theme_counts_match_the_sentences_they_cite(qa: QAService) -> None:
+    answer = qa.ask("What weaknesses come up most often in care leavers services?")
+    assert not answer.abstained and answer.data is not None
+    data = answer.data
+    assert data["reports_read"] == len(qa.catalogue) and f"{len(qa.catalogue)} reports read" in answer.answer
+    by_n = {c.n: c for c in answer.citations}
+    assert data["themes"]
+    counts = [t["councils"] for t in data["themes"]]
+    assert counts == sorted(counts, reverse=True)
+    for theme in data["themes"]:
+        members = theme["members"]
+        assert theme["councils"] == len({m["local_authority"] for m in members})
+        assert theme["sentences"] == len(members)
+        for member in members:
+            assert on_its_page(qa, member["report_id"], member["page"], member["text"]), member
+        texts = {fold(m["text"]) for m in members}
+        for n in theme.get("citations", []):
+            citation = by_n[n]
+            assert fold(citation.quote) in texts
+            passage = next(p for p in answer.passages if p.chunk_id == citation.chunk_id)
+            start = passage.text.index(citation.quote)
+            assert sentence_tone(citation.quote, passage.section, list_ranges(passage.text), start) < 0
+        if "citations" in theme:
+            assert f"In {theme['councils']} council" in answer.answer
+    assert_cited_verbatim(qa, answer)
+
+
+# --- the data API over a real server ---------------------------------------------------------------
+def test_judgements_inadequate_2022_as_json_and_csv(client: httpx.Client, qa: QAService) -> None:
+    response = client.get("/judgements", params={"grade": "inadequate", "year": 2022})
+    assert response.status_code == 200
+    body = response.json()
+    rows = body["rows"]
+    assert {r["report_id"] for r in rows} == {"bournemouth-christchurch-poole-2022-02-11"}
+    assert {r["area"] for r in rows} == {"overall_effectiveness", "help_and_protection", "impact_of_leaders"}
+    assert body["reports_in_scope"] == 1 and body["count_councils"] == 1
+    for row in rows:
+        assert row["grade"] == "inadequate" and "inadequate" in row["text"].lower()
+        assert on_its_page(qa, row["report_id"], row["page"], row["text"])
+    as_csv = client.get("/judgements", params={"grade": "inadequate", "year": 2022, "format": "csv"})
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    table = list(csv.DictReader(io.StringIO(as_csv.text)))
+    assert [(r["report_id"], r["area"], r["grade"]) for r in table] == [
+        (r["report_id"], r["area"], r["grade"]) for r in rows
+    ]
+    negotiated = client.get("/judgements?grade=inadequate&year=2022", headers={"Accept": "text/csv"})
+    assert negotiated.text == as_csv.text
+
+
+def test_council_endpoint_lists_every_inspection_in_order(client: httpx.Client) -> None:
+    body = client.get("/councils/Barnet").json()
+    assert [i["report_id"] for i in body["inspections"]] == ["barnet-2017-07-07", "barnet-2019-07-01"]
+    assert body["inspections"][0]["framework"] == "sif"
+    overall = [
+        j["grade"]
+        for i in body["inspections"]
+        for j in i["judgements"]
+        if j["area"] == "overall_effectiveness"
+    ]
+    assert overall == ["inadequate", "good"]
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "message"),
+    [
+        ("/judgements?area=fostering", 422, "no area called 'fostering'"),
+        ("/judgements?grade=brilliant", 422, "no grade called 'brilliant'"),
+        ("/judgements?framework=ofsted-1990", 422, "no framework called"),
+        ("/judgements?year=1999", 422, "year"),
+        ("/councils/Gotham", 422, "Gotham"),
+    ],
+)
+def test_bad_data_filters_are_a_clear_4xx(client: httpx.Client, path: str, status: int, message: str) -> None:
+    response = client.get(path)
+    assert response.status_code == status
+    assert message in response.json()["detail"]
+
+
+def test_ask_response_carries_the_whole_list(client: httpx.Client) -> None:
+    body = client.post("/ask", json={"question": "Which councils were judged good in 2019?"}).json()
+    assert body["data"]["kind"] == "grades"
+    assert {r["report_id"] for r in body["data"]["rows"]} == set(body["reports"])
+
+
+# --- the evaluation of complete answer sets ----------------------------------------------------------
+def test_eval_scores_the_reports_a_survey_names_against_the_complete_set(qa: QAService) -> None:
+    from evals.gold import parse_lines
+    from evals.harness import evaluate
+    from evals.systems import service_system
+    from service.answers.grounding import GroundingChecker
+
+    def line(qid: str, question: str, complete: list[str]) -> str:
+        first = complete[0]
+        record = {
+            "id": qid,
+            "question": question,
+            "type": "survey",
+            "answerable": True,
+            "style": "survey",
+            "report_ids": [first],
+            "complete_report_ids": complete,
+            "evidence": [{"report_id": first, "page": 1, "quote": "Overall effectiveness"}],
+            "answer": "",
+            "key_facts": [],
+        }
+        return json.dumps(record)
+
+    questions = parse_lines(
+        [
+            line(
+                "s1",
+                "Which councils were judged inadequate in 2022?",
+                ["bournemouth-christchurch-poole-2022-02-11"],
+            ),
+            # A deliberately wrong set: Barnet 2019 was good, so recall and precision are both 1/2.
+            line(
+                "s2",
+                "Which councils were judged inadequate overall?",
+                ["barnet-2017-07-07", "barnet-2019-07-01"],
+            ),
+        ]
+    )
+    run = evaluate("inspectqa", service_system(qa, 10), questions, GroundingChecker(None).check)
+    survey = run.metrics["survey"]
+    assert survey["n"] == 2
+    assert [s.named_recall for s in run.scores] == [1.0, 0.5]
+    assert [s.named_precision for s in run.scores] == [1.0, 0.5]
+    assert survey["set_recall"] == pytest.approx(0.75) and survey["exact_set"] == pytest.approx(0.5)
+    assert run.metrics["by_type"]["survey"]["survey"]["set_precision"] == pytest.approx(0.75)
+
+
+def test_a_survey_after_a_council_question_is_not_held_to_that_council(qa: QAService) -> None:
+    from service.answers.records import Turn
+
+    history = [
+        Turn("user", "How has Barnet's grade changed?"),
+        Turn(
+            "assistant", "Barnet's overall effectiveness over 2 inspections: inadequate (2017) → good (2019)."
+        ),
+    ]
+    answer = qa.ask("Which councils were judged inadequate in 2022?", history=history)
+    assert answer.reports == ("bournemouth-christchurch-poole-2022-02-11",)
+    follow = qa.ask("and how did it do in 2019?", history=history)
+    assert not follow.abstained and "barnet-2019-07-01" in follow.reports

@@ -1,0 +1,128 @@
+"""Follow-ups and relative dates through the real service on the real small index.
+
+Conversations are written for this test (not taken from any gold file): the council and year
+come only from earlier turns, and the response says what it answered about.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from inspectqa.settings import Settings
+from service.answers.qa import QAService
+from service.answers.records import Answer, Turn
+
+
+@pytest.fixture(scope="module")
+def qa(small_index: Path, embedder: Any) -> QAService:
+    from indexer import open_index
+
+    settings = Settings(index=small_index)
+    return QAService(open_index(small_index, settings), embedder, settings)
+
+
+def conversation(qa: QAService, *questions: str) -> Answer:
+    """Ask each question in turn with the conversation so far; the last answer."""
+    history: list[Turn] = []
+    answer = None
+    for question in questions:
+        answer = qa.ask(question, history=list(history))
+        history += [Turn("user", question), Turn("assistant", answer.answer)]
+    assert answer is not None
+    return answer
+
+
+def reports(answer: Answer) -> set[str]:
+    return {c.report_id for c in answer.citations}
+
+
+def test_a_bare_year_keeps_the_council_and_the_question(qa: QAService) -> None:
+    answer = conversation(qa, "What was Barnet's overall effectiveness grade in 2017?", "and in 2019?")
+    assert not answer.abstained and reports(answer) == {"barnet-2019-07-01"}
+    assert answer.focus is not None and answer.focus.from_history
+    assert answer.focus.label == "Answering about Barnet, 2019"
+
+
+def test_the_previous_inspection_is_the_one_before_the_report_discussed(qa: QAService) -> None:
+    answer = conversation(qa, "how did southend do in 2019", "what about the previous inspection?")
+    assert answer.focus is not None and answer.focus.report_ids == ("southend-on-sea-2016-07-07",)
+    answer = conversation(qa, "barnet 2019 grade", "and the one before that?")
+    assert answer.focus is not None and answer.focus.report_ids == ("barnet-2017-07-07",)
+
+
+def test_an_elliptical_follow_up_asks_the_same_of_another_area(qa: QAService) -> None:
+    answer = conversation(
+        qa, "How were children in care judged in Barnet's 2017 inspection?", "and for care leavers?"
+    )
+    assert not answer.abstained and reports(answer) == {"barnet-2017-07-07"}
+    assert "care leavers" in answer.answer.lower()
+
+
+def test_pronouns_point_back_at_the_council(qa: QAService) -> None:
+    answer = conversation(qa, "durham 2019 inspection", "what did they say about there foster carers")
+    assert not answer.abstained and reports(answer) == {"durham-2019-10-21"}
+
+
+def test_a_follow_up_after_a_declined_question_keeps_the_declined_place(qa: QAService) -> None:
+    first = qa.ask("What did Ofsted say about Swansea's care leavers?")
+    assert first.abstained
+    answer = conversation(
+        qa, "What did Ofsted say about Swansea's care leavers?", "what about their foster carers?"
+    )
+    assert answer.abstained and "Swansea" in answer.answer
+    # A council with no report in the year asked for: declined, then the next year is answered.
+    answer = conversation(
+        qa, "What did Ofsted find about foster carers in Southend in 2017?", "what about 2019 then?"
+    )
+    assert not answer.abstained and reports(answer) <= {"southend-on-sea-2019-08-27"}
+
+
+@pytest.mark.parametrize(
+    ("question", "report_ids"),
+    [
+        (
+            "What did the earliest inspection of Southend say about foster carers?",
+            ("southend-on-sea-2016-07-07",),
+        ),
+        ("Southend's most recent inspection: what about foster carers?", ("southend-on-sea-2019-08-27",)),
+        ("Barnet's grade at the inspection before its most recent one", ("barnet-2017-07-07",)),
+        ("What was Barnet's grade at the inspection before 2019?", ("barnet-2017-07-07",)),
+        ("barnet after 2017 what needs to improve", ("barnet-2019-07-01",)),
+        (
+            "What did Barnet's inspection after its earliest one say about social workers?",
+            ("barnet-2019-07-01",),
+        ),
+        ("southend in the 2010s foster carers", ("southend-on-sea-2016-07-07", "southend-on-sea-2019-08-27")),
+        (
+            "What did Barnet's inspection between 2016 and 2018 say about social workers?",
+            ("barnet-2017-07-07",),
+        ),
+        ("What has improved in Southend since the last inspection?", ("southend-on-sea-2019-08-27",)),
+        ("What overall grades has Barnet had since 2017?", ("barnet-2017-07-07", "barnet-2019-07-01")),
+    ],
+)
+def test_relative_dates_resolve_against_the_councils_reports(
+    qa: QAService, question: str, report_ids: tuple[str, ...]
+) -> None:
+    answer = qa.ask(question)
+    assert answer.focus is not None
+    assert set(answer.focus.report_ids) == set(report_ids), answer.focus
+    assert answer.focus.date_basis == "publication"
+
+
+def test_the_original_question_is_shown_and_the_corrections_listed(qa: QAService) -> None:
+    answer = qa.ask("what did ofsted say about barnets foster carers in 2019")
+    assert answer.question == "what did ofsted say about barnets foster carers in 2019"
+    assert answer.focus is not None
+    assert ("barnets", "Barnet's", "council") in answer.focus.corrections
+    assert answer.focus.councils == ("Barnet",) and not answer.focus.from_history
+
+
+def test_an_overall_grade_that_the_2026_framework_no_longer_gives_is_declined(qa: QAService) -> None:
+    answer = qa.ask("blackpool overall effectiveness 2026")
+    assert answer.abstained and "no overall effectiveness grade" in answer.answer
+    # Its four judgements are still answered when asked for.
+    assert not qa.ask("How was help and protection judged in Blackpool's 2026 inspection?").abstained

@@ -1,0 +1,261 @@
+"""Query understanding against the real corpus's catalogue (its manifest: 497 reports, 153 councils).
+
+No index is needed: planning works on report metadata, so these run in milliseconds and pin down
+the part of retrieval that dense embeddings cannot do (which council, which inspection).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from inspectqa.errors import UnknownFilter
+from service.answers.planning import Catalogue, plan
+from service.answers.query import parse, with_context
+from service.answers.records import Filters
+from service.answers.retrieval import quoted_phrases
+from service.answers.text import sentence_spans
+
+
+def ids(catalogue: Catalogue, question: str, filters: Filters | None = None) -> tuple[str, ...] | None:
+    result = plan(parse(question, catalogue.gazetteer), catalogue, filters)
+    assert result.abstain_reason is None, result.abstain_reason
+    return result.report_ids
+
+
+@pytest.mark.parametrize(
+    ("question", "council"),
+    [
+        ("What did Southend say about foster carers?", "southend on sea"),
+        ("What needed to improve in Hull?", "kingston upon hull"),
+        ("What is the 333 hub in BCP?", "bournemouth christchurch and poole"),
+        ("What is the 333 hub in Bournemouth, Christchurch and Poole?", "bournemouth christchurch and poole"),
+        ("How is Durham County Council doing?", "durham"),
+        ("What about Telford & Wrekin?", "telford and wrekin"),
+        ("Tell me about Stoke-on-Trent", "stoke on trent"),
+        ("Did St. Helens improve?", "st helens"),
+    ],
+)
+def test_councils_are_found_by_short_and_formal_names(
+    catalogue: Catalogue, question: str, council: str
+) -> None:
+    assert parse(question, catalogue.gazetteer).council_keys == (council,)
+
+
+def test_ordinary_words_are_not_councils(catalogue: Catalogue) -> None:
+    intent = parse(
+        "How do children's reading ages compare, and who would bury the issue?", catalogue.gazetteer
+    )
+    assert intent.council_keys == ()
+    assert parse("What did Reading do?", catalogue.gazetteer).council_keys == ("reading",)
+
+
+def test_a_council_named_in_the_question_selects_only_its_reports(catalogue: Catalogue) -> None:
+    found = ids(catalogue, "What did Durham's 2019 inspection say about foster carers' annual reviews?")
+    assert found == ("durham-2019-10-21",)
+    every_hull = ids(catalogue, "What did Ofsted say about Hull's front door?")
+    assert every_hull and all(r.startswith("kingston-upon-hull-") for r in every_hull) and len(every_hull) > 1
+
+
+def test_inspection_month_maps_to_the_report_published_after_it(catalogue: Catalogue) -> None:
+    assert ids(
+        catalogue, "What did inspectors say needed to improve in Hull's inspection in November 2022?"
+    ) == ("kingston-upon-hull-2023-01-13",)
+    assert ids(
+        catalogue,
+        "What overall effectiveness grade did Knowsley get in the inspection carried out in November 2024?",
+    ) == ("knowsley-2025-01-20",)
+    assert ids(
+        catalogue,
+        "How many return home interviews were on time in Sandwell, according to the "
+        "inspection published in January 2018?",
+    ) == ("sandwell-2018-01-29",)
+
+
+def test_relative_dates(catalogue: Catalogue) -> None:
+    barnet = [r.report_id for r in catalogue.council_reports("barnet")]
+    assert ids(catalogue, "What did Barnet's most recent inspection find?") == (barnet[-1],)
+    assert ids(catalogue, "What did Barnet's previous inspection find?") == (barnet[-2],)
+    since = ids(catalogue, "How has Barnet done since 2019?")
+    assert since and set(since) == {r for r in barnet if int(r[-10:-6]) >= 2019}
+
+
+def test_places_and_years_the_index_lacks_abstain_plainly(catalogue: Catalogue) -> None:
+    for question in (
+        "What judgement did Ofsted give Cardiff's children's services in 2022?",
+        "What overall effectiveness grade did Glasgow City Council's children's services get in 2023?",
+        "How did Ofsted rate services for care leavers in Belfast?",
+    ):
+        result = plan(parse(question, catalogue.gazetteer), catalogue)
+        assert result.abstain_reason and "not among" in result.abstain_reason
+    camden = plan(
+        parse(
+            "What was Camden's overall effectiveness judgement in its 2020 inspection?", catalogue.gazetteer
+        ),
+        catalogue,
+    )
+    assert camden.abstain_reason and "no Camden report from 2020" in camden.abstain_reason
+
+
+def test_comparisons_get_one_target_per_report(catalogue: Catalogue) -> None:
+    intent = parse(
+        "How did Ofsted's judgement of Barnet change between the 2017 and 2019 inspections?",
+        catalogue.gazetteer,
+    )
+    result = plan(intent, catalogue)
+    assert intent.is_comparison
+    assert [t.report_ids for t in result.targets] == [("barnet-2017-07-07",), ("barnet-2019-07-01",)]
+    paired = plan(
+        parse(
+            "How did IRO caseloads in Liverpool's 2014 inspection compare with those in Derby's "
+            "2017 inspection?",
+            catalogue.gazetteer,
+        ),
+        catalogue,
+    )
+    assert [t.report_ids for t in paired.targets] == [("liverpool-2014-07-18",), ("derby-2017-06-13",)]
+
+
+def test_questions_naming_no_council_search_everything(catalogue: Catalogue) -> None:
+    assert ids(catalogue, "Which council's Children in Care Council is called 'Speaker Box'?") is None
+
+
+def test_explicit_filters_and_their_errors(catalogue: Catalogue) -> None:
+    assert ids(
+        catalogue,
+        "What about care leavers?",
+        Filters(local_authority=("Hull",), year_from=2023, year_to=2024),
+    ) == ("kingston-upon-hull-2023-01-13",)
+    with pytest.raises(UnknownFilter) as raised:
+        plan(
+            parse("care leavers", catalogue.gazetteer),
+            catalogue,
+            Filters(local_authority=("Southend on see",)),
+        )
+    assert "Southend-on-Sea" in raised.value.suggestions
+    with pytest.raises(UnknownFilter):
+        plan(parse("care leavers", catalogue.gazetteer), catalogue, Filters(report_id=("durham-2099-01-01",)))
+
+
+def test_follow_ups_keep_council_and_year(catalogue: Catalogue) -> None:
+    first = parse("What did Southend-on-Sea's 2019 inspection say about foster carers?", catalogue.gazetteer)
+    follow = with_context(parse("And what about in 2016?", catalogue.gazetteer), first)
+    assert ids(catalogue, "x") is None  # sanity: a bare word searches everything
+    assert plan(follow, catalogue).report_ids == ("southend-on-sea-2016-07-07",)
+    same = with_context(parse("What did they say about care leavers?", catalogue.gazetteer), first)
+    assert plan(same, catalogue).report_ids == ("southend-on-sea-2019-08-27",)
+    fresh = with_context(parse("And in Essex?", catalogue.gazetteer), first)
+    assert fresh.council_keys == ("essex",)
+
+
+@pytest.mark.parametrize(
+    ("question", "areas"),
+    [
+        (
+            "What was the overall effectiveness judgement for Bexley in its 2018 inspection?",
+            ("overall_effectiveness",),
+        ),
+        (
+            "How were the experiences and progress of care leavers judged in Kent's inspection?",
+            ("care_leavers",),
+        ),
+        ("How did Doncaster's judgements change between its 2022 and 2025 inspections?", ("*",)),
+    ],
+)
+def test_judgement_questions(catalogue: Catalogue, question: str, areas: tuple[str, ...]) -> None:
+    intent = parse(question, catalogue.gazetteer)
+    assert intent.is_judgement and intent.judgement_areas == areas
+
+
+def test_context_words_are_not_judgement_questions(catalogue: Catalogue) -> None:
+    question = "What did Liverpool's director say publicly in response to the 2023 inadequate judgement?"
+    assert not parse(question, catalogue.gazetteer).is_judgement
+
+
+def test_section_hints(catalogue: Catalogue) -> None:
+    assert "improve" in parse("What needs to improve in Brent?", catalogue.gazetteer).sections
+    assert "care_leavers" in parse("What about care leavers in Brent?", catalogue.gazetteer).sections
+
+
+def test_sentence_spans_are_verbatim_and_skip_paragraph_numbers() -> None:
+    text = (
+        "27. Foster carers’ annual reviews are timely, e.g. within 12 months. Dr. Smith said 2.5 days.\n"
+        "• Bullet one.\n• Bullet two\n28. Next paragraph."
+    )
+    spans = sentence_spans(text)
+    found = [text[a:b] for a, b in spans]
+    assert found == [
+        "Foster carers’ annual reviews are timely, e.g. within 12 months.",
+        "Dr. Smith said 2.5 days.",
+        "Bullet one.",
+        "Bullet two",
+        "Next paragraph.",
+    ]
+
+
+def test_change_over_time_compares_every_report_and_current_questions_take_the_latest(
+    catalogue: Catalogue,
+) -> None:
+    changed = plan(
+        parse("How has Barnet's overall judgement changed since 2017?", catalogue.gazetteer), catalogue
+    )
+    assert [t.report_ids for t in changed.targets] == [
+        (r.report_id,) for r in catalogue.council_reports("barnet") if r.label_year and r.label_year >= 2017
+    ]
+    latest = catalogue.council_reports("leeds")[-1].report_id
+    assert ids(catalogue, "What needs to improve in Leeds?") == (latest,)
+    assert ids(catalogue, "What change has Newcastle made to support for care leavers over 21?") == tuple(
+        r.report_id for r in catalogue.council_reports("newcastle upon tyne")
+    )
+
+
+def test_a_sentence_broken_by_a_page_break_stays_whole() -> None:
+    text = "Screening in the MASH is ineffective despite sizeable\n\ncommitment from partners. Next one."
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        "Screening in the MASH is ineffective despite sizeable\n\ncommitment from partners.",
+        "Next one.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which councils were criticised for pre-proceedings (PLO) delays?",
+        "Which local authorities use the Mockingbird model?",
+        "In which areas were care leavers' pathway plans out of date?",
+        "Name councils that use family group conferences.",
+        "What councils had high social worker caseloads?",
+    ],
+)
+def test_questions_about_several_councils_are_surveys(catalogue: Catalogue, question: str) -> None:
+    intent = parse(question, catalogue.gazetteer)
+    assert intent.asks_which_councils, question
+    assert plan(intent, catalogue).report_ids is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which council's Children in Care Council is called 'Speaker Box'?",
+        "Which local authority commissioned a service called 'Miss U'?",
+        "What were the areas for improvement in Durham's 2019 inspection?",
+        "Which areas of practice need to improve in Brent?",
+        "Which councils in Essex's region were visited?",  # names a council: not a survey
+    ],
+)
+def test_one_council_questions_are_not_surveys(catalogue: Catalogue, question: str) -> None:
+    assert not parse(question, catalogue.gazetteer).asks_which_councils
+
+
+@pytest.mark.parametrize(
+    ("question", "phrases"),
+    [
+        ("What did Durham's 2019 inspection say about foster carers' reviews?", ()),
+        ("What did inspectors say about children's homes in Barnet's 2019 report?", ()),
+        ("What did Ofsted say about 'Speaker Box' in Bexley?", ("speaker box",)),
+        ("What is ‘Signs of Safety’ in Essex?", ("signs of safety",)),
+        ('What about the "Mockingbird" programme?', ("mockingbird",)),
+        ("How is the Safe@last service rated?", ("safe@last",)),
+    ],
+)
+def test_quoted_names_are_phrases_and_apostrophes_not_quotes(question: str, phrases: tuple[str, ...]) -> None:
+    assert quoted_phrases(question) == phrases
