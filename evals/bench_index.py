@@ -35,19 +35,15 @@ def settings_from_environment(**values: Any) -> Settings:
 def select_corpus(corpus: Path, target: Path, limit: int | None) -> list[str]:
     """A corpus folder at ``target`` of symlinks to the first ``limit`` reports of ``corpus``."""
     from corpus import scan_corpus
+    from corpus.subset import link_subset
 
     sources = sorted(scan_corpus(corpus), key=lambda s: s.report_id)
     if limit is not None:
         sources = sources[:limit]
     target.mkdir(parents=True, exist_ok=True)
-    manifest = corpus / "manifest.csv"
-    if manifest.is_file():
-        wanted = {s.report_id for s in sources}
-        with manifest.open(newline="") as handle:
-            reader = csv.DictReader(handle)
-            fields = list(reader.fieldnames or [])
-            rows = [row for row in reader if row["report_id"] in wanted]
-        write_manifest(target / "manifest.csv", fields, rows)
+    if (corpus / "manifest.csv").is_file():
+        link_subset(corpus, target, [s.report_id for s in sources])
+        return [s.report_id for s in sources]
     for source in sources:
         link = target / Path(source.path).resolve().relative_to(corpus.resolve())
         link.parent.mkdir(parents=True, exist_ok=True)

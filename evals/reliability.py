@@ -21,7 +21,6 @@ Every loop is bounded in count and time, and all traffic goes to 127.0.0.1.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import random
@@ -365,21 +364,12 @@ def run_load(
 
 # --- 2. kill -9 of builds ----------------------------------------------------------------------------
 def make_corpus(target: Path, corpus: Path, report_ids: tuple[str, ...]) -> Path:
-    """A corpus folder of symlinks to ``report_ids`` of ``corpus`` with a filtered manifest."""
+    """A fresh corpus folder of symlinks to ``report_ids`` of ``corpus`` with a filtered manifest."""
+    from corpus.subset import link_subset
+
     if target.exists():
         shutil.rmtree(target)
-    (target / "reports").mkdir(parents=True)
-    with (corpus / "manifest.csv").open(newline="") as handle:
-        reader = csv.DictReader(handle)
-        fields = list(reader.fieldnames or [])
-        rows = [row for row in reader if row["report_id"] in report_ids]
-    with (target / "manifest.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
-    for row in rows:
-        (target / row["file"]).symlink_to((corpus / row["file"]).resolve())
-    return target
+    return link_subset(corpus, target, report_ids)
 
 
 _BUILD = (

@@ -63,7 +63,7 @@ def ask_command(
         history += [Turn("user", earlier), Turn("assistant", reply.answer)]
     answer = service.ask(question, filters=filters, history=history, top_k=top_k)
     if as_json:
-        sources = {rid: info.source_url for rid, info in service.catalogue.by_id.items()}
+        sources = service.source_urls()
         typer.echo(json.dumps(AskResponse.of(answer, sources).model_dump(), ensure_ascii=False, indent=2))
         return
     if answer.focus is not None and answer.focus.label:

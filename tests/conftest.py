@@ -68,22 +68,9 @@ SMALL_REPORTS = (
 
 def make_corpus(target: Path, report_ids: tuple[str, ...] = SMALL_REPORTS) -> Path:
     """A corpus folder of symlinks to real reports with a manifest filtered to ``report_ids``."""
-    import csv
+    from corpus.subset import link_subset
 
-    (target / "reports").mkdir(parents=True, exist_ok=True)
-    with (CORPUS / "manifest.csv").open(newline="") as handle:
-        reader = csv.DictReader(handle)
-        fields = list(reader.fieldnames or [])
-        rows = [row for row in reader if row["report_id"] in report_ids]
-    with (target / "manifest.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
-    for row in rows:
-        link = target / row["file"]
-        if not link.exists():
-            link.symlink_to(CORPUS / row["file"])
-    return target
+    return link_subset(CORPUS, target, report_ids)
 
 
 def index_settings(**overrides: object):  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Self
 
 from inspectqa.errors import BadQuestion, InspectQAError
@@ -24,8 +24,9 @@ from service.answers.aliases import COMMON_WORDS
 from service.answers.answering import ABSTAIN_TEXT, Composer, Draft, pretty_date
 from service.answers.figures import figure_bonus
 from service.answers.grounding import GroundingChecker
+from service.answers.judgements import JudgementQuery, Selection
 from service.answers.normalise import Normaliser
-from service.answers.planning import Catalogue, Plan, plan
+from service.answers.planning import Catalogue, Plan, ReportInfo, in_range, plan
 from service.answers.query import SECTION_HINTS, QueryIntent, parse, with_context
 from service.answers.records import Answer, Filters, Focus, Passage, Turn
 from service.answers.retrieval import Query, Retriever, TermStats, quoted_phrases
@@ -36,7 +37,9 @@ from service.answers.tone import ASK_WORDS
 from service.answers.vocabulary import Vocabulary, english_words
 
 if TYPE_CHECKING:
+    from corpus.records import Judgement
     from indexer.backend import SearchIndex
+    from indexer.store import ReportMeta
 
 QUESTION_THREADS = 1  # ONNX Runtime threads to embed a question: see indexer.embedding.load_embedder
 MAX_TOP_K = 50
@@ -88,6 +91,16 @@ FRAMING_WORDS = frozenset((
     "summarise", "summarize", "summary", "main", "key", "overview", "findings", "strengths", "weaknesses",
 ))
 # fmt: on
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    """The loaded index, as ``/readyz`` shows it."""
+
+    reports: int
+    chunks: int
+    location: str
+    model: str
 
 
 class QAService:
@@ -150,6 +163,65 @@ class QAService:
         """Release the LLM client's connections (the index and model are shared, not owned)."""
         if self.llm is not None:
             self.llm.close()
+
+    # --- what the routes read: the index only through this object ------------------------------
+    def status(self) -> IndexStatus:
+        """What ``/readyz`` reports of the loaded index."""
+        return IndexStatus(
+            reports=len(self.catalogue),
+            chunks=int(self.index.count()),
+            location=self.index.location,
+            model=self.settings.model_name,
+        )
+
+    def source_urls(self) -> dict[str, str | None]:
+        """Each report's page on Ofsted's site, by report id (the links of citations)."""
+        return {rid: info.source_url for rid, info in self.catalogue.by_id.items()}
+
+    def reports(
+        self, council: str | None = None, year_from: int | None = None, year_to: int | None = None
+    ) -> list[ReportInfo]:
+        """The indexed reports, oldest first, optionally of one council (as people write its name)
+        and published or inspected between two years (raises ``UnknownFilter`` for no such council)."""
+        keys = self.catalogue.resolve_council(council) if council else None
+        return [
+            info
+            for info in self.catalogue.all_reports()
+            if (keys is None or info.key in keys) and in_range(info, year_from, year_to)
+        ]
+
+    def report(self, report_id: str) -> ReportMeta:
+        """One report's metadata (raises ``NotFound``)."""
+        return self.index.report(report_id)
+
+    def council_of(self, meta: ReportMeta) -> str:
+        """The council's name as the catalogue spells it, else as the index stored it."""
+        info = self.catalogue.by_id.get(meta.report_id)
+        return info.local_authority if info is not None else meta.local_authority
+
+    def judgements(self, report_id: str) -> list[Judgement]:
+        """One report's graded judgements, as its own text states them (raises ``NotFound``)."""
+        return self.index.judgements(report_id)
+
+    def page_text(self, report_id: str, page: int) -> str:
+        """The cleaned text of one page, numbered from 1 as citations are (raises ``NotFound``)."""
+        return str(self.index.page_text(report_id, page))
+
+    def sections(self, report_id: str) -> list[tuple[str, str | None]]:
+        """A report's sections in order, each with its grade where the index knows it."""
+        return sections_of(self.index, report_id)
+
+    def resolve_council(self, name: str) -> tuple[str, ...]:
+        """The council keys a name as people write it stands for (raises ``UnknownFilter``)."""
+        return self.catalogue.resolve_council(name)
+
+    def select_judgements(self, query: JudgementQuery) -> Selection:
+        """The judgements table's rows for ``query`` (``GET /judgements`` and the MCP tool)."""
+        return self.tools.table.select(query)
+
+    def council_timeline(self, name: str) -> dict[str, Any]:
+        """A council's every inspection with its grades, oldest first (``GET /councils/{name}``)."""
+        return self.tools.timeline(self.resolve_council(name)[0])
 
     # --- input --------------------------------------------------------------------------------
     def validate(self, question: str, history: Sequence[Turn] | None, top_k: int) -> str:
@@ -655,6 +727,16 @@ class QAService:
             notes=tuple(notes),
             data=data,
         )
+
+
+def sections_of(index: Any, report_id: str) -> list[tuple[str, str | None]]:
+    """A report's sections in order: with their grades from an index that keeps a sections table
+    (the embedded one), else the titles its passages carry (any ``SearchIndex``; no grades)."""
+    table = getattr(index, "sections", None)
+    if table is not None:
+        return [(s["title"], s["grade"] or None) for s in table(report_id)]
+    chunks = index.chunks(index.chunk_ids_for_reports([report_id]).tolist())
+    return [(title, None) for title in dict.fromkeys(c.section for c in chunks)]
 
 
 def _cited_first(draft: Draft, passages: list[Passage]) -> list[Passage]:

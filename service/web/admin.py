@@ -90,20 +90,6 @@ class ReloadResponse(BaseModel):
     reason: str | None = None
 
 
-class UploadJobResponse(BaseModel):
-    job_id: str
-    state: JobState
-    filename: str
-    stored_as: str
-    sha256: str
-    size_bytes: int
-    submitted_at: float
-    finished_at: float | None = None
-    generation: str | None = None
-    reports_indexed: int | None = None
-    error: str | None = None
-
-
 class UploadIndexer:
     """Stores uploads and indexes them in a single background thread, one build at a time."""
 
@@ -375,20 +361,18 @@ def admin_router(settings: Settings, reloader: IndexReloader, uploads: UploadInd
             )
         return ReloadResponse(status=outcome.status, generation=outcome.generation, reason=outcome.reason)
 
-    @router.post(
-        "/reports", operation_id="admin_upload_report", status_code=202, response_model=UploadJobResponse
-    )
-    def upload_report(file: UploadFile) -> UploadJobResponse:
+    @router.post("/reports", operation_id="admin_upload_report", status_code=202, response_model=UploadJob)
+    def upload_report(file: UploadFile) -> UploadJob:
         """Add a report (a PDF) to the corpus; it is indexed in the background."""
-        return UploadJobResponse(**asdict(uploads.store(file)))
+        return uploads.store(file)
 
-    @router.get("/reports/{job_id}", operation_id="admin_upload_status", response_model=UploadJobResponse)
-    def upload_status(job_id: str) -> UploadJobResponse:
+    @router.get("/reports/{job_id}", operation_id="admin_upload_status", response_model=UploadJob)
+    def upload_status(job_id: str) -> UploadJob:
         """How far the indexing of an uploaded report has got."""
         job = uploads.get(job_id)
         if job is None:
             raise HTTPException(404, f"No upload job {job_id!r}.")
-        return UploadJobResponse(**asdict(job))
+        return job
 
     return router
 

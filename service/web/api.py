@@ -45,10 +45,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _sources(qa: QAService) -> dict[str, str | None]:
-    return {rid: info.source_url for rid, info in qa.catalogue.by_id.items()}
-
-
 @router.post(
     "/ask",
     operation_id="ask",
@@ -59,7 +55,7 @@ def _sources(qa: QAService) -> dict[str, str | None]:
 def ask(body: AskRequest, qa: QADep) -> AskResponse:
     filters = body.filters.to_filters() if body.filters else None
     answer = qa.ask(body.question, filters=filters, history=body.turns(), top_k=body.top_k)
-    return AskResponse.of(answer, _sources(qa))
+    return AskResponse.of(answer, qa.source_urls())
 
 
 def _event(name: str, data: Any) -> str:
@@ -97,7 +93,7 @@ async def ask_stream(body: AskRequest, request: Request) -> StreamingResponse:
     filters = body.filters.to_filters() if body.filters else None
     # Computed before the stream opens, so bad input still gets its 4xx status.
     answer = await run_in_threadpool(qa.ask, body.question, filters, body.turns(), body.top_k)
-    response = AskResponse.of(answer, _sources(qa))
+    response = AskResponse.of(answer, qa.source_urls())
 
     def events() -> Iterator[str]:
         try:
@@ -133,17 +129,15 @@ def search(
 ) -> SearchResponse:
     filters = Filters(tuple(local_authority or ()), tuple(report_id or ()), year_from, year_to, section)
     passages = qa.search(q, filters=filters, k=k)
-    sources = _sources(qa)
+    sources = qa.source_urls()
     return SearchResponse(query=q, passages=[PassageOut.of(p, sources.get(p.report_id)) for p in passages])
 
 
 def _report_out(qa: QAService, report_id: str) -> ReportOut:
-    meta = qa.index.report(report_id)
+    meta = qa.report(report_id)
     return ReportOut(
         report_id=meta.report_id,
-        local_authority=qa.catalogue.by_id[meta.report_id].local_authority
-        if meta.report_id in qa.catalogue.by_id
-        else meta.local_authority,
+        local_authority=qa.council_of(meta),
         publication_date=_iso(meta.publication_date),
         inspection_start=_iso(meta.inspection_start),
         inspection_end=_iso(meta.inspection_end),
@@ -171,14 +165,7 @@ def list_reports(
     year_from: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     year_to: Annotated[int | None, Query(ge=2000, le=2100)] = None,
 ) -> ReportList:
-    keys = qa.catalogue.resolve_council(local_authority) if local_authority else None
-    from service.answers.planning import in_range
-
-    chosen = [
-        info
-        for info in qa.catalogue.all_reports()
-        if (keys is None or info.key in keys) and in_range(info, year_from, year_to)
-    ]
+    chosen = qa.reports(local_authority, year_from, year_to)
     return ReportList(total=len(chosen), reports=[_report_out(qa, i.report_id) for i in chosen])
 
 
@@ -192,8 +179,7 @@ def list_reports(
 def get_report(report_id: str, qa: QADep) -> ReportDetail:
     out = _report_out(qa, report_id)
     judgements = [
-        JudgementOut(area=j.area, grade=j.grade, text=j.text, page=j.page)
-        for j in qa.index.judgements(report_id)
+        JudgementOut(area=j.area, grade=j.grade, text=j.text, page=j.page) for j in qa.judgements(report_id)
     ]
     return ReportDetail(**out.model_dump(), judgements=judgements)
 
@@ -206,7 +192,7 @@ def get_report(report_id: str, qa: QADep) -> ReportDetail:
     summary="The report's PDF (add #page=N to open a page)",
 )
 def get_report_pdf(report_id: str, qa: QADep) -> FileResponse:
-    meta = qa.index.report(report_id)
+    meta = qa.report(report_id)
     path = Path(meta.file)
     if not path.is_file():
         raise NotFound(f"the PDF of report {report_id} is no longer at {path}")
@@ -248,12 +234,13 @@ def readyz(request: Request) -> Any:
             {"Retry-After": str(retry_after(progress))} if progress and progress.state != "failed" else None
         )
         return JSONResponse(body.model_dump(), status_code=503, headers=headers)
+    status = qa.status()
     return Readiness(
         ready=True,
-        reports=len(qa.catalogue),
-        chunks=int(qa.index.count()),
-        index=qa.index.location,
-        model=qa.settings.model_name,
+        reports=status.reports,
+        chunks=status.chunks,
+        index=status.location,
+        model=status.model,
         reload=reload_status,
         worker=os.getpid(),
     )

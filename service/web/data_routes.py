@@ -7,6 +7,7 @@ valid ones; ``format=csv`` or ``Accept: text/csv`` gives the same rows as a spre
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, FastAPI, Query, Request, Response
@@ -15,7 +16,6 @@ from pydantic import BaseModel, Field
 from inspectqa.errors import UnknownFilter
 from service.answers.asking import GRADE_ORDER
 from service.answers.judgements import AREA_NAMES, FRAMEWORK_NAMES, JudgementQuery, grade_family, to_csv
-from service.answers.planning import Catalogue
 from service.web.api import ERRORS
 from service.web.deps import QADep
 
@@ -82,7 +82,7 @@ def _checked(
 
 
 def judgement_query(
-    catalogue: Catalogue,
+    resolve_council: Callable[[str], tuple[str, ...]],
     *,
     area: list[str] | None = None,
     grade: list[str] | None = None,
@@ -97,7 +97,7 @@ def judgement_query(
     """Filters as people write them, checked into one ``JudgementQuery`` (also the MCP tool's)."""
     keys: list[str] = []
     for name in local_authority or ():
-        keys.extend(k for k in catalogue.resolve_council(name) if k not in keys)
+        keys.extend(k for k in resolve_council(name) if k not in keys)
     query = JudgementQuery(
         areas=_checked(area, AREA_NAMES, "area"),
         grades=_checked(grade, GRADE_ORDER, "grade"),
@@ -140,7 +140,7 @@ def list_judgements(
     format: Annotated[Literal["json", "csv"] | None, Query()] = None,
 ) -> Response | JudgementsResponse:
     query = judgement_query(
-        qa.catalogue,
+        qa.resolve_council,
         area=area,
         grade=grade,
         year_from=year if year is not None else year_from,
@@ -151,7 +151,7 @@ def list_judgements(
         latest=latest,
         every_area=every_area,
     )
-    selection = qa.tools.table.select(query)
+    selection = qa.select_judgements(query)
     wants_csv = format == "csv" or (format is None and "text/csv" in request.headers.get("accept", ""))
     if wants_csv:
         return Response(
@@ -170,5 +170,4 @@ def list_judgements(
     summary="A council's every inspection with its grades, oldest first",
 )
 def get_council(name: str, qa: QADep) -> CouncilOut:
-    keys = qa.catalogue.resolve_council(name)
-    return CouncilOut.model_validate(qa.tools.timeline(keys[0]))
+    return CouncilOut.model_validate(qa.council_timeline(name))

@@ -31,7 +31,7 @@ import math
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from typing import Annotated, Any, Literal, Protocol, runtime_checkable
+from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI
 from mcp.server.mcpserver import Context, MCPServer
@@ -112,10 +112,6 @@ def _names(value: list[str] | str | None) -> tuple[str, ...]:
     return tuple(v for v in values if v.strip())
 
 
-def _sources(qa: QAService) -> dict[str, str | None]:
-    return {rid: info.source_url for rid, info in qa.catalogue.by_id.items()}
-
-
 def _client_of(ctx: Context) -> str | None:
     """The HTTP client's address, or None over stdio (one local user, no rate limit)."""
     try:
@@ -181,7 +177,7 @@ def build_mcp(
             turns = [Turn(t.role, t.content) for t in history or ()]
             filters = Filters(_names(council), (), year_from, year_to)
             found = qa.ask(question, filters=filters, history=turns, use_llm=False)
-        shaped = AskResponse.of(found, _sources(qa))
+        shaped = AskResponse.of(found, qa.source_urls())
         nearest = shaped.passages[:NEAREST_SHOWN] if shaped.abstained else []
         return AskOutput(
             answer=shaped.answer,
@@ -219,7 +215,7 @@ def build_mcp(
             charge(ctx)
             filters = Filters(_names(council), (), year_from, year_to, section or None)
             passages = qa.search(query, filters=filters, k=k)
-        sources = _sources(qa)
+        sources = qa.source_urls()
         shaped = [PassageOut.of(p, sources.get(p.report_id)) for p in passages]
         return SearchOutput(query=query, passages=shaped)
 
@@ -273,7 +269,7 @@ def build_mcp(
             qa = get_qa()
             _check_years(year_from, year_to)
             query = judgement_query(
-                qa.catalogue,
+                qa.resolve_council,
                 area=list(_names(area)),
                 grade=list(_names(grade)),
                 year_from=year_from,
@@ -283,7 +279,7 @@ def build_mcp(
                 latest=latest,
                 every_area=every_area,
             )
-            return JudgementsResponse.model_validate(qa.tools.table.select(query).as_dict())
+            return JudgementsResponse.model_validate(qa.select_judgements(query).as_dict())
 
     @server.resource(
         "inspectqa://reports",
@@ -301,7 +297,7 @@ def build_mcp(
                 "publication_date": info.published.isoformat() if info.published else None,
                 "source_url": info.source_url,
             }
-            for info in qa.catalogue.all_reports()
+            for info in qa.reports()
         ]
         return json.dumps(rows, ensure_ascii=False)
 
@@ -331,7 +327,7 @@ def build_mcp(
         if not page.isdigit():
             raise ResourceNotFoundError(f"page {page!r} is not a page number")
         try:
-            return str(qa.index.page_text(report_id, int(page)))
+            return qa.page_text(report_id, int(page))
         except NotFound as error:
             raise ResourceNotFoundError(str(error)) from error
 
@@ -354,21 +350,8 @@ def report_card(qa: QAService, report_id: str) -> ReportCard:
     from service.web.api import get_report
 
     detail = get_report(report_id, qa)
-    return ReportCard(**detail.model_dump(), sections=sections_of(qa.index, report_id))
-
-
-@runtime_checkable
-class _SectionTable(Protocol):
-    def sections(self, report_id: str) -> list[dict[str, Any]]: ...
-
-
-def sections_of(index: Any, report_id: str) -> list[SectionOut]:
-    """A report's sections in order: with their grades from an index that keeps a sections table
-    (the embedded one), else the titles its passages carry (any ``SearchIndex``)."""
-    if isinstance(index, _SectionTable):
-        return [SectionOut(title=s["title"], grade=s["grade"] or None) for s in index.sections(report_id)]
-    chunks = index.chunks(index.chunk_ids_for_reports([report_id]).tolist())
-    return [SectionOut(title=title, grade=None) for title in dict.fromkeys(c.section for c in chunks)]
+    sections = [SectionOut(title=title, grade=grade) for title, grade in qa.sections(report_id)]
+    return ReportCard(**detail.model_dump(), sections=sections)
 
 
 # --- over HTTP, inside the FastAPI app -------------------------------------------------------------

@@ -148,7 +148,7 @@ def openai_router(settings: Settings) -> APIRouter:
 
         def answer() -> AskResponse:
             found = qa.ask(question, filters, history, body.top_k, use_llm=body.model == LLM_MODEL)
-            return AskResponse.of(found, {rid: i.source_url for rid, i in qa.catalogue.by_id.items()})
+            return AskResponse.of(found, qa.source_urls())
 
         # Computed before any byte is sent, so bad input still gets its 4xx status.
         structured = await run_in_threadpool(answer)

@@ -106,7 +106,7 @@ def page_image(
     request: Request,
     width: Annotated[int, Query(ge=200, le=viewer.MAX_WIDTH)] = viewer.DEFAULT_WIDTH,
 ) -> Response:
-    meta = qa.index.report(report_id)
+    meta = qa.report(report_id)
     etag = f'"{meta.content_hash[:20]}-{n}-{width}"'
     headers = {"ETag": etag, "Cache-Control": "public, max-age=86400"}
     if request.headers.get("if-none-match") == etag:
@@ -127,7 +127,7 @@ def view_citation(
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     quote: Annotated[str, Query(max_length=MAX_QUOTE)] = "",
 ) -> HTMLResponse:
-    meta = qa.index.report(report_id)
+    meta = qa.report(report_id)
     pdf = _pdf_path(meta.file)
     pages = viewer.page_count(pdf)
     if page > pages:

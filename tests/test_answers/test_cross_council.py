@@ -47,10 +47,10 @@ def client(qa: QAService) -> Iterator[httpx.Client]:
 
 def on_its_page(qa: QAService, report_id: str, page: int, quote: str) -> bool:
     """The quote starts on its stated page (a paragraph may run onto the next)."""
-    text = qa.index.page_text(report_id, page)
-    if page < qa.index.report(report_id).n_pages:
-        text += "\n\n" + qa.index.page_text(report_id, page + 1)
-    return fold(quote) in fold(text) and fold(quote)[:40] in fold(qa.index.page_text(report_id, page))
+    text = qa.page_text(report_id, page)
+    if page < qa.report(report_id).n_pages:
+        text += "\n\n" + qa.page_text(report_id, page + 1)
+    return fold(quote) in fold(text) and fold(quote)[:40] in fold(qa.page_text(report_id, page))
 
 
 def assert_cited_verbatim(qa: QAService, answer: Answer) -> None:
@@ -163,7 +163,7 @@ def test_theme_counts_match_the_sentences_they_cite(qa: QAService) -> None:
     answer = qa.ask("What weaknesses come up most often in care leavers services?")
     assert not answer.abstained and answer.data is not None
     data = answer.data
-    assert data["reports_read"] == len(qa.catalogue) and f"{len(qa.catalogue)} reports read" in answer.answer
+    assert data["reports_read"] == len(qa.reports()) and f"{len(qa.reports())} reports read" in answer.answer
     by_n = {c.n: c for c in answer.citations}
     assert data["themes"]
     counts = [t["councils"] for t in data["themes"]]

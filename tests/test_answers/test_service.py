@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from inspectqa.errors import BadQuestion, UnknownFilter
+from inspectqa.errors import BadQuestion, NotFound, UnknownFilter
 from inspectqa.settings import Settings
 from service.answers.qa import QAService
 from service.answers.records import Answer, Filters, Turn
@@ -140,7 +140,7 @@ def test_judgements_match_the_report_text_of_each_era(
     assert not answer.abstained
     assert cited_reports(answer) == {report_id}
     first = answer.citations[0]
-    stated = {j.text for j in qa.index.judgements(report_id)}
+    stated = {j.text for j in qa.judgements(report_id)}
     assert " ".join(first.quote.split()) in {" ".join(s.split()) for s in stated}
     assert grade in first.quote.lower()
     assert grade in answer.answer.lower()
@@ -183,7 +183,7 @@ def test_every_quote_is_a_verbatim_span_of_its_passage(qa: QAService) -> None:
             passage = passages[citation.chunk_id]
             assert citation.quote in passage.text
             assert citation.report_id == passage.report_id and citation.page in passage.pages
-            page_text = " ".join(qa.index.page_text(citation.report_id, citation.page).split())
+            page_text = " ".join(qa.page_text(citation.report_id, citation.page).split())
             assert " ".join(citation.quote.split())[:60] in page_text
             checked += 1
     assert checked >= 10
@@ -302,3 +302,25 @@ def test_which_council_with_a_distinctive_term_still_answers_from_one_report(qa:
 def test_which_councils_abstains_when_no_report_matches(qa: QAService) -> None:
     answer = qa.ask("Which councils run a children's services office on the moon?")
     assert answer.abstained and not answer.citations
+
+
+def test_routes_read_the_index_through_the_service(qa: QAService) -> None:
+    """What the HTTP routes, the MCP server and the CLI read comes from ``QAService`` itself."""
+    status = qa.status()
+    assert status.reports == len(qa.reports()) == 11 and status.chunks > 100
+    southend = qa.reports("southend on sea")
+    assert [r.report_id for r in southend] == ["southend-on-sea-2016-07-07", "southend-on-sea-2019-08-27"]
+    assert [r.report_id for r in qa.reports("Southend-on-Sea", year_from=2019)] == [
+        "southend-on-sea-2019-08-27"
+    ]
+    with pytest.raises(UnknownFilter):
+        qa.reports("Atlantis")
+    meta = qa.report("barnet-2019-07-01")
+    assert qa.council_of(meta) == "Barnet" and qa.source_urls()[meta.report_id] == meta.source_url
+    sections = qa.sections("barnet-2019-07-01")
+    assert sections and any(grade for _, grade in sections)
+    assert "Barnet" in qa.page_text("barnet-2019-07-01", 1)
+    with pytest.raises(NotFound):
+        qa.report("barnet-1999-01-01")
+    timeline = qa.council_timeline("barnet")
+    assert len(timeline["inspections"]) == 2

@@ -29,7 +29,7 @@ from playwright.sync_api import Browser, Page, Route, expect
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 SHOTS = REPO / "artifacts" / "screenshots"
-WIDGET_JS = REPO / "service" / "static" / "widget.js"
+WIDGET_JS = REPO / "service" / "web" / "static" / "widget.js"
 SOUTHEND_QUESTION = "What did Ofsted say about foster carer reviews in Southend-on-Sea?"
 OFF_TOPIC = "What is the best recipe for a lemon drizzle cake?"
 
