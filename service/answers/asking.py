@@ -105,6 +105,34 @@ FRAMEWORKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("ilacs", re.compile(r"\bILACS\b(?! (?:2026|reform))", re.I)),
     ("lac", re.compile(r"\binspections? of (?:services for )?looked after children\b", re.I)),
 )
+# The same grade at several inspections: "inadequate at two inspections in a row", "stayed good",
+# "judged inadequate twice". ``_IN_A_ROW`` asks for consecutive inspections; ``_TIMES`` for any.
+_IN_A_ROW = re.compile(
+    r"\b(?:in a row|consecutive(?:ly)?|successive(?:ly)?|running|back[- ]to[- ]back|"
+    r"stay(?:ed|s|ing)?|remain(?:ed|s|ing)?|kept|keep(?:s|ing)?|retain(?:ed|s|ing)?|"
+    r"maintain(?:ed|s|ing)?|held on to|hold on to|(?:the )?same grade|unchanged|again)\b",
+    re.I,
+)
+_TIMES = re.compile(
+    r"\b(?:twice|more than once|(?:two|three|four|five|\d) (?:times|occasions|inspections|reports)|"
+    r"(?:at|in) (?:both|all|each) (?:of )?(?:their|its|the) (?:\w+ )?inspections)\b",
+    re.I,
+)
+_HOW_OFTEN = re.compile(r"\b(?P<n>twice|two|three|four|five|\d)\b(?! or)", re.I)
+_NUMBERS = {"twice": 2, "two": 2, "three": 3, "four": 4, "five": 5}
+# "What grades did councils get in 2023?", "how were councils rated for care leavers?": every grade
+# of the reports in scope, counted by grade (no grade named).
+_SPREAD = re.compile(
+    rf"\b(?:what|which) (?:\w+ ){{0,3}}(?:grades?|judge?ments?|ratings?)\b(?: \w+){{0,4}}? "
+    rf"(?:did|do|were|have|had|are|was)\b(?: \w+){{0,2}}? {_COUNCILS}\b"
+    rf"|\b(?:what|which) (?:were|are|was) (?:the )?(?:\w+ ){{0,3}}(?:grades|judge?ments|ratings)\b"
+    rf"|\bhow (?:were|are|have|did) (?:the )?{_COUNCILS} (?:been )?(?:graded|rated|judged)\b"
+    r"|\b(?:breakdown|distribution|spread|split|tally|range) of (?:the )?(?:\w+ ){0,3}"
+    r"(?:grades|judge?ments|ratings)\b"
+    rf"|\bhow many {_COUNCILS} (?:got|received|were (?:judged|rated|graded)|had) (?:each|every) "
+    r"(?:grade|rating|judge?ment)\b",
+    re.I,
+)
 _GRADE_NOUN = re.compile(r"\b(?:grades?|judge?ments?|ratings?|rated|judged|graded)\b", re.I)
 _PLURAL = re.compile(r"\b(?:grades|judge?ments|ratings)\b", re.I)
 _GRADE_PHRASE = re.compile(r"\brequir(?:es?|ing|ed) improvement(?: to be good)?\b", re.I)
@@ -171,6 +199,10 @@ class Ask:
     # "inspection" when the question dates the inspection itself ("inspected in 2022").
     year_kind: Literal["publication", "inspection"] = "publication"
     frameworks: tuple[str, ...] = ()  # the inspection frameworks it names (``FRAMEWORKS``)
+    # The same grade at ``repeat`` inspections or more (0: not asked), consecutive ones when
+    # ``consecutive`` ("inadequate at two inspections in a row", "stayed good").
+    repeat: int = 0
+    consecutive: bool = False
 
 
 def grades_named(text: str) -> tuple[str, ...]:
@@ -235,6 +267,22 @@ def read_ask(
     if councils > 1:
         return None
     between = bool(_CHANGE.search(question) or _AT_INSPECTION.search(question))
+    repeat, consecutive = _repeated(question, direction, from_grade, to_grade, len(grades))
+    if (which or how_many) and repeat and (grades or about_grades) and not _THEMES.search(question):
+        grade = (from_grade or to_grade or grades[0]) if grades else None
+        return Ask(
+            "count" if how_many else "trend",
+            (grade,) if grade else (),
+            areas,
+            change="same",
+            from_grade=grade,
+            to_grade=grade,
+            latest=bool(_LATEST.search(question)),
+            year_kind=year_kind,
+            frameworks=frameworks,
+            repeat=repeat,
+            consecutive=consecutive,
+        )
     if (
         (which or how_many)
         and (about_grades or between)
@@ -263,11 +311,40 @@ def read_ask(
             year_kind=year_kind,
             frameworks=frameworks,
         )
+    if not grades and _SPREAD.search(question) and not _THEMES.search(question):
+        return Ask(
+            "count" if how_many else "grades",
+            (),
+            areas,
+            latest=bool(_LATEST.search(question)),
+            year_kind=year_kind,
+            frameworks=frameworks,
+        )
     if _THEMES.search(question):
         tone = asked(question)
         if tone:
             return Ask("themes", areas=areas, tone=tone, year_kind=year_kind, frameworks=frameworks)
     return None
+
+
+def _repeated(
+    question: str, direction: str | None, from_grade: str | None, to_grade: str | None, named: int
+) -> tuple[int, bool]:
+    """How many inspections a question wants one grade kept at, and whether consecutive ones.
+
+    Only when no change between two grades is asked ("from inadequate to good" is a change) and
+    at most one grade is named; (0, False) otherwise.
+    """
+    if direction is not None or named > 1 or (from_grade and to_grade and from_grade != to_grade):
+        return 0, False
+    in_a_row, times = _IN_A_ROW.search(question), _TIMES.search(question)
+    if not (in_a_row or times):
+        return 0, False
+    count = _HOW_OFTEN.search(question)
+    repeat = _NUMBERS.get(count.group("n").lower(), 0) if count else 0
+    if count and not repeat:
+        repeat = int(count.group("n"))
+    return max(repeat, 2), bool(in_a_row)
 
 
 def _direction(question: str) -> str | None:

@@ -10,6 +10,7 @@ the raw question:
   outstanding for care leavers since 2020?": the complete list (or count) from the judgements table;
 - ``CouncilTrend``: "how has Birmingham's grade changed?": one council's grades over its inspections;
 - ``GradeChanges``: "which councils improved from inadequate to good?": consecutive inspections;
+- ``GradeRuns``: "which councils were inadequate at two inspections in a row?", "which stayed good?";
 - ``ReportSummary``: "summarise Southend's 2019 inspection": one report, as a news report would;
 - ``RecurringThemes``: "what weaknesses come up most often in care leavers services?".
 """
@@ -22,14 +23,14 @@ from typing import Any
 
 from service.answers.answering import Draft, report_label
 from service.answers.asking import Ask
-from service.answers.judgements import AREA_NAMES, JudgementRow, Selection
+from service.answers.judgements import AREA_NAMES, JudgementRow, Selection, grade_sort_key
 from service.answers.planning import Plan
 from service.answers.query import QueryIntent
 from service.answers.records import Filters
 from service.answers.strategy_kit import Reply, Strategy, Tools, judgement_query, query_params
 from service.answers.summaries import ReportSummary
 from service.answers.themes import RecurringThemes
-from service.answers.trends import Change, changes, history, path_text
+from service.answers.trends import Change, Run, changes, history, path_text, runs
 
 # Items of a list given in the chat answer; the whole list is in the response's data and as CSV.
 SHOWN = 10
@@ -55,6 +56,8 @@ class GradeSurvey:
         assert intent.ask is not None
         query = judgement_query(intent, intent.ask, tools.catalogue, filters)
         selection = tools.table.select(query)
+        if not query.grades and not query.every_area:
+            return self._spread(tools, intent.ask, selection)
         draft = Draft()
         shown = _per_report(selection)
         head = self._headline(intent.ask, selection)
@@ -85,6 +88,65 @@ class GradeSurvey:
             draft.groups.append(
                 (f"The whole list is in the response's data and as CSV: {data['csv_url']}", [])
             )
+        return Reply(draft, data, notes=list(selection.notes))
+
+    @staticmethod
+    def _spread(tools: Tools, ask: Ask, selection: Selection) -> Reply:
+        """ "What grades did councils get in 2023?": every report in scope, counted and listed by grade.
+
+        Reports whose framework did not grade the area are named too (with what they were graded
+        instead), so the answer accounts for every report in scope.
+        """
+        query = selection.query
+        draft = Draft()
+        by_grade: dict[str, list[JudgementRow]] = {}
+        for row in selection.rows:
+            by_grade.setdefault(row.family, []).append(row)
+        graded = {r.report_id for r in selection.rows}
+        in_scope = tools.table.scope(query)
+        without = [info for info in in_scope if info.report_id not in graded]
+        what = query.describe()
+        order = sorted(by_grade, key=grade_sort_key)
+        counts = ", ".join(f"{len(by_grade[g])} {g}" for g in order)
+        scope = _plural(len(in_scope), "report")
+        if by_grade:
+            head = f"Grades {what} ({scope} in scope): {counts}."
+        else:
+            head = f"None of the {scope} in scope has a grade {what}."
+        draft.groups.append((head, []))
+        each = max(2, SHOWN // max(1, len(order)))  # items quoted per grade; the rest named
+        for family in order:
+            rows = by_grade[family]
+            shown = 0
+            draft.groups.append((f"{family.capitalize()} ({len(rows)}):", []))
+            named = []
+            for row in rows:
+                cited = tools.cite_row(draft, row)  # every item cited: the response holds the whole list
+                if cited is not None and shown < each:
+                    draft.groups.append((_label(tools, row), [(cited[0], [cited[1]])]))
+                    shown += 1
+                else:
+                    named.append(f"{row.local_authority} ({row.inspection_year or row.publication_year})")
+            if named:
+                more = "And " if len(named) < len(rows) else ""
+                draft.groups.append((f"{more}{', '.join(named)}.", []))
+        if without:
+            names = ", ".join(f"{i.local_authority} ({i.label_year})" for i in without)
+            draft.groups.append((f"No such grade in {_plural(len(without), 'report')}: {names}.", []))
+            for info in without[:SHOWN]:  # what they were graded instead, cited
+                rows = tools.table.report_rows(info.report_id)
+                if rows:
+                    cited = tools.cite_row(draft, rows[0])
+                    if cited is not None:
+                        draft.groups.append((_label(tools, rows[0]), [(cited[0], [cited[1]])]))
+        if selection.notes:
+            draft.groups.append(("Note: " + " ".join(selection.notes), []))
+        data = selection.as_dict()
+        data["kind"] = "spread"
+        data["by_grade"] = {g: len(by_grade[g]) for g in order}
+        data["without"] = [i.report_id for i in without]
+        data["items"] = [i.report_id for i in in_scope]
+        data["csv_url"] = f"/judgements?{query_params(query)}&format=csv"
         return Reply(draft, data, notes=list(selection.notes))
 
     @staticmethod
@@ -167,6 +229,7 @@ class GradeChanges:
         return (
             ask is not None
             and not intent.council_keys
+            and not ask.repeat
             and (ask.kind == "trend" or (ask.kind == "count" and bool(ask.change)))
         )
 
@@ -233,7 +296,72 @@ class GradeChanges:
         return Reply(draft, data)
 
 
+class GradeRuns:
+    """Councils graded the same at several inspections (in a row, or any), every inspection cited."""
+
+    name = "grade-runs"
+
+    def applies(self, intent: QueryIntent) -> bool:
+        ask = intent.ask
+        return ask is not None and not intent.council_keys and ask.repeat > 0
+
+    def answer(self, tools: Tools, intent: QueryIntent, plan: Plan, filters: Filters | None) -> Reply | None:
+        ask = intent.ask
+        assert ask is not None
+        query = judgement_query(intent, ask, tools.catalogue, filters)
+        area = (query.areas or ("overall_effectiveness",))[0]
+        scope = replace(query, grades=(), latest=False, every_area=False)
+        grade = ask.grades[0] if ask.grades else None
+        found: list[Run] = runs(
+            tools.table,
+            scope,
+            area,
+            grade=grade,
+            repeat=ask.repeat,
+            consecutive=ask.consecutive,
+            latest_only=ask.latest,
+        )
+        how = "consecutive inspections" if ask.consecutive else "inspections"
+        what = f"judged {grade or 'the same'} for {AREA_NAMES[area]} at {ask.repeat} or more {how}"
+        if ask.latest:
+            what += " up to their latest inspection"
+        councils = list(dict.fromkeys(r.council for r in found))
+        draft = Draft()
+        if found:
+            more = f"; the first {SHOWN}" if len(found) > SHOWN else ""
+            verb = "was" if len(councils) == 1 else "were"
+            draft.groups.append((f"{_plural(len(councils), 'council')} {verb} {what}{more}:", []))
+        else:
+            draft.groups.append((f"No council was {what} in the index.", []))
+        for run in found[:SHOWN]:
+            group = []
+            for row in run.rows:
+                cited = tools.cite_row(draft, row)
+                if cited is not None:
+                    group.append((cited[0], [cited[1]]))
+            if group:
+                draft.groups.append((f"{run.council}: {path_text(run.rows)}:", group))
+        for run in found[SHOWN:]:  # cited too: the response's citations hold every inspection
+            for row in run.rows:
+                tools.cite_row(draft, row)
+        if len(found) > SHOWN:
+            rest = ", ".join(r.council for r in found[SHOWN:])
+            draft.groups.append((f"And {len(found) - SHOWN} more: {rest}.", []))
+        data = {
+            "kind": "runs",
+            "area": area,
+            "grade": grade,
+            "repeat": ask.repeat,
+            "consecutive": ask.consecutive,
+            "count_councils": len(councils),
+            "items": list(dict.fromkeys(row.report_id for r in found for row in r.rows)),
+            "runs": [[row.as_dict() for row in r.rows] for r in found],
+        }
+        return Reply(draft, data)
+
+
 STRATEGIES: tuple[Strategy, ...] = (
+    GradeRuns(),
     GradeChanges(),
     CouncilTrend(),
     GradeSurvey(),

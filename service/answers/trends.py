@@ -88,3 +88,55 @@ def changes(
 def path_text(rows: Sequence[JudgementRow]) -> str:
     """ "inadequate (2014) → requires improvement (2018) → good (2022)"."""
     return " → ".join(f"{r.family} ({r.inspection_year or r.publication_year})" for r in rows)
+
+
+@dataclass(frozen=True)
+class Run:
+    """Inspections of one council graded the same for one area: consecutive ones, or any ``repeat``."""
+
+    rows: tuple[JudgementRow, ...]
+
+    @property
+    def council(self) -> str:
+        return self.rows[-1].local_authority
+
+
+def runs(
+    table: JudgementTable,
+    query: JudgementQuery,
+    area: str,
+    *,
+    grade: str | None = None,
+    repeat: int = 2,
+    consecutive: bool = True,
+    latest_only: bool = False,
+) -> list[Run]:
+    """Each council's inspections graded ``grade`` (any one grade when None) at least ``repeat`` times.
+
+    ``consecutive``: maximal stretches of consecutive graded inspections with one grade ("inadequate
+    at two inspections in a row"); otherwise every inspection with the grade, in or out of a row
+    ("judged inadequate twice"). ``latest_only`` keeps stretches that reach the council's latest
+    graded inspection ("which councils stayed good?" at their last inspection).
+    """
+    found: list[Run] = []
+    for rows in history(table, query, area).values():
+        stretches: list[list[JudgementRow]] = []
+        if consecutive:
+            for row in rows:
+                if stretches and stretches[-1][-1].family == row.family:
+                    stretches[-1].append(row)
+                else:
+                    stretches.append([row])
+        else:
+            by_grade: dict[str, list[JudgementRow]] = {}
+            for row in rows:
+                by_grade.setdefault(row.family, []).append(row)
+            stretches = list(by_grade.values())
+        for stretch in stretches:
+            if len(stretch) < repeat or (grade and stretch[0].family != grade):
+                continue
+            if latest_only and stretch[-1] is not rows[-1]:
+                continue
+            found.append(Run(tuple(stretch)))
+    found.sort(key=lambda r: (r.rows[-1].published or date.min, r.council))
+    return found

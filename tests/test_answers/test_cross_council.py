@@ -75,6 +75,11 @@ ASKS = [
     ("how did durham do", "summary", (), ()),
     ("What are the most common weaknesses in care leavers services across councils?", "themes", (),
      ("care_leavers",)),
+    ("which councils were judged inadequate at two inspections in a row", "trend", ("inadequate",), ()),
+    ("How many councils kept their outstanding grade for help and protection?", "count", ("outstanding",),
+     ("help_and_protection",)),
+    ("what overall effectiveness grades did councils get under the new 2026 framework", "grades", (),
+     ("overall_effectiveness",)),
 ]  # fmt: skip
 
 
@@ -139,6 +144,46 @@ def test_councils_that_improved_from_inadequate_to_good_cite_both_inspections(qa
     assert_cited_verbatim(qa, answer)
     down = qa.ask("Which councils went down between inspections?")
     assert down.data is not None and all(c["direction"] == "down" for c in down.data["changes"])
+
+
+def test_the_same_grade_at_consecutive_inspections_is_a_run_of_them(qa: QAService) -> None:
+    ask = qa.understand("which councils were judged inadequate at two inspections in a row").ask
+    assert ask is not None and (ask.change, ask.repeat, ask.consecutive) == ("same", 2, True)
+    twice = qa.understand("Which councils were judged inadequate three times?").ask
+    assert twice is not None and (twice.repeat, twice.consecutive) == (3, False)
+    # Barnet went from inadequate to good: no council of the small index was inadequate twice running.
+    none = qa.ask("which councils were judged inadequate at two inspections in a row")
+    assert (
+        none.data is not None
+        and none.data["items"] == []
+        and "No council was judged inadequate" in none.answer
+    )
+    # Southend-on-Sea required improvement in 2016 and again in 2019: both inspections, both cited.
+    kept = qa.ask("Which councils stayed requires improvement at consecutive inspections?")
+    assert kept.data is not None and kept.data["kind"] == "runs"
+    assert kept.data["items"] == ["southend-on-sea-2016-07-07", "southend-on-sea-2019-08-27"]
+    assert set(kept.reports) == set(kept.data["items"])
+    for run in kept.data["runs"]:
+        assert len({row["grade"].startswith("requires improvement") for row in run}) == 1
+    assert "requires improvement (2016) → requires improvement (2019)" in kept.answer
+    assert_cited_verbatim(qa, kept)
+
+
+def test_grades_asked_without_a_grade_account_for_every_report_in_scope(qa: QAService) -> None:
+    reform = qa.ask("what overall effectiveness grades did councils get under the new 2026 framework")
+    assert reform.data is not None and reform.data["kind"] == "spread"
+    # The reformed framework awards no overall grade: the one reformed report is named, with a note.
+    assert reform.data["items"] == ["blackpool-2026-07-28"] and reform.data["by_grade"] == {}
+    assert "None of the 1 report in scope has a grade" in reform.answer
+    assert any("April 2026 reform" in note for note in reform.notes)
+    assert_cited_verbatim(qa, reform)
+    spread = qa.ask("What grades did councils get in 2019?")
+    assert spread.data is not None
+    published_2019 = {"southend-on-sea-2019-08-27", "durham-2019-10-21", "barnet-2019-07-01"}
+    assert set(spread.data["items"]) == published_2019
+    assert spread.data["by_grade"] == {"good": 1, "requires improvement": 2}
+    assert "good (1)" in spread.answer.lower() and "requires improvement (2)" in spread.answer.lower()
+    assert_cited_verbatim(qa, spread)
 
 
 # --- whole-report summaries ------------------------------------------------------------------------
