@@ -3,12 +3,13 @@
 ``collect`` asks the service every question (with its history) and keeps, for each question that
 reached the gate, the evidence features it weighed and whether the question is answerable.
 ``fit`` sets the threshold of the gate's score (``service.answers.abstention.WEIGHTS``) at the ``TARGET``
-quantile of the answerable questions' scores: at most that share of answerable questions like
-them is declined, and the unanswerable ones, which score low when their topic is missing, are
-measured on other files. (The question sets hold too few unanswerable questions that reach the
-gate to fit weights on: the rest are declined earlier, for a council or year with no report.) The
-result goes to ``service/answers/abstention.json`` with the files it came from; ``inspectqa eval run`` on
-other files then measures it.
+quantile of the answerable questions' scores (midway between the last declined and the first
+kept): at most that share of answerable questions like them is declined, and the unanswerable
+ones, which score low when their topic is missing, are measured on other files. (The question
+sets hold too few unanswerable questions that reach the gate to fit weights on: the rest are
+declined earlier, for a council or year with no report.) The result goes to
+``service/answers/abstention.json`` with the files it came from; ``inspectqa eval run`` on other
+files then measures it.
 """
 
 from __future__ import annotations
@@ -53,7 +54,10 @@ def fit(rows: Sequence[Row], fitted_on: str, target: float = TARGET) -> tuple[Ga
     answerable = sorted(Gate.design(0.0).score(Evidence(*r.features)) for r in rows if r.answerable)
     if not answerable:
         raise ValueError("fitting the gate needs answerable questions that reach it")
-    threshold = answerable[min(int(target * len(answerable)), len(answerable) - 1)]
+    k = min(int(target * len(answerable)), len(answerable) - 1)
+    # Midway between the highest score declined and the lowest kept: the same decisions on the
+    # rows, with the widest margin on either side for questions it was not fitted on.
+    threshold = (answerable[k - 1] + answerable[k]) / 2 if k > 0 else answerable[0]
     gate = Gate.design(round(threshold, 4), target, fitted_on)
     return gate, rates(gate, rows)
 

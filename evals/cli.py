@@ -419,7 +419,7 @@ def eval_fit_abstention_command(
         "service/answers/abstention.json"
     ),
 ) -> None:
-    """Fit the abstention gate's logistic model on gold questions; write it where the service reads it."""
+    """Fit the abstention gate's threshold on gold questions; write it where the service reads it."""
     import json
 
     from evals.abstention import collect, fit, rates

@@ -72,6 +72,11 @@ def concepts(
         if key in covered:
             continue
         group = {key} | {stem(w) for w in table.get(term.lower(), "").split()}
+        if term.lower().startswith(("un", "non")) and len(term) > 5:
+            # "unclear" is said as "not always clear": the word without its negation counts too.
+            rest = stem(term.lower().removeprefix("non").removeprefix("un").lstrip("-"))
+            if idf(rest) < idf(key):
+                group.add(rest)
         for words, abbr in long_forms.items():
             if key in words and all(w in stemmed for w in words):
                 group |= set(words) | {stem(abbr)}

@@ -65,6 +65,21 @@ TONE_WEIGHT = 0.4
 ON_TOPIC = 0.5
 # Score for a sentence naming the kind of thing asked for: "team" for "which team ...?".
 KIND_WEIGHT = 0.15
+# Score for a sentence saying how things changed from an earlier inspection, when the question asks
+# that (``QueryIntent.asks_change``): "have deteriorated since the previous inspection in 2015",
+# "has improved so that this is now outstanding", "are no longer inadequate".
+CHANGE_WEIGHT = 0.4
+# A sentence beside a grade must hold this share of the question's topic (or say how it changed).
+SUPPORT_COVER = 0.5
+CHANGE_SENTENCE = re.compile(
+    r"\b(?:since the (?:last|previous|prior|most recent|\d{4})(?: \w+){0,2} (?:inspection|visit)"
+    r"|(?:has|have|had) (?:\w+ ){0,2}"
+    r"(?:improved|deteriorated|declined|strengthened|weakened|worsened|progressed)"
+    r"|(?:made|making) (?:\w+ ){0,2}progress|no longer|(?:improved|deteriorated|declined) (?:since|from)"
+    r"|(?:is|are) now (?:good|outstanding|inadequate|requires)"
+    r"|(?:at|from) the (?:last|previous) inspection)\b",
+    re.I,
+)
 
 ABSTAIN_TEXT = (
     "The indexed Ofsted reports do not appear to answer this question. "
@@ -84,6 +99,7 @@ class Asks:
     kind: str | None = None  # "which team ...?": the stem of the kind of thing asked for
     aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()  # abbreviation stem → its long form's stems
     borrowed: frozenset[str] = frozenset()  # stems a follow-up borrowed: weighed less
+    change: bool = False  # "how has it changed since ...": a sentence saying how (``CHANGE_SENTENCE``)
 
     @classmethod
     def of(cls, intent: QueryIntent) -> Asks:
@@ -103,6 +119,7 @@ class Asks:
             kind=kind if kind in {stem(t) for t in topic} else None,
             aliases=intent.aliases,
             borrowed=frozenset(stem(t) for t in intent.borrowed),
+            change=intent.asks_change,
         )
 
     def weight(self, term_stem: str, idf: float) -> float:
@@ -316,6 +333,8 @@ class Composer:
                 score += figure_bonus(sentence, asks.figure_stems)
             if asks.kind and asks.kind in present:
                 score += KIND_WEIGHT
+            if asks.change and CHANGE_SENTENCE.search(sentence):
+                score += CHANGE_WEIGHT
             agrees = 0.0
             if asks.tone:
                 agrees = agreement(asks.tone, sentence_tone(sentence, passage.section, ranges, start))
@@ -499,9 +518,42 @@ class Composer:
                     f_passage, f_start, f_end = follow
                     f_n = self.cite(draft, f_passage, f_start, f_end)
                     group.append((clean_sentence(f_passage.text[f_start:f_end]), [f_n]))
+            if group and (intent.asks_change or "overall_effectiveness" not in wanted):
+                support = self._support(intent, info.report_id, passages, draft)
+                if support is not None:
+                    s_passage, s_start, s_end = support
+                    group.append(
+                        (clean_sentence(s_passage.text[s_start:s_end]), [self.cite(draft, *support)])
+                    )
             if group:
                 draft.groups.append((report_label(info, None, lead=len(infos) == 1), group))
         return draft
+
+    def _support(
+        self, intent: QueryIntent, report_id: str, passages: Sequence[Passage], draft: Draft
+    ) -> tuple[Passage, int, int] | None:
+        """Beside the grade of one area, or of a question about change ("lancs 2018 still
+        inadequate or not"), the report's sentence that best says it: on the question's topic
+        (``SUPPORT_COVER``), or saying how things changed (``CHANGE_SENTENCE``)."""
+        asks = Asks.of(intent)
+        ordered = [stem(t) for t in asks.topic]
+        pairs = [f"{a} {b}" for a, b in itertools.pairwise(ordered)]
+        aliased = {abbr for abbr, _ in asks.aliases}
+        concepts = [(frozenset((t,)), asks.weight(t, self.stats.idf(t))) for t in ordered if t not in aliased]
+        quoted = {(c.chunk_id, c.quote) for c in draft.citations}
+        best: tuple[float, Passage, int, int] | None = None
+        own = [p for p in passages if p.report_id == report_id]
+        for rank, passage in enumerate(own):
+            for found in self.sentences(passage, concepts, pairs, asks):
+                changed = asks.change and CHANGE_SENTENCE.search(passage.text[found.start : found.end])
+                if (passage.chunk_id, passage.text[found.start : found.end]) in quoted:
+                    continue
+                if found.cover < SUPPORT_COVER and not changed:
+                    continue
+                score = found.score - 0.02 * rank
+                if best is None or score > best[0]:
+                    best = (score, passage, found.start, found.end)
+        return None if best is None else best[1:]
 
     @staticmethod
     def _wanted(requested: Sequence[str], available: Sequence[str]) -> set[str]:

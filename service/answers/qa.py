@@ -655,15 +655,17 @@ class QAService:
         return table
 
     def _has_figure(self, intent: QueryIntent, passages: list[Passage]) -> bool:
-        weights = {stem(t): self.stats.idf(stem(t)) for t in intent.terms if t not in FRAMING_WORDS}
-        total = sum(weights.values()) or 1.0
+        # The topic as the gate weighs it: an abbreviation and its long form ("eh", "early help") once.
+        terms = [t for t in intent.terms if t not in FRAMING_WORDS]
+        topic = abstention.concepts(terms, self.stats.idf, self.normaliser_expansions(intent))
+        total = sum(w for _, w in topic) or 1.0
         for passage in passages:
             for start, end in sentence_spans(passage.text):
                 sentence = passage.text[start:end]
                 if not figure_bonus(sentence, frozenset()):  # a count, not a date or an age
                     continue
                 present = set(stems(sentence))
-                if sum(v for t, v in weights.items() if t in present) / total >= FIGURE_COVER:
+                if sum(w for group, w in topic if group & present) / total >= FIGURE_COVER:
                     return True
         return False
 

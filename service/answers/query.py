@@ -90,6 +90,35 @@ _SINCE_LAST = re.compile(
     r"(?:inspection|visit|report)s?\b",
     re.I,
 )
+# "How had X changed since its previous inspection?", "did york get worse since 2016", "lancs 2018
+# still inadequate or not", "did they improve by the next one": a question about change from an
+# earlier inspection. The reports answer it in their own words ("have deteriorated since the last
+# inspection in 2015", "no longer inadequate"), which ``service.answers.answering`` favours; the
+# change words themselves frame the question rather than name its topic.
+_CHANGE_WORDS = re.compile(
+    r"\b(?:chang(?:e|ed|es)|improv(?:e|ed|ing|ement)|progress(?:ed)?|better|worse|deteriorat(?:e|ed|ion)|"
+    r"declin(?:e|ed)|still (?:inadequate|good|outstanding|requires improvement)|no longer|any different)\b",
+    re.I,
+)
+_CHANGE_BASE = re.compile(
+    r"\b(?:since|previous|prior|last|before|next|by the|vs|versus|compared|still|no longer|over time|"
+    r"any different|any better|any worse)\b",
+    re.I,
+)
+_EVER = re.compile(r"\bever\b", re.I)
+CHANGE_FRAMING = frozenset(
+    {"change", "changed", "changes", "improve", "improved", "improving", "improvement", "progress",
+     "progressed", "better", "worse", "deteriorate", "deteriorated", "deterioration", "decline",
+     "declined", "still", "longer", "different"}
+)  # fmt: skip
+# Words that leave a question about a council without a topic: "greenwich most recent ofsted",
+# "camden 2020 inspection overall", "what did they get in 2019 then". Such a question asks for the
+# headline: the overall judgement and the sentence the report opens with.
+_NO_TOPIC = frozenset(
+    {"overall", "grade", "grades", "rating", "ratings", "judgement", "judgment", "judgements", "result",
+     "results", "outcome", "find", "get", "got", "do", "did", "go", "went", "like", "then", "ok", "so",
+     "say", "said", "ilacs", "ofsted", "inspection", "report", "doing", "fare", "fared"}
+)  # fmt: skip
 # "Camden's inspection between 2018 and 2024": a range of reports, not a comparison of two.
 _IN_BETWEEN = re.compile(
     r"\b(?:inspection|report|one|visit)\s+between\s+(20[0-3]\d)\s+and\s+(20[0-3]\d)\b", re.I
@@ -143,6 +172,7 @@ SECTION_HINTS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
         "improve",
         re.compile(
             r"\b(?:needs? to improve|needed to improve|must improve|should improve|areas? for improvement|"
+            r"need(?:s|ed)? improving|needs? (?:doing|work(?:ing)? on|fixing)|"
             r"improvements? (?:needed|required)|recommendations?|what to improve|weaknesses)\b",
             re.I,
         ),
@@ -220,6 +250,7 @@ STOPWORDS = lexicon.STOPWORDS | frozenset(
         "mentioned",
         "mentions",
         "previous",
+        "next",
         "recent",
         "reported",
         "since",
@@ -256,6 +287,7 @@ STOPWORDS = lexicon.STOPWORDS | frozenset(
     ]
 )
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’]*")
+_HOW_MEASURE = re.compile(r"\bhow (?:long|quickly|quick|often|soon|far|fast)\b", re.I)
 _NOT_NAMES = frozenset(
     {"every", "any", "another", "other", "same", "whole", "new", "old", "former", "single"}
 )
@@ -306,6 +338,8 @@ class QueryIntent:
     # terms a follow-up borrowed from the question it continues (weighed less than its own).
     expansions: tuple[tuple[str, str], ...] = ()
     borrowed: tuple[str, ...] = ()
+    # A question about change from an earlier inspection ("changed since", "still inadequate").
+    asks_change: bool = False
 
     @property
     def aliases(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -377,11 +411,36 @@ def parse(question: str | Normalised, gazetteer: Gazetteer) -> QueryIntent:
         relative = "latest"  # "what has improved since the last inspection?": the latest says
 
     is_judgement = any(p.search(question.strip()) for p in _JUDGEMENT_ASKS)
-    areas = (_areas(question) or ("overall_effectiveness",)) if is_judgement else ()
+    # The question with its abbreviations' long forms: "is barnet outstanding for CiC" names the
+    # children in care judgement, "hants CLA" the children in care part of a report.
+    readable = " ".join([question, *(other for _, other in normalised.expansions)])
+    areas = (_areas(readable) or ("overall_effectiveness",)) if is_judgement else ()
 
-    sections = tuple(name for name, pattern, _ in SECTION_HINTS if pattern.search(question))
+    sections = tuple(name for name, pattern, _ in SECTION_HINTS if pattern.search(readable))
     council_count = len({p.key for p in places})
     distinct_years = {y.year for y in years}
+    terms = content_terms(question, places, years, normalised.expansions)
+    asks_change = _asks_change(question, sections, len(distinct_years), relative)
+    if asks_change:
+        # The change words frame the question; the year it is measured from is part of its topic
+        # ("since the last inspection in 2016"), and "since 2016" means the reports after 2016's,
+        # the first of which says how things changed from it.
+        since = [m for m in _SINCE.finditer(question) if (m.group(1) or "").lower() == "since"]
+        terms = tuple(t for t in terms if t not in CHANGE_FRAMING) + tuple(m.group(3) for m in since)
+        ranged = bool(since) and relative is None and not since[0].group(4)
+        # ("Since 2015, has its grade ever been better than ...?" asks of every report since.)
+        if ranged and year_from is not None and not is_judgement and not _EVER.search(question):
+            # By inspection date: York's 2016 inspection, published in 2017, is the baseline.
+            year_from, relative, basis = year_from + 1, "earliest", "inspection"
+    ask = read_ask(
+        question,
+        councils=council_count,
+        areas=areas_named(readable),
+        is_judgement=is_judgement,
+        years=tuple(sorted(distinct_years)),
+    )
+    if places and not is_judgement and ask is None and not sections and all(t in _NO_TOPIC for t in terms):
+        is_judgement, areas = True, ("overall_effectiveness",)  # "greenwich most recent ofsted"
     is_comparison = bool(
         council_count > 1
         or len(distinct_years) > 1
@@ -402,17 +461,23 @@ def parse(question: str | Normalised, gazetteer: Gazetteer) -> QueryIntent:
         is_comparison=is_comparison,
         asks_which_council=bool(_WHICH_COUNCIL.search(question)),
         asks_which_councils=not places and bool(_WHICH_COUNCILS.search(question)),
-        terms=content_terms(question, places, years, normalised.expansions),
+        terms=terms,
         original=normalised.original,
         corrections=normalised.corrections,
         expansions=normalised.expansions,
-        ask=read_ask(
-            question,
-            councils=council_count,
-            areas=areas_named(question),
-            is_judgement=is_judgement,
-            years=tuple(sorted(distinct_years)),
-        ),
+        ask=ask,
+        asks_change=asks_change,
+    )
+
+
+def _asks_change(question: str, sections: tuple[str, ...], years: int, relative: str | None) -> bool:
+    """Whether a question asks how things changed from an earlier inspection (``_CHANGE_WORDS``
+    with something earlier to measure from); "what needs to improve" is a list, not a change."""
+    words = [m.group(0).lower() for m in _CHANGE_WORDS.finditer(question)]
+    if "improve" in sections:
+        words = [w for w in words if not w.startswith("improv")]
+    return bool(words) and bool(
+        _CHANGE_BASE.search(question) or years > 1 or relative in ("previous", "next")
     )
 
 
@@ -549,7 +614,8 @@ def content_terms(
     masked = list(question)
     for place in places:
         masked[place.start : place.end] = " " * (place.end - place.start)
-    text = plain("".join(masked))
+    # "how long", "how quickly": the kind of figure asked for, not a topic the answer must name.
+    text = _HOW_MEASURE.sub(" ", plain("".join(masked)))
     terms: list[str] = []
     for match in _WORD.finditer(text):
         word = match.group(0).lower().replace("’", "'").strip("'-")

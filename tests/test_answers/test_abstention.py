@@ -77,3 +77,16 @@ def test_fitting_sets_the_threshold_at_the_share_of_answerable_questions(qa: QAS
     # Measured on the same rows with a stricter target, more answerable ones are declined.
     stricter, _ = fit(rows, "hand-written", target=0.5)
     assert rates(stricter, rows)["answerable_declined"] >= fitted["answerable_declined"]
+
+
+def test_the_threshold_lies_midway_between_the_last_declined_and_the_first_kept() -> None:
+    from evals.abstention import Row
+
+    covers = [i / 20 for i in range(1, 21)]
+    rows = [
+        Row(f"a{i}", "casual", True, tuple(Evidence(c, c, 0.5, 1.0, 0.0, 0.0).vector()))
+        for i, c in enumerate(covers)
+    ]
+    gate, fitted = fit(rows, "made up", target=0.05)
+    assert gate.threshold == pytest.approx((covers[0] + covers[1]) / 2)
+    assert fitted["answerable_declined"] == pytest.approx(0.05)

@@ -126,3 +126,24 @@ def test_an_overall_grade_that_the_2026_framework_no_longer_gives_is_declined(qa
     assert answer.abstained and "no overall effectiveness grade" in answer.answer
     # Its four judgements are still answered when asked for.
     assert not qa.ask("How was help and protection judged in Blackpool's 2026 inspection?").abstained
+
+
+def test_a_question_with_no_topic_asks_for_the_headline(qa: QAService) -> None:
+    # "barnet most recent ofsted", then "what did they get in 2017 then": the overall grade each time.
+    answer = conversation(qa, "barnet most recent ofsted", "what did they get in 2017 then")
+    assert not answer.abstained and reports(answer) == {"barnet-2017-07-07"}
+    assert "barnet are inadequate" in answer.answer.lower()  # the 2017 framework's overall grade
+
+
+def test_a_question_about_change_is_answered_from_the_report_after_the_baseline(qa: QAService) -> None:
+    answer = qa.ask("did barnet get any better since 2017")
+    assert answer.focus is not None and answer.focus.report_ids == ("barnet-2019-07-01",)
+    # The report's own sentence on the change from the 2017 inspection.
+    assert not answer.abstained and "improved" in answer.answer and "2017" in answer.answer
+
+
+def test_an_abbreviation_names_the_judgement_area(qa: QAService) -> None:
+    answer = qa.ask("barnet 2019 how were CiC judged")
+    assert not answer.abstained and reports(answer) == {"barnet-2019-07-01"}
+    assert "experiences and progress of children in care" in answer.answer.lower()
+    assert "overall effectiveness" not in answer.answer.lower()
