@@ -48,8 +48,7 @@ class Weights:
     rescore: int = 40  # fused candidates looked inside
 
 
-LEXICAL_TERMS = 8  # words sent to FTS5 for a search of the whole index
-LOCAL_LEXICAL_ROWS = 3000  # restricted searches up to this many passages rank lexically in memory
+LEXICAL_TERMS = 8  # the question's rarest words sent to the keyword search
 ANALYSIS_CACHE = 8_000  # chunks whose stems are kept (about 10 kB each)
 
 
@@ -61,60 +60,30 @@ class Analysis:
 
 
 class TermStats:
-    """Word statistics of every chunk of the index, counted once when the service starts.
+    """How many chunks of the index hold each stemmed word, counted once when the service starts.
 
-    ``idf`` lets "Yuva" or "Mockingbird" outweigh "children" and "social" in a question. The
-    chunks' stemmed texts (``joined``, about 1 kB each) let a search restricted to one council's
-    reports rank them by BM25 in memory: SQLite FTS5 would first score every passage of the whole
-    corpus that holds the words (10-25 ms for "foster" or "children"), then throw most away.
+    ``idf`` lets "Yuva" or "Mockingbird" outweigh "children" and "social" in a question, both in
+    choosing which words go to the keyword search and in re-scoring sentences. Ranking by keywords
+    is the index's own (FTS5's bm25, or PostgreSQL's ``ts_rank``): there is one keyword scorer.
     """
 
-    K1 = 1.2
-    B = 0.75
-
-    def __init__(self, frequencies: Counter[str], joined: dict[int, str]) -> None:
-        self.documents = max(len(joined), 1)
+    def __init__(self, frequencies: Counter[str], documents: int) -> None:
+        self.documents = max(documents, 1)
         self.frequencies = frequencies
-        self.joined = joined
-        self.lengths = {row: text.count(" ") - 1 for row, text in joined.items()}
-        self.average_length = (sum(self.lengths.values()) / self.documents) or 1.0
 
     @classmethod
     def from_index(cls, index: SearchIndex, batch: int = 2000) -> TermStats:
         report_ids = [meta.report_id for meta in index.reports()]
         rows = [int(r) for r in index.chunk_ids_for_reports(report_ids)] if report_ids else []
         counts: Counter[str] = Counter()
-        joined: dict[int, str] = {}
         for first in range(0, len(rows), batch):
-            part = rows[first : first + batch]
-            for row, chunk in zip(part, index.chunks(part), strict=True):
-                chunk_stems = stems(chunk.text)
-                counts.update(set(chunk_stems))
-                joined[row] = f" {' '.join(chunk_stems)} "
-        return cls(counts, joined)
+            for chunk in index.chunks(rows[first : first + batch]):
+                counts.update(set(stems(chunk.text)))
+        return cls(counts, len(rows))
 
     def idf(self, term: str) -> float:
         df = self.frequencies.get(term, 0)
         return math.log(1 + (self.documents - df + 0.5) / (df + 0.5))
-
-    def bm25(self, term_stems: Sequence[str], rows: Sequence[int], k: int) -> list[tuple[int, float]]:
-        """The ``k`` best of ``rows`` for these stemmed words by Okapi BM25, best first."""
-        weights = {t: self.idf(t) for t in dict.fromkeys(term_stems)}
-        scored = []
-        for row in rows:
-            text = self.joined.get(int(row))
-            if text is None:
-                continue
-            norm = self.K1 * (1 - self.B + self.B * self.lengths[int(row)] / self.average_length)
-            score = 0.0
-            for term, weight in weights.items():
-                tf = text.count(f" {term} ")
-                if tf:
-                    score += weight * tf * (self.K1 + 1) / (tf + norm)
-            if score > 0:
-                scored.append((int(row), score))
-        scored.sort(key=lambda pair: -pair[1])
-        return scored[:k]
 
 
 @dataclass(frozen=True)
@@ -199,17 +168,13 @@ class Retriever:
         wanted = w.candidates * widen
         n = wanted if rows is None else min(wanted, len(rows))
         dense_hits = self.index.dense_search(vector, n, row_ids=rows)[0]
-        if rows is not None and len(rows) <= LOCAL_LEXICAL_ROWS:
-            term_stems = [stem(t) for t in query.terms] or stems(query.text)
-            lexical_hits = self.stats.bm25(term_stems, rows.tolist(), wanted)
-        else:
-            # The rarest words only: FTS5 scores every passage holding any word of an OR query, and
-            # "children" or "care" are in most of the 37,000 (slow, and nearly no signal).
-            rare = sorted(query.terms, key=lambda t: -self.stats.idf(stem(t)))[:LEXICAL_TERMS]
-            lexical_text = " ".join(t for t in rare if self.stats.idf(stem(t)) >= 1.0) or query.text
-            lexical_hits = self.index.lexical_search(
-                lexical_text, wanted, report_ids=list(query.report_ids) if query.report_ids else None
-            )
+        # The rarest words only: the keyword search scores every passage holding any word of an
+        # OR query, and "children" or "care" are in most of the 37,000 (slow, and nearly no signal).
+        rare = sorted(query.terms, key=lambda t: -self.stats.idf(stem(t)))[:LEXICAL_TERMS]
+        lexical_text = " ".join(t for t in rare if self.stats.idf(stem(t)) >= 1.0) or query.text
+        lexical_hits = self.index.lexical_search(
+            lexical_text, wanted, report_ids=list(query.report_ids) if query.report_ids else None
+        )
         ranked = [dense_hits, lexical_hits]
         for phrase in query.phrases:
             # A named programme or service: its own words alone find it among thousands of passages.
