@@ -1,64 +1,60 @@
-"""``inspectqa bench scale``: how search cost grows with the corpus, from the real index upwards.
+"""``inspectqa bench scale``: how search and answering cost grow with the corpus, from the real index up.
 
-From a real index (its vectors and texts), synthetic corpora of 1×, 10×, 100× its passages: copy 0 is
-the real index, copy c its vectors each perturbed by Gaussian noise of norm ``noise`` (then made unit
-again: cosine to the original about 0.96) and its texts with every council renamed ("Essex" → "Essex
-c7"), so copies are near neighbours, not duplicates. The queries are the gold questions, embedded by the
-real model. For each size:
+From a real index (its vectors and texts), synthetic corpora of 1×, 10×, 100× its passages
+(``evals.synthetic``: copy 0 is the real index, copy c its vectors perturbed by noise of norm
+``noise`` and its councils renamed, "Essex" → "Essex c7"). The queries are the gold questions,
+embedded by the real model. For each size:
 
-- **exact** (``IndexFlatIP``, what the embedded default uses today): add time, memory, p50/p95 of one
-  query on one thread; its top 10 is the truth for recall. Past ``exact_max`` passages the vectors do
-  not fit this shared machine at once, so the exact search is run over one copy at a time (the same
-  arithmetic; its per-query time summed over copies) and no flat index is kept;
-- **IVF** (``indexer.ann``: ``IndexIVFFlat``, or ``IVF-SQ8`` past ``exact_max`` to fit in memory):
-  train + add time, memory, p50/p95, recall@10 against exact;
-- **keyword** (SQLite FTS5 with porter stemming, bm25 as the service ranks): build time, size, p50/p95
-  of the service's query form, up to ``keyword_max`` passages (dense-only beyond);
-- **pgvector** (PostgreSQL + pgvector HNSW, ``hnsw.ef_search`` 100, and ``tsvector``/GIN keywords) for
-  the sizes in ``pg_factors``: load + index time, table + index size, p50/p95 and recall@10.
+- **exact** (``IndexFlatIP``): add time, memory, p50/p95 of one query on one thread; its top 10 is
+  the truth for recall. Past ``exact_max`` passages the vectors do not fit this shared machine at
+  once, so the exact search is run over one copy at a time (per-query time summed over copies);
+- **IVF** (``indexer.ann``: the ``index.ivf`` the synthetic generation's build step wrote, or
+  ``IVF-SQ8`` past ``exact_max`` to fit in memory): build time, memory, p50/p95 over a sweep of
+  ``nprobe``, recall@10 against exact;
+- up to ``index_max`` passages, the copies are written as a real generation directory
+  (``evals.synthetic.write_generation``) and opened as the service opens an index:
+  **keyword** is ``Index.lexical_search`` of each whole question (FTS5, bm25 as the service ranks);
+  **ask** is ``QAService.ask`` of each question end to end in this process (planning, retrieval,
+  re-scoring, answer, grounding), with the service's start time and, from a recording wrapper
+  around the index, the CPU of the keyword and dense searches it made;
+- **pgvector** (PostgreSQL + pgvector HNSW, ``hnsw.ef_search`` 100, ``tsvector``/GIN keywords) for
+  the sizes in ``pg_factors``: load (binary ``COPY``) + index time, size, the server's CPU per
+  search, recall@10.
 
-Timings are of single queries on one thread, the way one service request searches; the machine is
-shared, so ratios within one run mean more than absolute figures.
+``only`` runs some of these (exact always runs: it is the truth). CPU times are of this thread (one
+search) or this process (an ``/ask``, whose embedding and searches all run in it); the machine is
+shared, so each size records the load average before and after it, and ratios within one run mean
+more than absolute figures.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
 import faiss
 import numpy as np
 
-from indexer.ann import build_ivf, ivf_lists
+from evals.synthetic import council_pattern, perturbed, renamed, write_generation
+from indexer.ann import IVF_FILE, build_ivf, ivf_lists
 from indexer.pg import local_postgres
-from indexer.store import fts_query
+from indexer.store import SQLITE_FILE
 
 K = 10
 SEED = 7
+ENGINES = ("exact", "ivf", "keyword", "ask", "pgvector")
+KEYWORD_LIMIT = 60  # keyword hits a search asks for, as the benchmark always has
 NPROBES = (8, 16, 32, 64, 128)
 TARGET_RECALL = 0.95  # the IVF figures are those of the smallest nprobe reaching it
 KMEANS_ITERATIONS = 10
 TARGET_LINE_MS = 10.0  # indexer.ann.TARGET_MS, drawn on the plot
-
-
-def perturbed(base: np.ndarray, copy: int, noise: float) -> np.ndarray:
-    """Copy ``copy`` of the base vectors: itself for 0, else each moved by noise of norm ``noise``."""
-    if copy == 0:
-        return base
-    rng = np.random.default_rng(SEED + copy)
-    moved = base + rng.standard_normal(base.shape, dtype=np.float32) * (noise / np.sqrt(base.shape[1]))
-    moved /= np.linalg.norm(moved, axis=1, keepdims=True)
-    return moved.astype(np.float32)
-
-
-def renamed(text: str, councils: re.Pattern[str], copy: int) -> str:
-    return text if copy == 0 else councils.sub(lambda m: f"{m.group(0)} c{copy}", text)
 
 
 def percentiles(cpu_s: Sequence[float], wall_s: Sequence[float] | None = None) -> dict[str, float]:
@@ -145,12 +141,25 @@ def exact_streamed(
 
 
 def approximate(
-    vectors_of: Any, copies: int, queries: np.ndarray, truth: list[list[int]], quantised: bool
+    vectors_of: Any,
+    copies: int,
+    queries: np.ndarray,
+    truth: list[list[int]],
+    quantised: bool,
+    built: tuple[Path, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    """IVF figures; ``built``: a synthetic generation and its ``ann`` record, whose IVF (written as
+    a build writes it) is read rather than trained again. Its ids are the generation's row ids, so
+    the truth's positions are mapped to them (``copy * stride + row``)."""
     base = vectors_of(0)
     n, dimension = copies * len(base), base.shape[1]
     started = time.perf_counter()
-    if not quantised:
+    if built is not None:
+        generation, record = built
+        index = faiss.read_index(str(generation / IVF_FILE))
+        build_s = float(record["seconds"])
+        kind = f"IVFFlat nlist={record['lists']} (built with the generation)"
+    elif not quantised:
         everything = np.concatenate([vectors_of(c) for c in range(copies)])
         index = build_ivf(everything, np.arange(n, dtype=np.int64), niter=KMEANS_ITERATIONS)
         del everything
@@ -178,19 +187,23 @@ def approximate(
             )
         index.nprobe = 32
         kind = f"IVF-SQ8 nlist={lists}"
-    build_s = time.perf_counter() - started
+    if built is None:
+        build_s = time.perf_counter() - started
+    to_position = _position_map(built[0], len(base)) if built is not None else None
 
     def search(q: np.ndarray) -> list[int]:
-        return [int(i) for i in index.search(q, K)[1][0]]
+        ids = [int(i) for i in index.search(q, K)[1][0]]
+        return ids if to_position is None else [to_position(i) for i in ids]
 
+    ivf = faiss.extract_index_ivf(index)
     sweep = []
     for nprobe in NPROBES:
-        index.nprobe = nprobe
+        ivf.nprobe = nprobe
         cpu, wall, found = timed_searches(search, queries)
         sweep.append({"nprobe": nprobe, "recall@10": recall(found, truth), **percentiles(cpu, wall)})
     chosen = next((row for row in sweep if row["recall@10"] >= TARGET_RECALL), sweep[-1])
     per_vector = dimension if quantised else dimension * 4
-    memory = n * (per_vector + 8) + ivf_lists(n) * dimension * 4
+    memory = n * (per_vector + 8) + int(ivf.nlist) * dimension * 4
     return {
         "kind": kind,
         "build_s": round(build_s, 2),
@@ -200,44 +213,84 @@ def approximate(
     }
 
 
-def keyword(
-    rows: Sequence[tuple[str, str, str]],
-    councils: re.Pattern[str],
-    copies: int,
-    questions: Sequence[str],
-    folder: Path,
-) -> dict[str, Any]:
-    """FTS5 over every copy's texts; the service's query form (rare words, OR, bm25 1.0/0.5/0.5)."""
-    path = folder / f"keyword-{copies}.sqlite"
-    connection = sqlite3.connect(path)
-    connection.execute(
-        "CREATE VIRTUAL TABLE f USING fts5(text, section, local_authority, "
-        "tokenize='porter unicode61 remove_diacritics 2')"
-    )
-    started = time.perf_counter()
-    for copy in range(copies):
-        connection.executemany(
-            "INSERT INTO f VALUES (?, ?, ?)",
-            ((renamed(t, councils, copy), s, renamed(la, councils, copy)) for t, s, la in rows),
-        )
-    connection.commit()
-    connection.execute("INSERT INTO f(f) VALUES ('optimize')")
-    connection.commit()
-    build_s = time.perf_counter() - started
-    expressions = [e for e in (fts_query(q) for q in questions) if e]
+def _position_map(generation: Path, per_copy: int) -> Any:
+    """Row id in a synthetic generation → position among all copies' vectors (the truth's ids)."""
+    connection = sqlite3.connect(f"file:{generation / SQLITE_FILE}?mode=ro&immutable=1", uri=True)
+    rows = np.asarray([r[0] for r in connection.execute("SELECT row_id FROM chunks ORDER BY row_id")])
+    connection.close()
+    # Copies are written in order, each a block of the real index's rows moved by a stride.
+    positions = {int(row): position for position, row in enumerate(rows)}
+    if len(positions) % per_copy:
+        raise ValueError("the synthetic generation does not hold whole copies")
+    return lambda row: positions.get(row, -1)
+
+
+def keyword(index: Any, questions: Sequence[str]) -> dict[str, Any]:
+    """``lexical_search`` of each whole question (the service sends fewer words: see ``ask``)."""
     cpu, wall = [], []
-    for expression in expressions:
+    for question in questions:
         started, started_cpu = time.perf_counter(), time.thread_time()
-        connection.execute(
-            "SELECT rowid, bm25(f, 1.0, 0.5, 0.5) AS s FROM f WHERE f MATCH ? ORDER BY s LIMIT 60",
-            (expression,),
-        ).fetchall()
+        index.lexical_search(question, KEYWORD_LIMIT)
         cpu.append(time.thread_time() - started_cpu)
         wall.append(time.perf_counter() - started)
-    connection.close()
-    size = path.stat().st_size
-    path.unlink()
-    return {"build_s": round(build_s, 2), "size_mb": round(size / 2**20, 1), **percentiles(cpu, wall)}
+    return percentiles(cpu, wall)
+
+
+class RecordingIndex:
+    """An index that passes every call through and records the CPU of each search made through it."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self.searches: dict[str, list[float]] = {"keyword": [], "dense": [], "dense_among_rows": []}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def lexical_search(self, *args: Any, **kwargs: Any) -> Any:
+        started = time.thread_time()
+        try:
+            return self._inner.lexical_search(*args, **kwargs)
+        finally:
+            self.searches["keyword"].append(time.thread_time() - started)
+
+    def dense_search(self, query_vectors: Any, k: int, row_ids: Any = None) -> Any:
+        started = time.thread_time()
+        try:
+            return self._inner.dense_search(query_vectors, k, row_ids)
+        finally:
+            kind = "dense" if row_ids is None else "dense_among_rows"
+            self.searches[kind].append(time.thread_time() - started)
+
+
+def ask(index: Any, embedder: Any, questions: Sequence[str], settings: Any) -> dict[str, Any]:
+    """``QAService.ask`` of each question, in this process: CPU and wall per answer, the service's
+    start, and the searches it made (CPU per call)."""
+    from service.qa import QAService
+
+    recording = RecordingIndex(index)
+    started, started_cpu = time.perf_counter(), time.process_time()
+    service = QAService(recording, embedder, settings)
+    start = {
+        "start_s": round(time.perf_counter() - started, 2),
+        "start_cpu_s": round(time.process_time() - started_cpu, 2),
+    }
+    service.ask(questions[0])  # warm: the first answer loads what later ones reuse
+    for calls in recording.searches.values():
+        calls.clear()
+    cpu, wall, abstained = [], [], 0
+    for question in questions:
+        started, started_cpu = time.perf_counter(), time.process_time()
+        answer = service.ask(question)
+        cpu.append(time.process_time() - started_cpu)
+        wall.append(time.perf_counter() - started)
+        abstained += int(bool(getattr(answer, "abstained", False)))
+    searches = {
+        kind: {"calls_per_ask": round(len(calls) / len(questions), 2), **percentiles(calls)}
+        for kind, calls in recording.searches.items()
+        if calls
+    }
+    service.close()
+    return {**start, **percentiles(cpu, wall), "abstained": abstained, "searches": searches}
 
 
 def pgvector(
@@ -252,7 +305,7 @@ def pgvector(
 ) -> dict[str, Any]:
     import psycopg
 
-    from indexer.pg import query_words, vector_literal
+    from indexer.pg import binary_copy, query_words, vector_literal
 
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute("CREATE EXTENSION IF NOT EXISTS vector")
@@ -265,11 +318,12 @@ def pgvector(
         )
         n = len(texts)
         started = time.perf_counter()
-        with connection.cursor().copy("COPY bench_scale (row_id, embedding, text) FROM STDIN") as copy:
+        statement = "COPY bench_scale (row_id, embedding, text)"
+        with binary_copy(connection, statement, ("bigint", "vector", "text")) as copy:
             for c in range(copies):
                 block = vectors_of(c)
                 for i in range(n):
-                    copy.write_row((c * n + i, vector_literal(block[i]), renamed(texts[i][0], councils, c)))
+                    copy.write_row((c * n + i, block[i], renamed(texts[i][0], councils, c)))
         load_s = time.perf_counter() - started
         started = time.perf_counter()
         connection.execute("SET maintenance_work_mem = '1GB'")
@@ -330,8 +384,6 @@ def pgvector(
 
 def _process_cpu(pid: int) -> float | None:
     """CPU seconds (user + system) a local process has used, or None when it is not on this machine."""
-    import os
-
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
@@ -352,16 +404,24 @@ def run_bench(
     factors: Sequence[int] = (1, 10, 100),
     noise: float = 0.3,
     exact_max: int = 1_000_000,
-    keyword_max: int = 500_000,
+    index_max: int = 500_000,
     pg_factors: Sequence[int] = (1,),
     database_url: str | None = None,
     questions_limit: int | None = None,
+    only: Collection[str] = ENGINES,
+    scratch: Path | None = None,
 ) -> dict[str, Any]:
+    """The figures for each of ``factors``; ``scratch``: where synthetic generations and the local
+    PostgreSQL go (a temporary folder by default; they need up to some 2 GB a 10x)."""
     from evals.gold import load_gold
     from indexer import open_index
     from indexer.embedding import load_embedder
     from inspectqa.settings import Settings
+    from service.qa import QUESTION_THREADS
 
+    unknown = set(only) - set(ENGINES)
+    if unknown:
+        raise ValueError(f"unknown engines {sorted(unknown)}: choose among {', '.join(ENGINES)}")
     faiss.omp_set_num_threads(1)
     settings = Settings(index=index_path)
     index = open_index(index_path, settings)
@@ -369,10 +429,10 @@ def run_bench(
     base = index.vectors(rows)
     chunks = index.chunks(rows.tolist())
     texts = [(c.text, c.section, c.local_authority) for c in chunks]
-    names = sorted({c.local_authority for c in chunks}, key=len, reverse=True)
-    councils = re.compile("|".join(re.escape(name) for name in names))
+    councils = council_pattern([c.local_authority for c in chunks])
     questions = [q.question for q in load_gold(gold)][:questions_limit]
-    queries = np.asarray(load_embedder(settings).encode(questions), dtype=np.float32)
+    embedder = load_embedder(settings, threads=QUESTION_THREADS)
+    queries = np.asarray(embedder.encode(questions), dtype=np.float32)
     cache: dict[int, np.ndarray] = {}
 
     def vectors_of(copy: int) -> np.ndarray:
@@ -383,59 +443,137 @@ def run_bench(
         return cache[copy]
 
     results: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory(prefix="inspectqa-bench-scale-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="inspectqa-bench-scale-", dir=scratch) as folder:
         for factor in factors:
             passages = factor * len(base)
-            row: dict[str, Any] = {"factor": factor, "passages": passages}
+            row: dict[str, Any] = {"factor": factor, "passages": passages, "load_before": _load()}
             whole = passages <= exact_max
             exact, truth = (exact_whole if whole else exact_streamed)(vectors_of, factor, queries)
             row["exact"] = exact
-            row["ivf"] = approximate(vectors_of, factor, queries, truth, quantised=not whole)
-            if passages <= keyword_max:
-                row["keyword"] = keyword(texts, councils, factor, questions, Path(scratch))
-            if factor in pg_factors:
-                with local_postgres(database_url, Path(scratch) / "pg") as url:
+            served: Any = None
+            built: tuple[Path, dict[str, Any]] | None = None
+            if passages <= index_max and {"keyword", "ask"} & set(only):
+                if factor == 1:
+                    served = index  # copy 0 is the real index itself
+                else:
+                    generation, costs = write_generation(
+                        index,
+                        factor,
+                        Path(folder),
+                        vectors_of,
+                        exact_max_passages=settings.ann_exact_max_passages,
+                    )
+                    row["generation"] = costs
+                    served = open_index(generation, Settings(index=generation))
+                    if served.manifest.get("ann"):
+                        built = (generation, served.manifest["ann"])
+            if "ivf" in only:
+                row["ivf"] = approximate(vectors_of, factor, queries, truth, quantised=not whole, built=built)
+            if served is not None and "keyword" in only:
+                row["keyword"] = keyword(served, questions)
+            if served is not None and "ask" in only:
+                row["ask"] = ask(
+                    served, embedder, questions, Settings(index=Path(served.location), reload_poll_s=0)
+                )
+            if served is not None and served is not index:
+                served.close()
+            if "pgvector" in only and factor in pg_factors:
+                with local_postgres(database_url, Path(folder) / "pg") as url:
                     row["pgvector"] = pgvector(
                         url, vectors_of, texts, councils, factor, queries, questions, truth
                     )
+            row["load_after"] = _load()
             results.append(row)
             print(json.dumps(row), flush=True)
-    return {"base_passages": len(base), "queries": len(questions), "noise": noise, "k": K, "sizes": results}
+    return {
+        "base_passages": len(base),
+        "queries": len(questions),
+        "noise": noise,
+        "k": K,
+        "cpus": os.cpu_count(),
+        "sizes": results,
+    }
+
+
+def merged(previous: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    """``result``'s figures over ``previous``'s, size by size (``--merge``: one engine run apart)."""
+    sizes = {row["factor"]: dict(row) for row in previous.get("sizes", [])}
+    for row in result["sizes"]:
+        sizes[row["factor"]] = {**sizes.get(row["factor"], {}), **row}
+    return {**previous, **result, "sizes": [sizes[f] for f in sorted(sizes)]}
+
+
+def _load() -> list[float]:
+    return [round(value, 2) for value in os.getloadavg()]
 
 
 def _pair(figures: dict[str, Any] | None, first: str = "p50_ms", second: str = "p95_ms") -> str:
-    return f"{figures[first]} / {figures[second]}" if figures else "-"
+    if not figures or figures.get(first) is None:
+        return "-"
+    return f"{_short(figures[first])} / {_short(figures[second])}"
+
+
+def _short(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+
+
+def _service_keyword(row: dict[str, Any]) -> dict[str, Any] | None:
+    searches = row.get("ask", {}).get("searches", {})
+    figures: dict[str, Any] | None = searches.get("keyword")
+    return figures
+
+
+# Columns of the table: (header, cell of one size's figures).
+COLUMNS: tuple[tuple[str, Any], ...] = (
+    ("passages", lambda r: f"{r['passages']:,}"),
+    ("exact", lambda r: _pair(r["exact"]) + (" (streamed)" if r["exact"].get("streamed") else "")),
+    ("IVF", lambda r: _pair(r.get("ivf"))),
+    (
+        "IVF nprobe, recall@10",
+        lambda r: f"{r['ivf']['nprobe']}, {r['ivf']['recall@10']}" if "ivf" in r else "-",
+    ),
+    ("IVF build s", lambda r: str(r["ivf"]["build_s"]) if "ivf" in r else "-"),
+    ("keyword (whole question)", lambda r: _pair(r.get("keyword"))),
+    ("keyword (the service's)", lambda r: _pair(_service_keyword(r))),
+    ("/ask", lambda r: _pair(r.get("ask"))),
+    ("/ask wall", lambda r: _pair(r.get("ask"), "wall_p50_ms", "wall_p95_ms")),
+    ("service start s", lambda r: str(r["ask"]["start_s"]) if "ask" in r else "-"),
+    ("pgvector", lambda r: str(r["pgvector"]["cpu_mean_ms"]) if "pgvector" in r else "-"),
+    ("pgvector recall@10", lambda r: str(r["pgvector"]["recall@10"]) if "pgvector" in r else "-"),
+    ("pgvector load / HNSW s", lambda r: _pair(r.get("pgvector"), "load_s", "hnsw_s")),
+    ("load avg", lambda r: f"{r['load_before'][0]}–{r['load_after'][0]}" if "load_before" in r else "-"),
+)
+# What the ratios line compares between the smallest size and each larger one (p50 CPU).
+RATIOS: tuple[tuple[str, Any], ...] = (
+    ("exact", lambda r: r["exact"].get("p50_ms")),
+    ("IVF", lambda r: r.get("ivf", {}).get("p50_ms")),
+    ("keyword", lambda r: r.get("keyword", {}).get("p50_ms")),
+    ("service keyword", lambda r: (_service_keyword(r) or {}).get("p50_ms")),
+    ("/ask", lambda r: r.get("ask", {}).get("p50_ms")),
+    ("pgvector", lambda r: r.get("pgvector", {}).get("cpu_mean_ms")),
+)
 
 
 def render(result: dict[str, Any]) -> str:
+    """A Markdown table (CPU ms, p50 / p95; pgvector: the server's mean per search) and the ratios
+    of each larger size to the smallest."""
     lines = [
         f"base {result['base_passages']:,} passages, {result['queries']} queries, k={result['k']}, "
-        f"noise {result['noise']}; CPU ms per search (p50 / p95; pgvector: the server's mean), wall ms",
-        "| passages | exact CPU | exact wall | exact MB | IVF CPU | IVF nprobe, recall@10 | IVF build s "
-        "| FTS5 CPU | FTS5 wall | pgvector CPU mean | pgvector wall | pgvector recall@10 "
-        "| pgvector load / HNSW s |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"noise {result['noise']}; CPU ms (p50 / p95; pgvector: the server's mean per search)",
+        "| " + " | ".join(header for header, _ in COLUMNS) + " |",
+        "|" + "---:|" * len(COLUMNS),
     ]
     for row in result["sizes"]:
-        e, i = row["exact"], row["ivf"]
-        k, p = row.get("keyword"), row.get("pgvector")
-        streamed = " (streamed)" if e.get("streamed") else ""
-        cells = [
-            f"{row['passages']:,}",
-            _pair(e) + streamed,
-            _pair(e, "wall_p50_ms", "wall_p95_ms") if "wall_p50_ms" in e else "-",
-            f"{e['memory_mb']:,}",
-            _pair(i),
-            f"{i['nprobe']}, {i['recall@10']}",
-            str(i["build_s"]),
-            _pair(k),
-            _pair(k, "wall_p50_ms", "wall_p95_ms"),
-            str(p["cpu_mean_ms"]) if p else "-",
-            _pair(p, "wall_p50_ms", "wall_p95_ms"),
-            str(p["recall@10"]) if p else "-",
-            _pair(p, "load_s", "hnsw_s"),
-        ]
-        lines.append("| " + " | ".join(cells) + " |")
+        lines.append("| " + " | ".join(cell(row) for _, cell in COLUMNS) + " |")
+    sizes = result["sizes"]
+    for row in sizes[1:]:
+        parts = []
+        for name, value in RATIOS:
+            first, this = value(sizes[0]), value(row)
+            if first and this:
+                parts.append(f"{name} {this / first:.1f}x")
+        if parts:
+            lines.append(f"{row['factor']}x against {sizes[0]['factor']}x (p50 CPU): " + ", ".join(parts))
     return "\n".join(lines)
 
 
@@ -450,8 +588,9 @@ def plot(result: dict[str, Any], path: Path) -> None:
     series = (
         ("exact", "FAISS exact (flat)", "o-"),
         ("ivf", "FAISS IVF (recall@10 >= 0.95)", "s-"),
-        ("keyword", "SQLite FTS5 keywords", "^-"),
+        ("keyword", "SQLite FTS5 keywords (whole question)", "^-"),
         ("pgvector", "pgvector HNSW (server CPU)", "D-"),
+        ("ask", "/ask end to end (in process)", "*-"),
     )
     for key, label, style in series:
         points = [
@@ -463,8 +602,8 @@ def plot(result: dict[str, Any], path: Path) -> None:
     axis.set_xscale("log")
     axis.set_yscale("log")
     axis.set_xlabel("passages")
-    axis.set_ylabel("CPU ms per search (mean, one thread)")
-    axis.set_title("Search cost against corpus size (synthetic copies of the real index)")
+    axis.set_ylabel("CPU ms per search or answer (mean)")
+    axis.set_title("Cost against corpus size (synthetic copies of the real index)")
     axis.grid(True, which="both", alpha=0.3)
     axis.legend(fontsize=8)
     figure.tight_layout()

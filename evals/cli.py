@@ -121,25 +121,56 @@ def bench_scale_command(
     pg_factors: Annotated[
         str, typer.Option(help="Sizes also loaded into PostgreSQL + pgvector ('' for none).")
     ] = "1",
+    index_max: Annotated[
+        int,
+        typer.Option(help="Largest size written as a real generation, for the keyword and /ask figures."),
+    ] = 500_000,
+    only: Annotated[
+        str,
+        typer.Option(help="Engines to measure, of exact, ivf, keyword, ask, pgvector (exact always runs)."),
+    ] = "exact,ivf,keyword,ask,pgvector",
     database_url: Annotated[
         str | None,
         typer.Option(help="A scratch PostgreSQL with pgvector; default: one started in a temporary folder."),
     ] = None,
+    scratch: Annotated[
+        Path | None,
+        typer.Option(help="Folder for the synthetic generations and the local PostgreSQL (default: /tmp)."),
+    ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write the figures as JSON here.")] = None,
+    merge: Annotated[
+        bool,
+        typer.Option(
+            help="Merge into the figures already in --out, size by size, instead of replacing them."
+        ),
+    ] = False,
     plot: Annotated[Path | None, typer.Option("--plot", help="Write the latency plot (PNG) here.")] = None,
 ) -> None:
-    """Search cost against corpus size: exact and IVF FAISS, FTS5 keywords, pgvector; recall@10 vs exact."""
+    """Cost against corpus size: exact and IVF FAISS, keywords, /ask end to end, pgvector; recall@10."""
     import json
 
+    from evals.bench_scale import ENGINES, merged, render, run_bench
     from evals.bench_scale import plot as draw
-    from evals.bench_scale import render, run_bench
 
     def numbers(text: str) -> list[int]:
         return [int(part) for part in text.split(",") if part.strip()]
 
+    engines = [part.strip() for part in only.split(",") if part.strip()]
+    unknown = sorted(set(engines) - set(ENGINES))
+    if unknown:
+        raise typer.BadParameter(f"unknown engine {unknown[0]!r}: choose among {', '.join(ENGINES)}")
     result = run_bench(
-        index, gold, factors=numbers(factors), pg_factors=numbers(pg_factors), database_url=database_url
+        index,
+        gold,
+        factors=numbers(factors),
+        pg_factors=numbers(pg_factors),
+        database_url=database_url,
+        index_max=index_max,
+        only=engines,
+        scratch=scratch,
     )
+    if merge and out is not None and out.is_file():
+        result = merged(json.loads(out.read_text()), result)
     typer.echo(render(result))
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)

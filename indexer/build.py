@@ -44,6 +44,7 @@ from tqdm import tqdm
 from corpus import EXTRACTOR_VERSION, scan_corpus
 from corpus.bounded import load_bounded
 from corpus.records import Report, SourceFile
+from indexer.ann import write_approximate
 from indexer.chunking import chunk, chunker_settings, embedding_text
 from indexer.embedding import Embedder, load_embedder, model_fingerprint, model_path, model_window
 from indexer.generations import (
@@ -203,6 +204,14 @@ class _Builder:
             finally:
                 connection.close()
         faiss.write_index(vectors, str(staging / FAISS_FILE))
+        # Past a size, the approximate index too, written once here rather than at every open.
+        unchanged_vectors = manifest is not None and not to_load and not gone
+        ann_record = write_approximate(
+            vectors,
+            staging,
+            self.settings.ann_exact_max_passages,
+            previous=self._previous_ivf(previous, manifest) if unchanged_vectors else None,
+        )
 
         loaded = [s.report_id for s in to_load if s.report_id in entries]
         report = BuildReport(
@@ -225,6 +234,7 @@ class _Builder:
         dimension = int(vectors.d)
         hashes = {_file_key(s): s.content_hash for s in sources}
         new_manifest = self._manifest(generation_id, identity, dimension, report, entries, sources)
+        new_manifest["ann"] = ann_record
         new_manifest["failures"] = {
             f["file"]: {"content_hash": hashes.get(f["file"], ""), "error": f["error"]}
             for f in report.reports_failed
@@ -247,6 +257,14 @@ class _Builder:
         except IndexProblem as error:
             log.warning("ignoring the current generation (%s): building from scratch", error)
             return None
+
+    def _previous_ivf(self, previous: Path | None, manifest: dict[str, Any] | None) -> Path | None:
+        """The previous generation's IVF file, to copy when the vectors did not change."""
+        record = manifest.get("ann") if manifest else None
+        if previous is None or not record or record.get("threshold") != self.settings.ann_exact_max_passages:
+            return None
+        path = previous / str(record.get("file", ""))
+        return path if path.is_file() and path.parent == previous else None
 
     def _rebuild_reason(self, previous: Path, manifest: dict[str, Any], identity: dict[str, Any]) -> str:
         """Why the previous generation's chunks and vectors cannot be reused ("" when they can)."""

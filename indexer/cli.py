@@ -140,6 +140,14 @@ def publish_command(
 @index_app.command("info")
 def info_command(
     index: IndexOption = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="Describe the generation this PostgreSQL serves instead of a directory's. "
+            "[env: INSPECTQA_DATABASE_URL]",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the manifest and counts as JSON.")] = False,
     verify: Annotated[
         bool,
@@ -149,11 +157,18 @@ def info_command(
         ),
     ] = True,
 ) -> None:
-    """Show the index's manifest (model, chunker, versions, build time), counts and checksum status."""
+    """Show the index's manifest (model, chunker, versions, build time), counts and checksum status.
+
+    With a database URL (as the service is given one), the generation that database serves: its
+    ids, model, counts as its tables hold them, indexes and the generations kept beside it.
+    """
+    settings = _settings(index=index, database_url=database_url)
+    if settings.database_url is not None:
+        _database_info(settings, as_json)
+        return
     from indexer.build import read_build_report
     from indexer.generations import open_index
 
-    settings = _settings(index=index)
     opened = open_index(settings.index, settings, verify=verify)
     manifest = {key: value for key, value in opened.manifest.items() if key not in {"reports", "failures"}}
     build_report = read_build_report(opened.path)
@@ -184,12 +199,52 @@ def info_command(
         f"counts     {counts['reports']} reports, {counts['chunks']} chunks, {counts['pages']} pages, "
         f"{counts['failed']} failed; longest input {counts['max_chunk_tokens']} tokens"
     )
+    ann = manifest.get("ann")
+    if ann:
+        typer.echo(
+            f"search     exact below {ann['threshold']:,} passages; {ann['kind']} ({ann['lists']} lists, "
+            f"{ann['nprobe']} probed) in {ann['file']}"
+        )
     typer.echo(f"last build {build_report['seconds']} s, {build_report['embedded_chunks']} chunks embedded")
     if check is not None:
         typer.echo(f"checksums  {check.describe()}")
     typer.echo("versions   " + ", ".join(f"{k} {v}" for k, v in manifest["versions"].items()))
     for file, failure in info["failures"].items():
         typer.echo(f"failed     {file}: {failure['error']}")
+
+
+def _database_info(settings: Any, as_json: bool) -> None:
+    from indexer.pg import describe_served
+    from indexer.sources import open_database
+
+    database = open_database(settings)
+    try:
+        info = describe_served(database)
+    finally:
+        database.close()
+    if as_json:
+        typer.echo(json.dumps(info, indent=2))
+        return
+    model, counts, recorded = info["model"], info["counts"], info["manifest_counts"]
+    versions = info["versions"]
+    server = f"PostgreSQL {versions['postgresql']}, pgvector {versions['pgvector']}"
+    typer.echo(f"database   {info['database']} ({server})")
+    typer.echo(f"serving    {info['generation']} (schema {info['schema']}, switched {info['switched_at']})")
+    typer.echo(f"built      {info['built_at']} (directory generation {info['directory_generation']})")
+    typer.echo(
+        f"model      {model.get('name')} ({model.get('backend')}, {model.get('dimension')} dimensions)"
+    )
+    typer.echo(f"chunker    {json.dumps(info['chunker'])}")
+    agreement = "as its manifest records" if info["counts_match"] else f"the manifest records {recorded}"
+    typer.echo(
+        f"counts     {counts['reports']} reports, {counts['chunks']} chunks, {counts['pages']} pages, "
+        f"{counts['judgements']} judgements ({agreement})"
+    )
+    sizes = ", ".join(f"{i['name']} {i['method']} {i['bytes'] / 2**20:.1f} MB" for i in info["indexes"])
+    typer.echo(f"chunks     {info['chunks_bytes'] / 2**20:.1f} MB with indexes: {sizes}")
+    for kept in info["generations"]:
+        mark = "served" if kept["served"] else kept["state"]
+        typer.echo(f"generation {kept['generation']} ({mark}, finished {kept['finished_at']})")
 
 
 def search_command(

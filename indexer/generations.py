@@ -159,7 +159,7 @@ def open_index(index: Path, settings: Settings, *, verify: bool = True) -> Index
         )
     checked = verify_files(generation, manifest, checksums=verify)
     try:
-        opened = Index(generation, manifest)
+        opened = Index(generation, manifest, exact_max_passages=settings.ann_exact_max_passages)
     except (RuntimeError, ValueError, KeyError, OSError, sqlite3.DatabaseError) as error:
         raise IndexCorrupt(
             f"cannot open the index at {generation}: {error}", hint="rebuild the index"

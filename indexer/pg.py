@@ -69,8 +69,22 @@ def schema_name(generation: str) -> str:
 
 
 def vector_literal(vector: np.ndarray) -> str:
-    """pgvector's text form of one vector; float32 values as exact decimals."""
+    """pgvector's text form of one vector; float32 values as exact decimals (for query parameters)."""
     return "[" + ",".join(repr(float(x)) for x in np.asarray(vector, dtype=np.float32).ravel()) + "]"
+
+
+@contextmanager
+def binary_copy(connection: Any, statement: str, types: Sequence[str]) -> Iterator[Any]:
+    """``statement`` (``COPY table (columns)``) from this process in PostgreSQL's binary format,
+    ``types`` naming each column's type; a ``vector`` value is a float32 numpy array, sent in
+    pgvector's binary form (``pgvector.psycopg``): 4 bytes a dimension, where the text form took
+    384 decimals formatted in Python, most of the time of a publish."""
+    from pgvector.psycopg import register_vector
+
+    register_vector(connection)
+    with connection.cursor().copy(f"{statement} FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(list(types))
+        yield copy
 
 
 class Database:
@@ -343,3 +357,74 @@ def local_postgres(url: str | None, folder: Path) -> Iterator[str]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             server.cleanup()
+
+
+def describe_served(database: Database) -> dict[str, Any]:
+    """What ``inspectqa index info --database-url`` shows: the served generation (ids, model,
+    chunker, when it was switched to), its counts as its tables hold them beside the manifest's,
+    its indexes with their sizes, every generation the database keeps, and the server's versions."""
+    served = database.served()
+    if served is None:
+        raise IndexNotFound(
+            f"the database at {redacted(database.url)} serves no index generation",
+            hint="publish one with `inspectqa index build --database-url URL` or `inspectqa index publish`",
+        )
+    generation, schema, manifest = served
+    if isinstance(manifest, str):
+        manifest = json.loads(manifest)
+    if not SCHEMA_PATTERN.match(schema):
+        raise IndexCorrupt(f"the served generation names an invalid schema {schema!r}")
+    with database.connection() as connection:
+        counts = {
+            table: int(connection.execute(f"SELECT COUNT(*) FROM {schema}.{table}").fetchone()[0])
+            for table in ("reports", "pages", "judgements", "chunks")
+        }
+        switched = connection.execute("SELECT switched_at FROM inspectqa.served").fetchone()[0]
+        indexes = connection.execute(
+            "SELECT i.relname, am.amname, pg_relation_size(i.oid) FROM pg_index x "
+            "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
+            "JOIN pg_am am ON am.oid = i.relam JOIN pg_namespace n ON n.oid = t.relnamespace "
+            "WHERE n.nspname = %s AND t.relname = 'chunks' ORDER BY i.relname",
+            (schema,),
+        ).fetchall()
+        chunk_bytes = connection.execute(
+            "SELECT pg_total_relation_size(%s::regclass)", (f"{schema}.chunks",)
+        ).fetchone()[0]
+        generations = connection.execute(
+            "SELECT generation, schema_name, state, started_at, finished_at FROM inspectqa.generations "
+            "ORDER BY started_at"
+        ).fetchall()
+        server = connection.execute("SHOW server_version").fetchone()[0]
+        extension = connection.execute(
+            "SELECT extversion FROM pg_extension WHERE extname = 'vector'"
+        ).fetchone()
+    recorded = manifest.get("counts", {})
+    return {
+        "database": redacted(database.url),
+        "generation": generation,
+        "schema": schema,
+        "switched_at": switched.isoformat() if switched is not None else None,
+        "directory_generation": manifest.get("generation"),
+        "built_at": manifest.get("built_at"),
+        "model": manifest.get("model", {}),
+        "chunker": manifest.get("chunker", {}),
+        "counts": counts,
+        "manifest_counts": {key: recorded.get(key) for key in ("reports", "chunks", "pages")},
+        "counts_match": all(
+            recorded.get(key) in (None, counts[key]) for key in ("reports", "chunks", "pages")
+        ),
+        "indexes": [{"name": name, "method": method, "bytes": int(size)} for name, method, size in indexes],
+        "chunks_bytes": int(chunk_bytes),
+        "generations": [
+            {
+                "generation": row[0],
+                "schema": row[1],
+                "state": row[2],
+                "served": row[0] == generation,
+                "started_at": row[3].isoformat() if row[3] else None,
+                "finished_at": row[4].isoformat() if row[4] else None,
+            }
+            for row in generations
+        ],
+        "versions": {"postgresql": server, "pgvector": extension[0] if extension else None},
+    }

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from indexer.backend import SearchIndex
-from indexer.pg import CONTROL_SCHEMA, TEXT_SEARCH_CONFIG, redacted, schema_name, vector_literal
+from indexer.pg import CONTROL_SCHEMA, TEXT_SEARCH_CONFIG, binary_copy, redacted, schema_name
 from indexer.store import SQLITE_FILE, Index
 from inspectqa.errors import ConfigError, IndexCorrupt, IndexNotFound
 
@@ -103,6 +103,8 @@ CHUNK_COLUMNS = (
     "row_id, chunk_id, report_id, local_authority, publication_date, section, paragraphs, pages, "
     '"start", "end", page_start, page_end, text, n_tokens'
 )
+# The types of CHUNK_COLUMNS and the embedding, for the binary COPY.
+CHUNK_TYPES = ("bigint", *["text"] * 7, *["integer"] * 4, "text", "integer", "vector")
 
 
 @dataclass(frozen=True)
@@ -282,12 +284,12 @@ def _copy_chunks(
         for row in source.execute(f"SELECT {CHUNK_COLUMNS} FROM chunks ORDER BY row_id")
         if row[2] not in reusable
     ]
-    with connection.cursor().copy(f"COPY {schema}.chunks ({CHUNK_COLUMNS}, embedding) FROM STDIN") as copy:
+    with binary_copy(connection, f"COPY {schema}.chunks ({CHUNK_COLUMNS}, embedding)", CHUNK_TYPES) as copy:
         for first in range(0, len(rows), COPY_BATCH):
             batch = rows[first : first + COPY_BATCH]
             vectors = index.vectors([row[0] for row in batch])
             for row, vector in zip(batch, vectors, strict=True):
-                copy.write_row((*row, vector_literal(vector)))
+                copy.write_row((*row, vector))
             sent += len(batch)
     return reused, sent
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import re
 import sqlite3
 import threading
@@ -28,7 +29,7 @@ import numpy as np
 
 from corpus.records import Judgement, Report
 from indexer import ann
-from indexer.ann import build_ivf
+from indexer.ann import build_ivf, flat_contents, read_approximate
 from indexer.records import Chunk, FileCheck
 from inspectqa.errors import IndexCorrupt, NotFound
 
@@ -36,6 +37,8 @@ FAISS_FILE = "index.faiss"
 SQLITE_FILE = "index.sqlite"
 MANIFEST_FILE = "manifest.json"
 BUILD_REPORT_FILE = "build-report.json"
+
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE reports (
@@ -237,7 +240,11 @@ def fts_query(text: str) -> str | None:
 class Index:
     """The read side of one generation: thread-safe for concurrent readers."""
 
-    def __init__(self, path: Path, manifest: dict[str, Any]) -> None:
+    def __init__(
+        self, path: Path, manifest: dict[str, Any], *, exact_max_passages: int | None = None
+    ) -> None:
+        """``exact_max_passages``: for a generation built before the build wrote its IVF (no ``ann`` in
+        its manifest), the size past which one is built here (``indexer.ann``)."""
         self.path = path
         self.manifest = manifest
         self.file_check: FileCheck | None = None  # set by ``open_index``: what it verified
@@ -246,13 +253,23 @@ class Index:
         dimension = int(manifest["model"]["dimension"])
         if self._faiss.d != dimension:
             raise IndexCorrupt(f"{path / FAISS_FILE} has dimension {self._faiss.d}, the manifest {dimension}")
-        flat: Any = faiss.downcast_index(self._faiss.index)
         total = int(self._faiss.ntotal)
-        self._vectors = faiss.rev_swig_ptr(flat.get_xb(), total * dimension).reshape(total, dimension)
-        self._ids = faiss.vector_to_array(self._faiss.id_map).astype(np.int64)
+        self._vectors, self._ids = flat_contents(self._faiss)
         self._position = {int(row_id): position for position, row_id in enumerate(self._ids)}
-        # Past a size, unrestricted searches use an approximate index made from these vectors (indexer.ann).
-        self.approximate: Any = build_ivf(self._vectors, self._ids) if ann.wants_approximate(total) else None
+        # Past a size, unrestricted searches use an approximate index: the one the build wrote, or
+        # for an older generation one made here from these vectors (indexer.ann).
+        self.approximate: Any = None
+        record = manifest.get("ann")
+        if record:
+            self.approximate = read_approximate(path, record, total, dimension)
+        elif "ann" not in manifest and ann.wants_approximate(total, exact_max_passages):
+            log.warning(
+                "index generation %s has %d passages and no approximate index on disk (built before "
+                "builds wrote one): building its IVF now; the next `inspectqa index build` writes it",
+                path,
+                total,
+            )
+            self.approximate = build_ivf(self._vectors, self._ids)
         stored = self._sql().execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
         if stored != total:
             raise IndexCorrupt(f"{path} has {total} vectors but {stored} chunks", hint="rebuild the index")

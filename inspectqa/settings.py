@@ -13,6 +13,8 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 EmbedBackend = Literal["onnx-int8", "torch"]
+# Passages up to which dense search is exact (indexer.ann says why this many).
+ANN_EXACT_MAX_PASSAGES = 100_000
 
 
 def default_cache_dir() -> Path:
@@ -63,6 +65,12 @@ class Settings(BaseSettings):
     )
     extract_timeout_s: float = Field(
         120.0, gt=0, description="Time to read one report while indexing; past it the file fails."
+    )
+    ann_exact_max_passages: int = Field(
+        ANN_EXACT_MAX_PASSAGES,
+        ge=0,
+        description="Passages up to which dense search is exact; past it the build also writes an "
+        "approximate (IVF) index into the generation (indexer.ann).",
     )
 
     # --- service ----------------------------------------------------------------------------

@@ -8,17 +8,19 @@ fixture in a temporary folder, listening on a Unix socket only (no TCP port), an
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import numpy as np
 import pytest
-from conftest import GOLD, REPO, SMALL_REPORTS, index_settings, serving, wait_for
+from conftest import GOLD, REPO, SMALL_REPORTS, index_settings, run_cli, serving, wait_for
 
 from indexer import open_index
 from indexer.backend import SearchIndex
@@ -159,6 +161,43 @@ def test_answers_on_both_backends_agree(small_index: Path, pg_url: str, publishe
     for group, metric in (("retrieval", "hit@5"), ("answer", "key_fact_recall"), ("retrieval", "mrr")):
         a, b = figures["directory"][group][metric], figures["postgres"][group][metric]
         assert abs(a - b) <= 0.02 + 1e-9, (metric, a, b)
+
+
+def test_index_info_describes_the_served_generation(
+    small_index: Path, pg_url: str, database: Database, published: str
+) -> None:
+    """``inspectqa index info --database-url`` (as an operator runs it): the served generation's
+    ids, model and counts as the tables hold them, its indexes; a database serving none is a clean
+    error, not a traceback."""
+    import psycopg
+
+    local = open_index(small_index, index_settings())
+    served = database.served_generation()
+    done = run_cli("index", "info", "--database-url", pg_url, "--json")
+    assert done.returncode == 0, done.stderr
+    info = json.loads(done.stdout)
+    assert info["generation"] == served and info["schema"].startswith("gen_")
+    assert info["directory_generation"] == local.generation
+    assert info["model"]["name"] == index_settings().model_name and info["model"]["dimension"] == 384
+    assert info["counts"]["chunks"] == local.count() and info["counts"]["reports"] == len(local.reports())
+    assert info["counts_match"] and info["counts"]["judgements"] > 0
+    assert {"hnsw", "gin", "btree"} <= {i["method"] for i in info["indexes"]}
+    assert all(i["bytes"] > 0 for i in info["indexes"]) and info["chunks_bytes"] > 0
+    assert [g["generation"] for g in info["generations"] if g["served"]] == [served]
+    assert info["versions"]["pgvector"] and "password" not in done.stdout
+    text = run_cli("index", "info", "--database-url", pg_url)
+    assert text.returncode == 0, text.stderr
+    assert f"serving    {served}" in text.stdout
+    assert f"{local.count()} chunks" in text.stdout and "(as its manifest records)" in text.stdout
+
+    with psycopg.connect(pg_url, autocommit=True) as connection:
+        connection.execute("DROP DATABASE IF EXISTS inspectqa_empty")
+        connection.execute("CREATE DATABASE inspectqa_empty")
+    parts = urlsplit(pg_url)
+    empty = urlunsplit(parts._replace(path="/inspectqa_empty"))
+    none = run_cli("index", "info", "--database-url", empty)
+    assert none.returncode != 0 and "serves no index generation" in none.stderr
+    assert "Traceback" not in none.stderr
 
 
 def _served(database: Database) -> str | None:
