@@ -265,7 +265,7 @@ class RecordingIndex:
 def ask(index: Any, embedder: Any, questions: Sequence[str], settings: Any) -> dict[str, Any]:
     """``QAService.ask`` of each question, in this process: CPU and wall per answer, the service's
     start, and the searches it made (CPU per call)."""
-    from service.qa import QAService
+    from service.answers.qa import QAService
 
     recording = RecordingIndex(index)
     started, started_cpu = time.perf_counter(), time.process_time()
@@ -417,7 +417,7 @@ def run_bench(
     from indexer import open_index
     from indexer.embedding import load_embedder
     from inspectqa.settings import Settings
-    from service.qa import QUESTION_THREADS
+    from service.answers.qa import QUESTION_THREADS
 
     unknown = set(only) - set(ENGINES)
     if unknown:
