@@ -52,6 +52,7 @@ SEED = 7
 ENGINES = ("exact", "ivf", "keyword", "ask", "pgvector")
 KEYWORD_LIMIT = 60  # keyword hits a search asks for, as the benchmark always has
 NPROBES = (8, 16, 32, 64, 128)
+EF_SEARCHES = (40, 100, 200, 400)  # pgvector's default is 40; the service asks for at least 100
 TARGET_RECALL = 0.95  # the IVF figures are those of the smallest nprobe reaching it
 KMEANS_ITERATIONS = 10
 TARGET_LINE_MS = 10.0  # indexer.ann.TARGET_MS, drawn on the plot
@@ -302,7 +303,11 @@ def pgvector(
     queries: np.ndarray,
     questions: Sequence[str],
     truth: list[list[int]],
+    with_keywords: bool = True,
 ) -> dict[str, Any]:
+    """HNSW figures over a sweep of ``hnsw.ef_search`` (those of the smallest reaching the target
+    recall, as for IVF; the service searches with ``indexer.pg.MIN_EF_SEARCH``) and, with
+    ``with_keywords``, ``ts_rank`` keyword search."""
     import psycopg
 
     from indexer.pg import binary_copy, query_words, vector_literal
@@ -336,7 +341,8 @@ def pgvector(
         connection.execute("CREATE INDEX ON bench_scale USING gin (tsv)")
         gin_s = time.perf_counter() - started
         connection.execute("ANALYZE bench_scale")
-        connection.execute("SET hnsw.ef_search = 100")
+        # One search, one core: a parallel worker's CPU would not show in this backend's /proc figures.
+        connection.execute("SET max_parallel_workers_per_gather = 0")
         size_row = connection.execute("SELECT pg_total_relation_size('bench_scale')").fetchone()
         size = int(size_row[0]) if size_row else 0
 
@@ -348,37 +354,53 @@ def pgvector(
             return [int(r[0]) for r in rows]
 
         backend = int(connection.execute("SELECT pg_backend_pid()").fetchone()[0])  # type: ignore[index]
-        before = _process_cpu(backend)
-        _cpu, wall, found = timed_searches(search, queries)
-        after = _process_cpu(backend)
-        keyword_wall = []
-        for question in questions:
-            words = query_words(question)
-            if not words:
-                continue
-            terms = " || ".join(["plainto_tsquery('english', %s)"] * len(words))
-            started = time.perf_counter()
-            connection.execute(
-                f"SELECT row_id, ts_rank(tsv, q, 1) AS s FROM bench_scale, (SELECT {terms}) AS t(q) "
-                "WHERE tsv @@ q ORDER BY s DESC LIMIT 60",
-                words,
-            ).fetchall()
-            keyword_wall.append(time.perf_counter() - started)
-        keyword_after = _process_cpu(backend)
+        sweep: list[dict[str, Any]] = []
+        for ef_search in EF_SEARCHES:
+            connection.execute(f"SET hnsw.ef_search = {int(ef_search)}")
+            before = _process_cpu(backend)
+            _cpu, wall, found = timed_searches(search, queries)
+            after = _process_cpu(backend)
+            sweep.append(
+                {
+                    "ef_search": ef_search,
+                    "recall@10": recall(found, truth),
+                    **percentiles([], wall),
+                    # The server's CPU per search (its backend process, from /proc; None for a remote server).
+                    "cpu_mean_ms": _mean_ms(before, after, len(queries)),
+                }
+            )
+        keywords: dict[str, Any] = {}
+        if with_keywords:
+            keyword_wall = []
+            before = _process_cpu(backend)
+            for question in questions:
+                words = query_words(question)
+                if not words:
+                    continue
+                terms = " || ".join(["plainto_tsquery('english', %s)"] * len(words))
+                started = time.perf_counter()
+                connection.execute(
+                    f"SELECT row_id, ts_rank(tsv, q, 1) AS s FROM bench_scale, (SELECT {terms}) AS t(q) "
+                    "WHERE tsv @@ q ORDER BY s DESC LIMIT 60",
+                    words,
+                ).fetchall()
+                keyword_wall.append(time.perf_counter() - started)
+            figures = percentiles([], keyword_wall)
+            keywords = {
+                "keyword_cpu_mean_ms": _mean_ms(before, _process_cpu(backend), len(keyword_wall)),
+                "keyword_wall_p50_ms": figures["wall_p50_ms"],
+                "keyword_wall_p95_ms": figures["wall_p95_ms"],
+            }
         connection.execute("DROP TABLE bench_scale")
-    keyword_figures = percentiles([], keyword_wall)
+    chosen = next((row for row in sweep if row["recall@10"] >= TARGET_RECALL), sweep[-1])
     return {
         "load_s": round(load_s, 2),
         "hnsw_s": round(hnsw_s, 2),
         "gin_s": round(gin_s, 2),
         "size_mb": round(size / 2**20, 1),
-        "recall@10": recall(found, truth),
-        **percentiles([], wall),
-        # The server's CPU per search (its backend process, from /proc; None for a remote server).
-        "cpu_mean_ms": _mean_ms(before, after, len(queries)),
-        "keyword_cpu_mean_ms": _mean_ms(after, keyword_after, len(keyword_wall)),
-        "keyword_wall_p50_ms": keyword_figures["wall_p50_ms"],
-        "keyword_wall_p95_ms": keyword_figures["wall_p95_ms"],
+        **chosen,
+        "sweep": sweep,
+        **keywords,
     }
 
 
@@ -478,10 +500,12 @@ def run_bench(
             if served is not None and served is not index:
                 served.close()
             if "pgvector" in only and factor in pg_factors:
+                before = _load()
                 with local_postgres(database_url, Path(folder) / "pg") as url:
                     row["pgvector"] = pgvector(
-                        url, vectors_of, texts, councils, factor, queries, questions, truth
+                        url, vectors_of, texts, councils, factor, queries, questions, truth, "keyword" in only
                     )
+                row["pgvector"]["load"] = [before[0], _load()[0]]
             row["load_after"] = _load()
             results.append(row)
             print(json.dumps(row), flush=True)
@@ -495,12 +519,21 @@ def run_bench(
     }
 
 
-def merged(previous: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
-    """``result``'s figures over ``previous``'s, size by size (``--merge``: one engine run apart)."""
+def merged(previous: dict[str, Any], result: dict[str, Any], engines: Collection[str]) -> dict[str, Any]:
+    """``previous`` with ``result``'s figures for ``engines`` added, size by size (``--merge``: an
+    engine measured in a run of its own). The exact figures, which every run makes for its truth,
+    stay those of ``previous`` where it has them; an engine's dict is merged one level deep."""
     sizes = {row["factor"]: dict(row) for row in previous.get("sizes", [])}
     for row in result["sizes"]:
-        sizes[row["factor"]] = {**sizes.get(row["factor"], {}), **row}
-    return {**previous, **result, "sizes": [sizes[f] for f in sorted(sizes)]}
+        old = sizes.setdefault(row["factor"], {"factor": row["factor"], "passages": row["passages"]})
+        for key in (*engines, "exact", "load_before", "load_after"):
+            if key not in row or (key in old and key in {"exact", "load_before", "load_after"}):
+                continue
+            value = row[key]
+            old[key] = (
+                {**old[key], **value} if isinstance(value, dict) and isinstance(old.get(key), dict) else value
+            )
+    return {**previous, "sizes": [sizes[f] for f in sorted(sizes)]}
 
 
 def _load() -> list[float]:
@@ -539,7 +572,12 @@ COLUMNS: tuple[tuple[str, Any], ...] = (
     ("/ask wall", lambda r: _pair(r.get("ask"), "wall_p50_ms", "wall_p95_ms")),
     ("service start s", lambda r: str(r["ask"]["start_s"]) if "ask" in r else "-"),
     ("pgvector", lambda r: str(r["pgvector"]["cpu_mean_ms"]) if "pgvector" in r else "-"),
-    ("pgvector recall@10", lambda r: str(r["pgvector"]["recall@10"]) if "pgvector" in r else "-"),
+    (
+        "pgvector ef_search, recall@10",
+        lambda r: (
+            f"{r['pgvector'].get('ef_search', 100)}, {r['pgvector']['recall@10']}" if "pgvector" in r else "-"
+        ),
+    ),
     ("pgvector load / HNSW s", lambda r: _pair(r.get("pgvector"), "load_s", "hnsw_s")),
     ("load avg", lambda r: f"{r['load_before'][0]}–{r['load_after'][0]}" if "load_before" in r else "-"),
 )
@@ -593,16 +631,18 @@ def plot(result: dict[str, Any], path: Path) -> None:
         ("ask", "/ask end to end (in process)", "*-"),
     )
     for key, label, style in series:
-        points = [
-            (row["passages"], row[key]["cpu_mean_ms"]) for row in sizes if row.get(key, {}).get("cpu_mean_ms")
-        ]
+        points = []
+        for row in sizes:
+            value = _typical(row.get(key))
+            if value is not None:
+                points.append((row["passages"], value))
         if points:
             axis.plot([x for x, _ in points], [y for _, y in points], style, label=label)
     axis.axhline(TARGET_LINE_MS, color="grey", linestyle=":", linewidth=1)
     axis.set_xscale("log")
     axis.set_yscale("log")
     axis.set_xlabel("passages")
-    axis.set_ylabel("CPU ms per search or answer (mean)")
+    axis.set_ylabel("CPU ms per search or answer (p50; pgvector: mean)")
     axis.set_title("Cost against corpus size (synthetic copies of the real index)")
     axis.grid(True, which="both", alpha=0.3)
     axis.legend(fontsize=8)
@@ -610,3 +650,11 @@ def plot(result: dict[str, Any], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=120)
     plt.close(figure)
+
+
+def _typical(figures: dict[str, Any] | None) -> float | None:
+    """A series' point: the p50 of CPU, or the mean where only that is known (pgvector's server)."""
+    if not figures:
+        return None
+    value = figures.get("p50_ms") or figures.get("cpu_mean_ms")
+    return float(value) if value else None

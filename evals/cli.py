@@ -170,7 +170,7 @@ def bench_scale_command(
         scratch=scratch,
     )
     if merge and out is not None and out.is_file():
-        result = merged(json.loads(out.read_text()), result)
+        result = merged(json.loads(out.read_text()), result, engines)
     typer.echo(render(result))
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)

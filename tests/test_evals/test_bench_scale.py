@@ -79,8 +79,10 @@ def test_the_benchmark_runs_on_the_small_index(small_index: Path, tmp_path: Path
     table = render(result)
     assert table.count("\n| ") == 3  # the header and one row a size
     assert "2x against 1x (p50 CPU): exact" in table and "/ask" in table
-    together = merged(result, streamed)
+    together = merged(result, streamed, ("exact", "ivf"))
     assert [r["factor"] for r in together["sizes"]] == [1, 2]
-    assert together["sizes"][1]["exact"]["streamed"] and "ask" in together["sizes"][1]
+    grown = together["sizes"][1]
+    assert grown["ivf"]["kind"].startswith("IVF-SQ8") and "ask" in grown  # the new IVF, the old /ask
+    assert not grown["exact"].get("streamed")  # the first run's exact figures stay
     plot(result, tmp_path / "plot.png")
     assert (tmp_path / "plot.png").stat().st_size > 1000
