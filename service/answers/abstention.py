@@ -25,15 +25,36 @@ with none, there is nothing to weigh.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from service.answers.figures import figure_bonus
+from service.answers.lexicon import FRAMING_WORDS
 from service.answers.records import Passage
 from service.answers.text import ACRONYMS, sentence_spans, stem, stems
 
+if TYPE_CHECKING:
+    from service.answers.query import QueryIntent
+    from service.answers.retrieval import Retriever, TermStats
+
 TOP = 5
 RARE_IDF = 4.5  # a word in under about 1% of passages
+# The hand-set rules, used when no gate is fitted (tuned on the dev questions): below these, the
+# best evidence found does not answer the question.
+MIN_SENTENCE_COVER = 0.5
+MIN_DENSE = 0.3
+OFF_TOPIC_DENSE = 0.35  # nothing in the reports is even about the question's subject
+RARE_SHARE = 0.2  # ...missing rare words must carry this much of the question's weight
+FIGURE_COVER = 0.25  # a sentence with a count gives "the figure" when it holds this share of the topic
+# A named person in the evidence, for "who was the director ...?" ("Mr ...", "Jane Smith, the director").
+NAMED_PERSON = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Miss|Dr|Professor|Sir|Dame|Councillor|Cllr)\.? [A-Z][a-z]+|"
+    r"\b[A-Z][a-z]+ [A-Z][a-z]+, (?:the |who is the )?"
+    r"(?:director|chief executive|leader|head|chair|lead member)"
+)
 FEATURES = ("cover", "chunk_cover", "dense", "agreement", "missing", "unknown", "no_figure", "no_person")
 MODEL_FILE = Path(__file__).with_name("abstention.json")
 
@@ -198,3 +219,102 @@ def reason(evidence: Evidence, missing_words: Sequence[str]) -> str:
     if evidence.dense < 0.35:
         return "The retrieved passages are not about what the question asks."
     return "No retrieved passage says what the question asks about."
+
+
+def expansions_of(intent: QueryIntent) -> dict[str, str]:
+    """Each abbreviation of the question (documented or defined by the reports) → its long form."""
+    table: dict[str, str] = {}
+    for written, other in intent.expansions:
+        if len(written.split()) == 1:
+            table[written] = other
+        elif len(other.split()) == 1:
+            table[other] = written
+    return table
+
+
+class Abstainer:
+    """Decides whether the passages found answer an intent: the fitted ``Gate``, else the hand-set rules."""
+
+    def __init__(self, stats: TermStats, retriever: Retriever, gate: Gate | None) -> None:
+        self.stats = stats
+        self.retriever = retriever
+        self.gate = gate
+
+    def weak(self, intent: QueryIntent, passages: Sequence[Passage], trace: dict[str, float]) -> str | None:
+        """Why the evidence does not answer the question, or None when it may.
+
+        The fitted gate decides from the evidence's features, which are kept in ``trace`` (with
+        the probability) for the evaluation and for fitting. Without a fitted model the hand-set
+        rules below decide: nothing retrieved is close to the question; a distinctive word of it
+        (rare across the reports, such as "salary") is in none of the passages found; or it asks
+        for a figure or a named person (``intent.wants``) that no passage gives.
+        """
+        top = list(passages[:TOP])
+        # A follow-up's own topic: the words it borrowed ("went back" of "was it still inadequate
+        # when ofsted went back?") say what it continues, not what its answer must hold.
+        own = [t for t in intent.terms if t not in intent.borrowed] or list(intent.terms)
+        topic_terms = [t for t in own if t not in FRAMING_WORDS]
+        topic = concepts(topic_terms, self.stats.idf, expansions_of(intent))
+        no_person = intent.wants.person and not any(NAMED_PERSON.search(p.text) for p in top)
+        no_figure = intent.wants.figure and not self.has_figure(intent, top)
+
+        def analyse(passage: Passage) -> tuple[frozenset[str], tuple[frozenset[str], ...]]:
+            analysis = self.retriever.analyse_text(passage.chunk_id, passage.text)
+            return analysis.stems, analysis.sentences
+
+        evidence = measure(
+            top,
+            topic,
+            lambda s: self.stats.frequencies.get(s, 0) > 0,
+            analyse,
+            no_figure=no_figure,
+            no_person=no_person,
+        )
+        trace.update(evidence.as_dict())
+        present: set[str] = set()
+        for passage in top:
+            present |= analyse(passage)[0]
+        # A rare word is missing when nothing of its concept is there ("sif" is there as "single
+        # inspection framework"); each concept named once.
+        groups = {key: (group, weight) for group, weight in topic for key in group}
+        missing: list[str] = []
+        seen: set[frozenset[str]] = set()
+        for term in topic_terms:
+            group, weight = groups.get(stem(term), (frozenset({stem(term)}), self.stats.idf(stem(term))))
+            if group not in seen and weight >= RARE_IDF and not group & present:
+                missing.append(term)
+            seen.add(group)
+        if self.gate is not None:
+            score = self.gate.score(evidence)
+            trace["score"] = round(score, 4)
+            return reason(evidence, missing) if score < self.gate.threshold else None
+        best_cover = max((p.scores.get("sentence", 0.0) for p in top), default=0.0)
+        best_dense = evidence.dense
+        if best_dense < OFF_TOPIC_DENSE or (best_dense < MIN_DENSE and best_cover < MIN_SENTENCE_COVER):
+            return "The retrieved passages are not about what the question asks."
+        if topic_terms and best_cover < MIN_SENTENCE_COVER * 0.6:
+            return "No retrieved passage mentions what the question asks about."
+        weighty = evidence.missing >= RARE_SHARE
+        if missing and weighty and best_cover < MIN_SENTENCE_COVER:
+            return f"None of the passages found mentions {', '.join(repr(t) for t in missing[:3])}."
+        if no_person:
+            return "The passages found name no one in that role."
+        if no_figure:
+            return "The passages found give no figure for what the question asks."
+        return None
+
+    def has_figure(self, intent: QueryIntent, passages: Sequence[Passage]) -> bool:
+        """Whether a sentence of the passages gives a count (not a date or an age) on the topic."""
+        # The topic as the gate weighs it: an abbreviation and its long form ("eh", "early help") once.
+        terms = [t for t in intent.terms if t not in FRAMING_WORDS]
+        topic = concepts(terms, self.stats.idf, expansions_of(intent))
+        total = sum(w for _, w in topic) or 1.0
+        for passage in passages:
+            for start, end in sentence_spans(passage.text):
+                sentence = passage.text[start:end]
+                if not figure_bonus(sentence, frozenset()):  # a count, not a date or an age
+                    continue
+                present = set(stems(sentence))
+                if sum(w for group, w in topic if group & present) / total >= FIGURE_COVER:
+                    return True
+        return False

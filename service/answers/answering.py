@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from service.answers.figures import QUANTITY_ASKED, figure_bonus
+from service.answers.figures import figure_bonus
+from service.answers.lexicon import IMPROVE_HINT, LIST_FRAMING, TONE_FRAMING
 from service.answers.lists import (
     ITEM_SENTENCES,
-    LIST_FRAMING,
     LIST_ITEMS,
     LIST_TOPIC_COVER,
     LIST_TOPIC_WEIGHT,
@@ -36,9 +36,7 @@ from service.answers.records import Citation, Passage
 from service.answers.retrieval import BORROWED_WEIGHT, TermStats
 from service.answers.text import ACRONYMS, clean_sentence, fold, sentence_spans, stem, stems
 from service.answers.tone import (
-    TONE_FRAMING,
     agreement,
-    asked,
     heading_like,
     list_ranges,
     section_tone,
@@ -93,7 +91,7 @@ class Asks:
 
     figure: bool = False  # "how many", "what proportion": a sentence with a number
     figure_stems: frozenset[str] = frozenset()  # the words a figure should stand next to
-    tone: int = 0  # -1 criticism, +1 praise (``service.answers.tone.asked``)
+    tone: int = 0  # -1 criticism, +1 praise (``service.answers.asking.Wants``)
     improvements: bool = False  # "what needs to improve": the report's list of them
     topic: tuple[str, ...] = ()  # the question's words that say what it is about
     kind: str | None = None  # "which team ...?": the stem of the kind of thing asked for
@@ -103,18 +101,18 @@ class Asks:
 
     @classmethod
     def of(cls, intent: QueryIntent) -> Asks:
-        tone = asked(intent.question)
+        """What the intent's ``wants`` ask of sentences, with the topic left once the tone is asked."""
+        wants = intent.wants
         topic = intent.terms
-        if tone:
+        if wants.tone:
             # "What concerns did inspectors raise about X?": the sentence's tone answers "concerns".
             topic = tuple(t for t in intent.terms if t.lower() not in TONE_FRAMING) or intent.terms
-        kind_match = _ANSWER_KIND.search(intent.question)
-        kind = stem(kind_match.group(1)) if kind_match else None
+        kind = stem(wants.kind) if wants.kind else None
         return cls(
-            figure=bool(QUANTITY_ASKED.search(intent.question)),
+            figure=wants.figure,
             figure_stems=frozenset(stem(t) for t in topic),
-            tone=tone,
-            improvements="improve" in intent.sections,
+            tone=wants.tone,
+            improvements=intent.asks_list,
             topic=topic,
             kind=kind if kind in {stem(t) for t in topic} else None,
             aliases=intent.aliases,
@@ -246,7 +244,7 @@ class Composer:
         opposite: list[tuple[float, int, int, Passage, int, int]] = []
         on_topic = False
         for rank, passage in enumerate(passages):
-            in_list = asks.improvements and re.search(r"improve|recommendation", passage.section or "", re.I)
+            in_list = asks.improvements and IMPROVE_HINT.search(passage.section or "")
             for found in self.sentences(passage, concepts, pairs, asks):
                 score = found.score + 0.35 * (passage.score / top_score) - 0.02 * rank
                 if in_list:
@@ -625,10 +623,6 @@ class Composer:
             score=0.0,
         )
         return page_passage, match.start(), match.end()
-
-
-# "Which team ...", "what kind of service ...": the noun naming what the answer is.
-_ANSWER_KIND = re.compile(r"\b(?:which|what)\s+(?:kinds? of |types? of |sorts? of )?([a-z][a-z’'-]+)", re.I)
 
 
 def judgement_sentence(stated: str, grade: str) -> str:

@@ -1,4 +1,9 @@
-"""What a question asks for beyond one passage: a survey of grades, a count, a trend, themes, a summary.
+"""What a question asks for: of its answer's sentences (``Wants``), and beyond one passage (``Ask``).
+
+``read_wants`` reads, once, what any answer must hold: a figure ("how many", "how timely", "what
+was the vacancy rate": ``QUANTITY``, the one pattern that composition and abstention both read), a
+shortfall or a strength ("criticised for", "praised for": ``service.answers.tone.asked``), a named
+person ("who was the director ..."), the overall grade, or the kind of thing named ("which team ...").
 
 "Which councils were judged inadequate in 2023?" wants a complete list from the judgements table,
 "how many ..." its count, "how has Birmingham's grade changed?" the council's inspections in order,
@@ -19,6 +24,32 @@ from dataclasses import dataclass
 from typing import Literal
 
 from service.answers.tone import asked
+
+# A question that wants a figure: "how many", "what proportion", "how timely", "how quickly", "what
+# was the vacancy rate", "what were IROs' caseloads", "how did the timeliness ... compare" (not "what
+# about caseloads", nor "how did Ofsted rate ..."). Composition prefers sentences holding a count
+# (``service.answers.figures``); abstention declines when no passage on the topic holds one.
+QUANTITY = re.compile(
+    r"\b(?:how (?:many|much|high|large|long|big|quickly|often|soon|timely)|"
+    r"what (?:proportion|percentage|number|share)|"
+    r"(?:what|how) (?:was|were|is|are) (?:the |its |their )?(?:\w+ ){0,3}"
+    r"(?:rates?|numbers?|proportion|percentage|backlog|figures?|totals?|average)|"
+    r"(?:what|how) (?:was|were|is|are|did|do|does|has|have) (?:the |its |their )?(?:[\w'’]+ ){0,3}"
+    r"(?:caseloads?|timeliness))\b",
+    re.I,
+)
+# "Who was the director of children's services?": reports rarely name officials; the answer needs
+# a named person in the evidence.
+WHO_IS = re.compile(
+    r"\bwho (?:was|is|were|are)\b.{0,60}\b(?:director|chief executive|leader|head|lead member|chair|"
+    r"minister|manager|commissioner|mayor)\b",
+    re.I,
+)
+OVERALL = re.compile(r"\boverall\b", re.I)
+# "At the time of its inspection" dates the question; it is not about time.
+AT_THE_TIME = re.compile(r"\b(?:at|by|around) the time of\b", re.I)
+# "Which team ...", "what kind of service ...": the noun naming what the answer is.
+ANSWER_KIND = re.compile(r"\b(?:which|what)\s+(?:kinds? of |types? of |sorts? of )?([a-z][a-z’'-]+)", re.I)
 
 Kind = Literal["grades", "count", "trend", "themes", "summary"]
 
@@ -162,17 +193,6 @@ _SUMMARY = re.compile(
     r"what (?:was|is) the (?:verdict|outcome|result) of)",
     re.I,
 )
-# Words a themes question uses to say "across reports, most often": not its topic (from the
-# questions of the issue and the gold sets' survey lines).
-THEME_FRAMING = frozenset(
-    (
-        "common", "commonly", "often", "most", "frequent", "frequently", "recurring", "recur", "recurs",
-        "come", "comes", "came", "crop", "theme", "themes", "across", "typical", "typically", "usual",
-        "usually", "general", "services", "service", "inspectors", "councils", "reports", "local",
-        "authorities", "repeatedly", "again", "weaknesses", "weakness", "strengths", "strength", "up",
-        "mentioned", "cited", "noted", "highlighted", "main", "key", "biggest", "frequent", "kinds",
-    )
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -205,6 +225,31 @@ class Ask:
     consecutive: bool = False
 
 
+@dataclass(frozen=True)
+class Wants:
+    """What a question asks of its answer's sentences, beyond its topic (``read_wants``)."""
+
+    figure: bool = False  # a count or rate (``QUANTITY``)
+    tone: int = 0  # -1 criticism, +1 praise, 0 neither or both (``service.answers.tone.asked``)
+    person: bool = False  # a named official ("who was the director ...?")
+    overall: bool = False  # names "overall" (the overall effectiveness grade)
+    kind: str | None = None  # "which team ...?": "team", the kind of thing asked for, as written
+    at_the_time: bool = False  # "at the time of its inspection": "time" is no topic
+
+
+def read_wants(question: str) -> Wants:
+    """What a (normalised) question wants of its answer; read once, when the intent is built."""
+    kind = ANSWER_KIND.search(question)
+    return Wants(
+        figure=bool(QUANTITY.search(question)),
+        tone=asked(question),
+        person=bool(WHO_IS.search(question)),
+        overall=bool(OVERALL.search(question)),
+        kind=kind.group(1) if kind else None,
+        at_the_time=bool(AT_THE_TIME.search(question)),
+    )
+
+
 def grades_named(text: str) -> tuple[str, ...]:
     """The grade families a text names, in ``GRADE_ORDER``."""
     found = [name for name, pattern in GRADES if pattern.search(text)]
@@ -214,13 +259,20 @@ def grades_named(text: str) -> tuple[str, ...]:
 
 
 def read_ask(
-    question: str, *, councils: int, areas: tuple[str, ...], is_judgement: bool, years: tuple[int, ...] = ()
+    question: str,
+    *,
+    councils: int,
+    areas: tuple[str, ...],
+    is_judgement: bool,
+    years: tuple[int, ...] = (),
+    tone: int | None = None,
 ) -> Ask | None:
     """The ``Ask`` of a question, or None.
 
     ``councils`` is how many known councils it names, ``areas`` the judgement areas it names,
     ``years`` the distinct years: a single council's trend names at most one (two years are a
-    comparison of two inspections, which the text path answers side by side).
+    comparison of two inspections, which the text path answers side by side); ``tone`` what
+    ``read_wants`` found (read again when not given).
     """
     grades = grades_named(question)
     graded = bool(grades) and (bool(_GRADE_CUE.search(question)) or is_judgement)
@@ -321,7 +373,7 @@ def read_ask(
             frameworks=frameworks,
         )
     if _THEMES.search(question):
-        tone = asked(question)
+        tone = asked(question) if tone is None else tone
         if tone:
             return Ask("themes", areas=areas, tone=tone, year_kind=year_kind, frameworks=frameworks)
     return None

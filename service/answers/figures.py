@@ -1,4 +1,4 @@
-"""Figures: whether a question asks for one ("how many", "what proportion"), and which sentences hold one.
+"""Figures: which sentences hold one, for questions that ask for one (``service.answers.asking.QUANTITY``).
 
 A report sentence is full of numbers that count nothing: dates ("since 1 July 2015"), years
 ("2013-14"), ages ("16- and 17-year-olds") and references ("section 20", "outcome 2"). A "how
@@ -17,13 +17,6 @@ from service.answers.text import stems
 FIGURE_WEIGHT = 0.15
 FIGURE_NEAR_WEIGHT = 0.1
 FIGURE_NEAR_WORDS = 4
-QUANTITY_ASKED = re.compile(
-    r"\b(?:how many|how much|how (?:high|large|long|big|quickly|often|soon)|"
-    r"what (?:proportion|percentage|number|share|results)|caseloads?|timeliness|how timely|"
-    r"(?:what|how) (?:was|were|is|are) (?:the |its |their )?(?:\w+ ){0,3}"
-    r"(?:rates?|numbers?|proportion|percentage|backlog|figures?|totals?|average))\b",
-    re.I,
-)
 _MONTH_NAMES = "January|February|March|April|May|June|July|August|September|October|November|December"
 # Numbers that count nothing: dates and years ("since 1 July 2015", "in 2013-14"), ages
 # ("16- and 17-year-olds", "aged 18 to 25") and references ("section 31", "outcome 2").

@@ -23,16 +23,6 @@ ITEM_SENTENCES = 2  # sentences quoted of one item (a paragraph-long recommendat
 # An item of such a list is about a question's topic ("for care leavers") when it holds this share of it.
 LIST_TOPIC_COVER = 0.5
 LIST_TOPIC_WEIGHT = 1.0  # ...and a topic is only as much as one ordinary word ("care", idf 0.8, is not)
-# Words that ask for the list rather than say what it should be about.
-LIST_FRAMING = frozenset(
-    (
-        "need", "needs", "needed", "improve", "improved", "improvement", "improvements", "improving",
-        "area", "areas", "identify", "identified", "must", "should", "recommendation", "recommendations",
-        "weakness", "weaknesses", "services", "service", "development", "priority", "priorities",
-        "action", "actions", "required", "require", "requires", "main", "key", "list", "inspectors",
-    )
-)  # fmt: skip
-
 # One item: (passage rank, sentence position, passage, start, end) of each of its sentences.
 Item = list[tuple[int, int, Passage, int, int]]
 

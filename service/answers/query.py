@@ -14,11 +14,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from service.answers import lexicon
 from service.answers.aliases import Gazetteer, PlaceMention
-from service.answers.asking import Ask, read_ask
+from service.answers.asking import Ask, Wants, read_ask, read_wants
+from service.answers.lexicon import (
+    CHANGE_FRAMING,
+    FOLLOWUP_FILLER,
+    IMPROVE_HINT,
+    NO_TOPIC,
+    QUERY_STOPWORDS,
+)
 from service.answers.normalise import Correction, Normalised
-from service.answers.text import ACRONYMS, plain, stem
+from service.answers.text import ACRONYMS, fold, plain, stem
 
 MONTHS = {
     name: number
@@ -106,19 +112,6 @@ _CHANGE_BASE = re.compile(
     re.I,
 )
 _EVER = re.compile(r"\bever\b", re.I)
-CHANGE_FRAMING = frozenset(
-    {"change", "changed", "changes", "improve", "improved", "improving", "improvement", "progress",
-     "progressed", "better", "worse", "deteriorate", "deteriorated", "deterioration", "decline",
-     "declined", "still", "longer", "different"}
-)  # fmt: skip
-# Words that leave a question about a council without a topic: "greenwich most recent ofsted",
-# "camden 2020 inspection overall", "what did they get in 2019 then". Such a question asks for the
-# headline: the overall judgement and the sentence the report opens with.
-_NO_TOPIC = frozenset(
-    {"overall", "grade", "grades", "rating", "ratings", "judgement", "judgment", "judgements", "result",
-     "results", "outcome", "find", "get", "got", "do", "did", "go", "went", "like", "then", "ok", "so",
-     "say", "said", "ilacs", "ofsted", "inspection", "report", "doing", "fare", "fared"}
-)  # fmt: skip
 # "Camden's inspection between 2018 and 2024": a range of reports, not a comparison of two.
 _IN_BETWEEN = re.compile(
     r"\b(?:inspection|report|one|visit)\s+between\s+(20[0-3]\d)\s+and\s+(20[0-3]\d)\b", re.I
@@ -176,7 +169,7 @@ SECTION_HINTS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
             r"improvements? (?:needed|required)|recommendations?|what to improve|weaknesses)\b",
             re.I,
         ),
-        re.compile(r"improve|recommendation", re.I),
+        IMPROVE_HINT,
     ),
     (
         "leaders",
@@ -224,68 +217,6 @@ _UNKNOWN_COUNCIL = re.compile(
     r"|\b([a-z]+(?: [a-z]+)?) (?:city|county|borough|district) council\b"
 )
 
-# Left out of the lexical query: the shared list (function words, "Ofsted found", "the local
-# authority") and, on top, words that frame a question rather than say what it is about; dates and
-# "latest"/"previous" become filters instead. ("children's" and "what's" need no entry: a
-# possessive is cut before the look-up.)
-STOPWORDS = lexicon.STOPWORDS | frozenset(
-    [
-        "authorities",
-        "councils",
-        "describe",
-        "described",
-        "find",
-        "finding",
-        "findings",
-        "inspected",
-        "inspections",
-        "earliest",
-        "oldest",
-        "newest",
-        "one",
-        "latest",
-        "made",
-        "make",
-        "mention",
-        "mentioned",
-        "mentions",
-        "previous",
-        "next",
-        "recent",
-        "reported",
-        "since",
-        "tell",
-        # casual fillers ("any good tho", "ok so", "2019 vs 2024 better or worse") and framing
-        "ok",
-        "okay",
-        "tho",
-        "though",
-        "stuff",
-        "thing",
-        "things",
-        "lot",
-        "lots",
-        "bit",
-        "really",
-        "actually",
-        "anything",
-        "something",
-        "even",
-        "still",
-        "now",
-        "vs",
-        "versus",
-        "worse",
-        "better",
-        "getting",
-        "sort",
-        "sorted",
-        "go",
-        "going",
-        "collection",
-        "effect",
-    ]
-)
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’]*")
 _HOW_MEASURE = re.compile(r"\bhow (?:long|quickly|quick|often|soon|far|fast)\b", re.I)
 _NOT_NAMES = frozenset(
@@ -340,6 +271,22 @@ class QueryIntent:
     borrowed: tuple[str, ...] = ()
     # A question about change from an earlier inspection ("changed since", "still inadequate").
     asks_change: bool = False
+    # What the answer's sentences must hold beyond the topic: a figure, a tone, a named person ...
+    wants: Wants = field(default=Wants())
+    # Names put in quotes ('Speaker Box') or written as one token (Safe@last): of the question, and
+    # of ``search_text`` (with the earlier question a follow-up continues).
+    phrases: tuple[str, ...] = ()
+    search_phrases: tuple[str, ...] = ()
+
+    @property
+    def search_text(self) -> str:
+        """What retrieval embeds: the question, after the earlier one whose topic it continues."""
+        return f"{self.context} {self.question}" if self.context else self.question
+
+    @property
+    def asks_list(self) -> bool:
+        """ "What needs to improve?": the report's own list of improvements answers it."""
+        return "improve" in self.sections
 
     @property
     def aliases(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -354,7 +301,7 @@ class QueryIntent:
                 table[other] = written
         out = []
         for abbr, long_form in table.items():
-            words = tuple(stem(w) for w in long_form.replace("'s", "").split() if w not in STOPWORDS)
+            words = tuple(stem(w) for w in long_form.replace("'s", "").split() if w not in QUERY_STOPWORDS)
             if words and stem(abbr) in stemmed and all(w in stemmed for w in words):
                 out.append((stem(abbr), words))
         return tuple(out)
@@ -386,7 +333,7 @@ def parse(question: str | Normalised, gazetteer: Gazetteer) -> QueryIntent:
     for match in _UNKNOWN_COUNCIL.finditer(question):
         name = match.group(1) or match.group(2)
         words = name.lower().split()
-        if match.group(2) and any(w in STOPWORDS or w in _NOT_NAMES for w in words):
+        if match.group(2) and any(w in QUERY_STOPWORDS or w in _NOT_NAMES for w in words):
             continue  # "which county council", "the local borough council"
         if not gazetteer.find(name) and name.lower() not in {"the", "a", "which", "this", "that", "each"}:
             outside.append(name if match.group(1) else name.title())
@@ -432,14 +379,16 @@ def parse(question: str | Normalised, gazetteer: Gazetteer) -> QueryIntent:
         if ranged and year_from is not None and not is_judgement and not _EVER.search(question):
             # By inspection date: York's 2016 inspection, published in 2017, is the baseline.
             year_from, relative, basis = year_from + 1, "earliest", "inspection"
+    wants = read_wants(question)
     ask = read_ask(
         question,
         councils=council_count,
         areas=areas_named(readable),
         is_judgement=is_judgement,
         years=tuple(sorted(distinct_years)),
+        tone=wants.tone,
     )
-    if places and not is_judgement and ask is None and not sections and all(t in _NO_TOPIC for t in terms):
+    if places and not is_judgement and ask is None and not sections and all(t in NO_TOPIC for t in terms):
         is_judgement, areas = True, ("overall_effectiveness",)  # "greenwich most recent ofsted"
     is_comparison = bool(
         council_count > 1
@@ -467,6 +416,9 @@ def parse(question: str | Normalised, gazetteer: Gazetteer) -> QueryIntent:
         expansions=normalised.expansions,
         ask=ask,
         asks_change=asks_change,
+        wants=wants,
+        phrases=quoted_phrases(question),
+        search_phrases=quoted_phrases(question),
     )
 
 
@@ -479,6 +431,20 @@ def _asks_change(question: str, sections: tuple[str, ...], years: int, relative:
     return bool(words) and bool(
         _CHANGE_BASE.search(question) or years > 1 or relative in ("previous", "next")
     )
+
+
+# A quote opens where no letter stands before it and closes where none follows, so the apostrophes of
+# "Durham's ... carers'" are not read as quotation marks around "s 2019 inspection say about ...".
+_QUOTED = re.compile(r"(?<!\w)[‘'\"“](?=\S)([^‘'\"“”’]{3,60}?)(?<=\S)[’'\"”](?!\w)")
+_JOINED_NAME = re.compile(r"\b\w+[@&+]\w+\b")
+
+
+def quoted_phrases(question: str) -> tuple[str, ...]:
+    """Names a user put in quotes ('Speaker Box') or wrote as one token (Safe@last): strong evidence
+    when a passage holds them, and searched for on their own as well."""
+    quoted = [fold(m.group(1)) for m in _QUOTED.finditer(question) if len(m.group(1).split()) <= 8]
+    joined = [fold(m.group(0)) for m in _JOINED_NAME.finditer(question)]
+    return tuple(dict.fromkeys(quoted + joined))
 
 
 def areas_named(question: str) -> tuple[str, ...]:
@@ -498,39 +464,6 @@ _REFERS_BACK = re.compile(
     r"\b(?:they|their|theirs|them|there|it|its|those|these|that (?:council|authority|la|area|report|"
     r"inspection)|this (?:council|authority|la|area)|the council|the same)\b",
     re.I,
-)
-
-
-# Words of a follow-up that say nothing of its topic: "what did they get in 2019 then", "was it
-# outstanding the time before too".
-_FOLLOWUP_FILLER = frozenset(
-    {
-        "get",
-        "got",
-        "getting",
-        "do",
-        "did",
-        "done",
-        "happen",
-        "happened",
-        "then",
-        "now",
-        "too",
-        "also",
-        "time",
-        "one",
-        "ones",
-        "still",
-        "again",
-        "like",
-        "ok",
-        "okay",
-        "so",
-        "tho",
-        "though",
-        "anything",
-        "any",
-    }
 )
 
 
@@ -592,7 +525,7 @@ def _frame(intent: QueryIntent, previous: QueryIntent, own_terms: tuple[str, ...
     inspection?"), or the same part of the report. A follow-up with a topic of its own that is not
     a judgement area ("and what about accommodation?") asks about that topic, not for a grade."""
     areas = _areas(intent.question, plural=False)
-    own_terms = tuple(t for t in own_terms if t not in _FOLLOWUP_FILLER)
+    own_terms = tuple(t for t in own_terms if t not in FOLLOWUP_FILLER)
     asks_list = "improve" in intent.sections
     if previous.is_judgement and not intent.is_judgement and not asks_list and (areas or not own_terms):
         intent = replace(intent, is_judgement=True, judgement_areas=areas or previous.judgement_areas)
@@ -621,7 +554,7 @@ def content_terms(
         word = match.group(0).lower().replace("’", "'").strip("'-")
         if word.endswith("'s"):
             word = word[:-2]
-        if not word or word in STOPWORDS or word in MONTHS or _YEAR.fullmatch(word):
+        if not word or word in QUERY_STOPWORDS or word in MONTHS or _YEAR.fullmatch(word):
             continue
         if len(word) == 1 and not word.isdigit():
             continue
@@ -629,7 +562,7 @@ def content_terms(
         terms.extend(ACRONYMS.get(word, "").split())
     for _written, other in expansions:
         terms.extend(w.replace("'s", "") for w in other.lower().split())
-    return tuple(t for t in dict.fromkeys(terms) if t not in STOPWORDS)
+    return tuple(t for t in dict.fromkeys(terms) if t not in QUERY_STOPWORDS)
 
 
 def _areas(question: str, plural: bool = True) -> tuple[str, ...]:

@@ -106,22 +106,6 @@ class Query:
 BORROWED_WEIGHT = 0.5  # of a borrowed term's idf: "and what about accommodation?" is about accommodation
 
 
-# A quote opens where no letter stands before it and closes where none follows, so the apostrophes of
-# "Durham's ... carers'" are not read as quotation marks around "s 2019 inspection say about ...".
-_QUOTED = re.compile(r"(?<!\w)[‘'\"“](?=\S)([^‘'\"“”’]{3,60}?)(?<=\S)[’'\"”](?!\w)")
-
-
-_JOINED_NAME = re.compile(r"\b\w+[@&+]\w+\b")
-
-
-def quoted_phrases(question: str) -> tuple[str, ...]:
-    """Names a user put in quotes ('Speaker Box') or wrote as one token (Safe@last): strong evidence
-    when a passage holds them, and searched for on their own as well."""
-    quoted = [fold(m.group(1)) for m in _QUOTED.finditer(question) if len(m.group(1).split()) <= 8]
-    joined = [fold(m.group(0)) for m in _JOINED_NAME.finditer(question)]
-    return tuple(dict.fromkeys(quoted + joined))
-
-
 class Retriever:
     """Search one opened ``Index`` with one ``Embedder``; safe to share between threads."""
 

@@ -1,10 +1,15 @@
-"""Answer strategies for questions across councils and about whole reports, as one ordered table.
+"""Every answer strategy, as one ordered table (``STRATEGIES``), and those that read the judgements table.
 
-``QAService.ask`` consults ``STRATEGIES`` in order before its own retrieval path: the first unit
-whose ``applies(intent)`` is true answers (``answer`` returns a ``Reply``), or declines with None
-and the question goes on to the next unit and, in the end, to text retrieval. Each unit reads the
-``Ask`` that ``service.answers.query.parse`` put in the intent (``service.answers.asking``), never
-the raw question:
+``QAService.ask`` walks ``STRATEGIES`` in order: the first unit whose ``applies(intent, plan)`` is
+true and whose ``answer(case)`` returns a ``Reply`` (an answer, or a reasoned decision to decline)
+decides; a unit that returns None passes the question on. Every unit reads the ``QueryIntent``
+(``service.answers.understanding``), never the raw question. The table: the plan found no report
+(``NoReport``), then the units below, which answer from the judgements table and whole reports
+without searching, then those of ``service.answers.passage_strategies``, which read the passages
+retrieval finds (a survey across councils, judgements, abstention, the LLM, comparison, the
+improvement list, "which council", and the extractive answer that always answers).
+
+The units here read the ``Ask`` the intent holds (``service.answers.asking``):
 
 - ``GradeSurvey``: "which councils were judged inadequate in 2023?", "how many councils got
   outstanding for care leavers since 2020?": the complete list (or count) from the judgements table;
@@ -24,10 +29,21 @@ from typing import Any
 from service.answers.answering import Draft, report_label
 from service.answers.asking import Ask
 from service.answers.judgements import AREA_NAMES, JudgementRow, Selection, grade_sort_key
+from service.answers.passage_strategies import (
+    Abstention,
+    Comparison,
+    CouncilSurvey,
+    Extractive,
+    ImprovementList,
+    Judgements,
+    NoReport,
+    NothingFound,
+    WhichCouncil,
+    Writer,
+)
 from service.answers.planning import Plan
 from service.answers.query import QueryIntent
-from service.answers.records import Filters
-from service.answers.strategy_kit import Reply, Strategy, Tools, judgement_query, query_params
+from service.answers.strategy_kit import Case, Reply, Strategy, Tools, judgement_query, query_params
 from service.answers.summaries import ReportSummary
 from service.answers.themes import RecurringThemes
 from service.answers.trends import Change, Run, changes, history, path_text, runs
@@ -49,10 +65,11 @@ class GradeSurvey:
 
     name = "grade-survey"
 
-    def applies(self, intent: QueryIntent) -> bool:
+    def applies(self, intent: QueryIntent, plan: Plan) -> bool:
         return intent.ask is not None and intent.ask.kind in ("grades", "count") and not intent.ask.change
 
-    def answer(self, tools: Tools, intent: QueryIntent, plan: Plan, filters: Filters | None) -> Reply | None:
+    def answer(self, case: Case) -> Reply | None:
+        tools, intent, filters = case.tools, case.intent, case.filters
         assert intent.ask is not None
         query = judgement_query(intent, intent.ask, tools.catalogue, filters)
         selection = tools.table.select(query)
@@ -178,10 +195,11 @@ class CouncilTrend:
 
     name = "council-trend"
 
-    def applies(self, intent: QueryIntent) -> bool:
+    def applies(self, intent: QueryIntent, plan: Plan) -> bool:
         return intent.ask is not None and intent.ask.kind == "trend" and len(intent.council_keys) == 1
 
-    def answer(self, tools: Tools, intent: QueryIntent, plan: Plan, filters: Filters | None) -> Reply | None:
+    def answer(self, case: Case) -> Reply | None:
+        tools, intent, filters = case.tools, case.intent, case.filters
         assert intent.ask is not None
         key = intent.council_keys[0]
         query = judgement_query(intent, intent.ask, tools.catalogue, filters)
@@ -224,7 +242,7 @@ class GradeChanges:
 
     name = "grade-changes"
 
-    def applies(self, intent: QueryIntent) -> bool:
+    def applies(self, intent: QueryIntent, plan: Plan) -> bool:
         ask = intent.ask
         return (
             ask is not None
@@ -233,7 +251,8 @@ class GradeChanges:
             and (ask.kind == "trend" or (ask.kind == "count" and bool(ask.change)))
         )
 
-    def answer(self, tools: Tools, intent: QueryIntent, plan: Plan, filters: Filters | None) -> Reply | None:
+    def answer(self, case: Case) -> Reply | None:
+        tools, intent, filters = case.tools, case.intent, case.filters
         ask = intent.ask
         assert ask is not None
         query = judgement_query(intent, ask, tools.catalogue, filters)
@@ -301,11 +320,12 @@ class GradeRuns:
 
     name = "grade-runs"
 
-    def applies(self, intent: QueryIntent) -> bool:
+    def applies(self, intent: QueryIntent, plan: Plan) -> bool:
         ask = intent.ask
         return ask is not None and not intent.council_keys and ask.repeat > 0
 
-    def answer(self, tools: Tools, intent: QueryIntent, plan: Plan, filters: Filters | None) -> Reply | None:
+    def answer(self, case: Case) -> Reply | None:
+        tools, intent, filters = case.tools, case.intent, case.filters
         ask = intent.ask
         assert ask is not None
         query = judgement_query(intent, ask, tools.catalogue, filters)
@@ -361,10 +381,32 @@ class GradeRuns:
 
 
 STRATEGIES: tuple[Strategy, ...] = (
+    NoReport(),
+    # from the judgements table and whole reports, without searching
     GradeRuns(),
     GradeChanges(),
     CouncilTrend(),
     GradeSurvey(),
     ReportSummary(),
     RecurringThemes(),
+    # from the passages retrieval finds
+    CouncilSurvey(),
+    NothingFound(),
+    Judgements(),
+    Abstention(),
+    Writer(),
+    Comparison(),
+    ImprovementList(),
+    WhichCouncil(),
+    Extractive(),
 )
+
+
+def walk(case: Case, table: tuple[Strategy, ...] = STRATEGIES) -> tuple[Strategy, Reply]:
+    """The first unit of ``table`` that applies to the case and replies, with its reply."""
+    for strategy in table:
+        if strategy.applies(case.intent, case.plan):
+            reply = strategy.answer(case)
+            if reply is not None:
+                return strategy, reply
+    raise LookupError("no strategy answered: the table must end with one that always does")

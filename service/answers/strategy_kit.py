@@ -1,45 +1,79 @@
-"""What the answer strategies of ``service.answers.strategies`` share: their reply, their tools, their shape.
+"""What the answer strategies of ``service.answers.strategies`` share: their case, reply, tools and shape.
 
-A strategy is a small unit with a ``name``, ``applies(intent)`` (reading only the parsed
-``QueryIntent``) and ``answer(tools, intent, plan, filters)`` returning a ``Reply`` or None to
-let the next unit (and in the end text retrieval) answer. ``Tools`` holds the index, the
-catalogue, the composer and what is read from the index once, on first use (the judgements table).
+A strategy is a small unit with a ``name``, ``applies(intent, plan)`` (reading only the parsed
+``QueryIntent`` and the plan of which reports to read) and ``answer(case)`` returning a ``Reply``
+(an answer, or a reasoned decision to decline) or None to let the next unit of the table answer.
+``Case`` is one question being answered: its intent, plan and filters, and the passages retrieval
+finds for it, searched on first use (so the strategies that answer from the judgements table never
+search). ``Tools`` holds what every question shares: the index, the catalogue, the composer, the
+retriever, the abstention gate, the optional LLM, and what is read from the index once, on first use
+(the judgements table).
 """
 
 from __future__ import annotations
 
 import functools
+import re
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
+from service.answers.abstention import Abstainer
 from service.answers.answering import Composer, Draft, judgement_sentence
 from service.answers.asking import Ask
 from service.answers.judgements import JudgementQuery, JudgementRow, JudgementTable
+from service.answers.lexicon import IMPROVE_LIST
 from service.answers.planning import Catalogue, Plan
-from service.answers.query import QueryIntent
+from service.answers.query import SECTION_HINTS, QueryIntent
 from service.answers.records import Filters, Passage
+from service.answers.retrieval import Query, Retriever
 from service.answers.text import clean_sentence
 
 
 @dataclass
 class Reply:
-    """A strategy's answer: the draft to check and cite, the passages quoted, and structured data."""
+    """A strategy's answer: the draft to check and cite, the passages to show, and structured data.
 
-    draft: Draft
-    data: dict[str, Any]
+    With no ``draft`` the reply declines, saying why (``reason``); the passages are still shown.
+    ``data`` (structured answers only: lists, trends, summaries) travels in the response as it is.
+    """
+
+    draft: Draft | None
+    data: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
+    reason: str | None = None
+
+
+def declined(reason: str, passages: Sequence[Passage] = ()) -> Reply:
+    """A reply that does not answer, with why and the nearest passages."""
+    return Reply(None, reason=reason, passages=list(passages))
 
 
 class Tools:
-    """What strategies share: the index, the catalogue, the composer, and tables read on first use."""
+    """What strategies share: the index, the catalogue, the composer, the retriever, the gate, the LLM,
+    and tables read on first use."""
 
-    def __init__(self, index: Any, catalogue: Catalogue, composer: Composer, embedder: Any = None) -> None:
+    def __init__(
+        self,
+        index: Any,
+        catalogue: Catalogue,
+        composer: Composer,
+        embedder: Any = None,
+        *,
+        retriever: Retriever | None = None,
+        abstainer: Abstainer | None = None,
+        llm: Any = None,
+    ) -> None:
         self.index = index
         self.catalogue = catalogue
         self.composer = composer
         self.embedder = embedder
+        self.retriever = retriever
+        self.abstainer = abstainer
+        self.llm = llm
 
         # Sentence -> vector, for themes: a topic asked again is not embedded again (bounded).
         self.vectors: dict[str, Any] = {}
@@ -111,14 +145,113 @@ class Tools:
         return {"local_authority": name, "key": key, "inspections": inspections}
 
 
+@dataclass
+class Case:
+    """One question being answered: what was understood, and what retrieval finds, on first use.
+
+    ``search`` retrieves for each target of the plan (the groups a comparison answers side by
+    side); ``passages`` interleaves them; ``weak`` is the abstention gate's verdict on them, its
+    features kept in ``trace``; ``improvement_list`` is the best report's own list of improvements.
+    """
+
+    tools: Tools
+    intent: QueryIntent
+    plan: Plan
+    filters: Filters | None
+    top_k: int
+    search: Callable[[], list[list[Passage]]]
+    use_llm: bool = True
+    timings: dict[str, float] = field(default_factory=dict)
+    trace: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what a unit that declined wants said (the LLM's failure)
+    searching_s: float = 0.0  # time spent in ``search``, kept out of the composing time
+
+    @functools.cached_property
+    def groups(self) -> list[list[Passage]]:
+        started = time.perf_counter()
+        found = self.search()
+        self.searching_s += time.perf_counter() - started
+        return found
+
+    @functools.cached_property
+    def passages(self) -> list[Passage]:
+        return interleave(self.groups, self.top_k * max(1, min(len(self.groups), 3)))
+
+    @functools.cached_property
+    def weak(self) -> str | None:
+        assert self.tools.abstainer is not None
+        return self.tools.abstainer.weak(self.intent, self.passages, self.trace)
+
+    @functools.cached_property
+    def improvement_list(self) -> Draft:
+        """ "What needs to improve?": the items of the best report's list (about the topic, if named)."""
+        best = [self.passages[0].report_id] if self.passages else []
+        return self.tools.composer.section_list(best, IMPROVE_LIST, topic=self.intent.terms)
+
+
 class Strategy(Protocol):
     name: str
 
-    def applies(self, intent: QueryIntent) -> bool: ...
+    def applies(self, intent: QueryIntent, plan: Plan) -> bool: ...
 
-    def answer(
-        self, tools: Tools, intent: QueryIntent, plan: Plan, filters: Filters | None
-    ) -> Reply | None: ...
+    def answer(self, case: Case) -> Reply | None: ...
+
+
+def retrieval_query(
+    intent: QueryIntent,
+    report_ids: tuple[str, ...] | None,
+    filters: Filters | None,
+    *,
+    with_context: bool = False,
+) -> Query:
+    """What retrieval reads of an intent: its text, terms, aliases, phrases and sections, within
+    ``report_ids``; ``with_context`` reads a follow-up with the earlier question it continues."""
+    patterns = [p for name, _, p in SECTION_HINTS if name in intent.sections]
+    if filters and filters.section:
+        patterns.append(re.compile(re.escape(filters.section), re.I))
+    return Query(
+        text=intent.search_text if with_context else intent.question,
+        terms=intent.terms,
+        report_ids=report_ids,
+        section_patterns=tuple(patterns),
+        section_boost=1.0 if intent.asks_list else 0.25,
+        phrases=intent.search_phrases if with_context else intent.phrases,
+        aliases=intent.aliases,
+        borrowed=intent.borrowed,
+    )
+
+
+def in_section(passages: list[Passage], filters: Filters | None) -> list[Passage]:
+    """The passages of the section the caller's filter names (all of them when none is in it)."""
+    if not (filters and filters.section):
+        return passages
+    wanted = filters.section.lower()
+    return [p for p in passages if wanted in (p.section or "").lower()] or passages
+
+
+def interleave(groups: Sequence[Sequence[Passage]], limit: int) -> list[Passage]:
+    """Round-robin over groups, so a comparison's top passages include every side."""
+    out: list[Passage] = []
+    seen: set[str] = set()
+    depth = max((len(g) for g in groups), default=0)
+    for i in range(depth):
+        for group in groups:
+            if i < len(group) and group[i].chunk_id not in seen:
+                seen.add(group[i].chunk_id)
+                out.append(group[i])
+    return out[:limit]
+
+
+def cited_first(draft: Draft, passages: Sequence[Passage]) -> list[Passage]:
+    """The passages the answer quotes, in citation order, then the rest as retrieved."""
+    first: list[Passage] = []
+    for n in sorted(draft.cited):
+        passage = draft.cited[n]
+        if all(p.chunk_id != passage.chunk_id for p in first):
+            match = next((p for p in passages if p.chunk_id == passage.chunk_id), passage)
+            first.append(match)
+    seen = {p.chunk_id for p in first}
+    return first + [p for p in passages if p.chunk_id not in seen]
 
 
 def judgement_query(

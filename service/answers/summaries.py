@@ -19,20 +19,20 @@ from typing import Any
 
 from service.answers.answering import Draft, report_label
 from service.answers.judgements import AREA_NAMES
+from service.answers.lexicon import IMPROVE_LIST
 from service.answers.lists import list_items, list_spans
 from service.answers.planning import Plan, ReportInfo
 from service.answers.query import SECTION_HINTS, QueryIntent
 from service.answers.quoting import REFERENCE_ONLY, prose_like, quote_span
-from service.answers.records import Filters, Passage
+from service.answers.records import Passage
 from service.answers.retrieval import passage_from_chunk
-from service.answers.strategy_kit import Reply, Tools
+from service.answers.strategy_kit import Case, Reply, Tools
 from service.answers.text import clean_sentence, sentence_spans
 from service.answers.tone import heading_like, list_ranges, sentence_tone
 
 WORDS = 230  # about a minute's reading
 DETAIL = 3  # strengths and weaknesses per area in the response's data
 IMPROVE_SHOWN = 2
-IMPROVE = re.compile(r"needs? to improve|areas? for improvement|recommendations", re.I)
 SUMMARY = re.compile(
     r"summary of (?:key )?findings|executive summary|headline|services in .+ (?:are|is|require)", re.I
 )
@@ -62,10 +62,11 @@ class ReportSummary:
 
     name = "report-summary"
 
-    def applies(self, intent: QueryIntent) -> bool:
+    def applies(self, intent: QueryIntent, plan: Plan) -> bool:
         return intent.ask is not None and intent.ask.kind == "summary" and len(intent.council_keys) == 1
 
-    def answer(self, tools: Tools, intent: QueryIntent, plan: Plan, filters: Filters | None) -> Reply | None:
+    def answer(self, case: Case) -> Reply | None:
+        tools, intent, plan = case.tools, case.intent, case.plan
         ids = [r for t in plan.targets for r in (t.report_ids or ())]
         infos = sorted(
             (tools.catalogue.by_id[r] for r in ids if r in tools.catalogue.by_id),
@@ -93,7 +94,7 @@ def summarise(tools: Tools, intent: QueryIntent, info: ReportInfo, notes: list[s
     passages = [passage_from_chunk(c, 0.0) for c in chunks]
     grades = {r.area: r.grade for r in tools.table.report_rows(info.report_id)}
     findings = _findings(passages)
-    improve = [item[0][2:] for item in list_items(list_spans(chunks, IMPROVE)) if item]
+    improve = [item[0][2:] for item in list_items(list_spans(chunks, IMPROVE_LIST)) if item]
     # The chat text first (so its citations read 1, 2, 3 ...): each area's first strength and first
     # weakness while within a minute's reading, then the first items of what needs to improve.
     for area, found in findings.items():
@@ -142,7 +143,7 @@ def _findings(passages: list[Passage]) -> dict[str, dict[str, list[tuple[Passage
     out: dict[str, dict[str, list[tuple[Passage, int, int]]]] = {}
     for passage in passages:
         area = section_area(passage.section)
-        if area is None or IMPROVE.search(passage.section or ""):
+        if area is None or IMPROVE_LIST.search(passage.section or ""):
             continue
         found = out.setdefault(area, {"strengths": [], "weaknesses": []})
         ranges = list_ranges(passage.text)

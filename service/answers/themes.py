@@ -23,15 +23,15 @@ from typing import Any
 import numpy as np
 
 from service.answers.answering import Asks, Draft
-from service.answers.asking import THEME_FRAMING
 from service.answers.judgements import AREA_NAMES
+from service.answers.lexicon import THEME_FRAMING, TONE_FRAMING
 from service.answers.planning import Plan
 from service.answers.query import QueryIntent
-from service.answers.records import Filters, Passage
+from service.answers.records import Passage
 from service.answers.retrieval import passage_from_chunk
-from service.answers.strategy_kit import Reply, Tools
+from service.answers.strategy_kit import Case, Reply, Tools
 from service.answers.text import clean_sentence, stem
-from service.answers.tone import TONE_FRAMING, ListRange, agreement, list_ranges, sentence_tone
+from service.answers.tone import ListRange, agreement, list_ranges, sentence_tone
 
 PER_REPORT = 2  # sentences of one report that can join themes (its strongest on the topic)
 ON_TOPIC = 0.5  # share of the topic's weight a sentence must hold (with its paragraph's help)
@@ -181,10 +181,11 @@ class RecurringThemes:
 
     name = "recurring-themes"
 
-    def applies(self, intent: QueryIntent) -> bool:
+    def applies(self, intent: QueryIntent, plan: Plan) -> bool:
         return intent.ask is not None and intent.ask.kind == "themes" and not intent.council_keys
 
-    def answer(self, tools: Tools, intent: QueryIntent, plan: Plan, filters: Filters | None) -> Reply | None:
+    def answer(self, case: Case) -> Reply | None:
+        tools, intent, plan = case.tools, case.intent, case.plan
         ask = intent.ask
         assert ask is not None
         topic = topic_of(intent)

@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from service.answers.lexicon import IMPROVE_TITLE, LIST_HEADING
+
 ASKS_CRITICISM = re.compile(
     r"\b(?:criticis\w*|critical of|critique\w*|weak(?:ness|nesses|er|est)?|shortfalls?|shortcomings?|"
     r"failings?|deficienc\w*|inadequacies|fell short|falls? short|falling short|not good enough|"
@@ -48,28 +50,6 @@ ASKS_PRAISE = re.compile(
     r"especially )?(?:good|strong|effective|excellent|outstanding|high[- ]quality|timely|robust))\b",
     re.I,
 )
-# Words that only frame the ask: reports rarely use them, so as search or scoring words they
-# would reward the few passages that do ("criticised" is in 3 of 37,000) and nothing else.
-ASK_WORDS = frozenset(
-    (
-        "criticised", "criticise", "criticize", "criticized", "criticism", "criticisms", "critique",
-        "praised", "praise", "praising", "commended", "commend", "commending", "commendation",
-    )
-)  # fmt: skip
-# Words that say a question wants criticism or praise rather than what it is about ("what concerns
-# did inspectors raise about ..."): left out when sentences are scored for the question's topic,
-# since the tone of a sentence, not these words, answers that part of it.
-TONE_FRAMING = ASK_WORDS | frozenset(
-    (
-        "concern", "concerns", "concerned", "raise", "raised", "raising", "weak", "weakness", "weaknesses",
-        "strength", "strengths", "problem", "problems", "issue", "issues", "worry", "worries",
-        "shortcoming", "shortcomings", "shortfall", "shortfalls", "failing", "failings", "positive",
-        "positives", "negative", "identified", "identify", "highlighted", "highlight", "noted", "note",
-        "expressed", "express", "good", "poor", "poorly", "well", "went", "wrong", "best", "practice",
-        "success", "successes", "successful", "areas", "area", "critical",
-    )
-)  # fmt: skip
-
 _SHORTFALL = re.compile(
     r"\b(?:not (?:all|yet|always|consistently|sufficiently|routinely|regularly|enough|fully|"
     r"effectively|timely|robust|clear|good|well|in place|being|been|seen|met|given|undertaken|"
@@ -123,22 +103,8 @@ _AVOIDED = re.compile(
     re.I,
 )
 
-# Section titles that place a sentence among things to improve, or among strengths.
-IMPROVE_TITLE = re.compile(
-    r"what (?:does|do) (?:the )?.{2,40}? need to improve|what needs to improve|areas? for (?:improvement|"
-    r"development)|recommendations|requires? improvement because|inadequate because|"
-    r"priority and immediate action|capacity to improve",
-    re.I,
-)
+# Section titles that place a sentence among strengths (those among things to improve: ``lexicon``).
 STRENGTH_TITLE = re.compile(r"\bstrengths\b(?! and weaknesses)", re.I)
-
-_LIST_HEADING = re.compile(
-    r"^[ \t]*(?P<title>(?:what (?:does|do) (?:the )?[^\n?]{2,40}? need to improve|what needs to improve|"
-    r"areas? for (?:improvement|development)|recommendations|[^\n]{0,80}\brequires? improvement because|"
-    r"(?:the )?[^\n]{0,40}\bstrengths|[^\n]{0,40}\bhas the following strengths))"
-    r"[ \t]*[?:]?[ \t]*\d{0,3}[ \t]*$",
-    re.I | re.M,
-)
 
 
 @dataclass(frozen=True)
@@ -198,7 +164,7 @@ def list_ranges(text: str) -> list[ListRange]:
     more titles) yields a range with no sentences in it, which is harmless.
     """
     ranges: list[ListRange] = []
-    for match in _LIST_HEADING.finditer(text):
+    for match in LIST_HEADING.finditer(text):
         kind = 1 if re.search(r"strengths", match.group("title"), re.I) else -1
         ranges.append(ListRange(match.end(), list_end(text, match.end()), kind))
     return ranges

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from inspectqa.settings import Settings
-from service.answers.figures import QUANTITY_ASKED, figure_bonus
+from service.answers.asking import read_wants
+from service.answers.figures import figure_bonus
 from service.answers.qa import QAService
 from service.answers.records import Answer
 from service.answers.tone import asked, tone
@@ -123,7 +124,7 @@ def test_a_figure_is_a_count_not_a_date_age_or_reference(sentence: str, counts: 
     ],
 )
 def test_questions_wanting_a_figure_are_recognised(question: str, wants_figure: bool) -> None:
-    assert bool(QUANTITY_ASKED.search(question)) == wants_figure
+    assert read_wants(question).figure == wants_figure
 
 
 @pytest.mark.slow

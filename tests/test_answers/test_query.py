@@ -10,9 +10,8 @@ import pytest
 
 from inspectqa.errors import UnknownFilter
 from service.answers.planning import Catalogue, plan
-from service.answers.query import parse, with_context
+from service.answers.query import parse, quoted_phrases, with_context
 from service.answers.records import Filters
-from service.answers.retrieval import quoted_phrases
 from service.answers.text import sentence_spans
 
 

@@ -13,11 +13,10 @@ import unicodedata
 from functools import lru_cache
 
 from service.answers.grounding.vocabulary import NEGATIONS
-from service.answers.lexicon import STOPWORDS
+from service.answers.lexicon import CLAIM_STOPWORDS
 
 # On top of the shared list: words of numbers, which the fact checks (``facts.numbers``) compare
 # as figures, so that "47 per cent" against "47%" or "one" against "1" is not a missing word too.
-CLAIM_STOPWORDS = STOPWORDS | {"per", "cent", "percent", "one", "ones"}
 
 _FOLD = str.maketrans(
     {

@@ -1,0 +1,60 @@
+"""Reading a question once: the typed text (and the conversation before it) → one frozen ``QueryIntent``.
+
+This is the only step that reads the question's words. It normalises them (``service.answers.normalise``:
+spelling, sector shorthand, casual phrasing), parses councils, dates, relative dates, judgement areas
+and report sections (``service.answers.query``), what the answer must hold (``service.answers.asking``:
+a figure, criticism or praise, a named person, the overall grade, the kind of thing named) and what
+the question asks beyond one passage (a survey of grades, a trend, themes, a summary), and borrows
+from earlier turns for a follow-up. Planning, retrieval, the answer strategies and abstention then
+read the intent, never the string again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from service.answers.aliases import Gazetteer
+from service.answers.lexicon import ASK_WORDS
+from service.answers.normalise import Normaliser
+from service.answers.query import QueryIntent, parse, quoted_phrases, with_context
+from service.answers.records import Turn
+
+
+class Understanding:
+    """Turns a question and its conversation into a ``QueryIntent``; pure, safe to share between threads."""
+
+    def __init__(self, normaliser: Normaliser, gazetteer: Gazetteer, max_chars: int) -> None:
+        self.normaliser = normaliser
+        self.gazetteer = gazetteer
+        self.max_chars = max_chars  # of each earlier turn read
+
+    def __call__(self, question: str, history: Sequence[Turn] | None = None) -> QueryIntent:
+        """Normalise and parse the question (once); a follow-up borrows from earlier turns.
+
+        The conversation is read oldest first, each of the user's questions resolved against the
+        ones before it, so "and in 2016?" then "what about care leavers?" keeps the council of the
+        first and the year of the second. An assistant answer only lends its council, when the
+        user's questions named none (e.g. after "which council runs 'Freedom cards'?"), never its
+        wording as a topic. An earlier turn that was declined still lends its council and year.
+        """
+        state: QueryIntent | None = None
+        for turn in history or ():
+            said = turn.content[: self.max_chars]
+            if turn.role == "user":
+                earlier = parse(self.normaliser.normalise(said), self.gazetteer)
+                state = with_context(earlier, state)
+            elif state is None or not (state.places or state.outside_places):
+                lent = parse(said, self.gazetteer)
+                if lent.places:
+                    base = state or replace(lent, terms=(), question="")
+                    state = replace(base, places=lent.places)
+        intent = with_context(parse(self.normaliser.normalise(question), self.gazetteer), state)
+        if intent.context:
+            # Retrieval reads the earlier question with this one: its quoted names count too.
+            intent = replace(intent, search_phrases=quoted_phrases(intent.search_text))
+        # "criticised", "praised": how the question wants the findings, not what they are about;
+        # "at the time of its inspection" dates the question, it is not about time.
+        framing = ASK_WORDS | ({"time"} if intent.wants.at_the_time else set())
+        topic = tuple(t for t in intent.terms if t.lower() not in framing)
+        return replace(intent, terms=topic) if topic and topic != intent.terms else intent
