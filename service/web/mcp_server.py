@@ -143,6 +143,17 @@ def build_mcp(
         if wait > 0:
             raise ToolError(f"Too many questions from this client; try again in {max(1, math.ceil(wait))} s.")
 
+    _question_tools(server, get_qa, charge)
+    _report_tools(server, get_qa)
+    _report_resources(server, get_qa)
+    return server
+
+
+def _question_tools(
+    server: MCPServer, get_qa: Callable[[], QAService], charge: Callable[[Context], None]
+) -> None:
+    """`ask` and `search`: the two tools that read passages, each charged to the client's rate limit."""
+
     @server.tool(
         name="ask",
         title="Ask the Ofsted reports",
@@ -219,6 +230,10 @@ def build_mcp(
         shaped = [PassageOut.of(p, sources.get(p.report_id)) for p in passages]
         return SearchOutput(query=query, passages=shaped)
 
+
+def _report_tools(server: MCPServer, get_qa: Callable[[], QAService]) -> None:
+    """`get_report` and `judgements`: records read from the index, no search."""
+
     @server.tool(
         name="get_report",
         title="One inspection report",
@@ -281,6 +296,10 @@ def build_mcp(
             )
             return JudgementsResponse.model_validate(qa.select_judgements(query).as_dict())
 
+
+def _report_resources(server: MCPServer, get_qa: Callable[[], QAService]) -> None:
+    """The reports, one report and one page, as MCP resources a client can list and read."""
+
     @server.resource(
         "inspectqa://reports",
         name="reports",
@@ -330,8 +349,6 @@ def build_mcp(
             return qa.page_text(report_id, int(page))
         except NotFound as error:
             raise ResourceNotFoundError(str(error)) from error
-
-    return server
 
 
 def get_qa_or_resource_error(get_qa: Callable[[], QAService]) -> QAService:
