@@ -8,8 +8,9 @@ person ("who was the director ..."), the overall grade, or the kind of thing nam
 "Which councils were judged inadequate in 2023?" wants a complete list from the judgements table,
 "how many ..." its count, "how has Birmingham's grade changed?" the council's inspections in order,
 "what weaknesses come up most often in care leavers services?" the findings of every report grouped
-into themes, and "summarise Southend's 2019 inspection" one whole report. ``read_ask`` decides which
-from the question's words once, when ``service.answers.query.parse`` builds the ``QueryIntent``; the
+into themes, "which councils were criticised for drift?" every council whose report states it,
+and "summarise Southend's 2019 inspection" one whole report. ``read_ask`` decides which from the
+question's words once, when ``service.answers.query.parse`` builds the ``QueryIntent``; the
 strategies of ``service.answers.strategies`` read the resulting ``Ask`` and never the question again.
 
 The grade words are Ofsted's own scale ("outstanding", "good", "requires improvement (to be good)",
@@ -51,7 +52,7 @@ AT_THE_TIME = re.compile(r"\b(?:at|by|around) the time of\b", re.I)
 # "Which team ...", "what kind of service ...": the noun naming what the answer is.
 ANSWER_KIND = re.compile(r"\b(?:which|what)\s+(?:kinds? of |types? of |sorts? of )?([a-z][a-z’'-]+)", re.I)
 
-Kind = Literal["grades", "count", "trend", "themes", "summary"]
+Kind = Literal["grades", "count", "trend", "themes", "summary", "councils"]
 
 # Grade families as questions name them, best first; "requires improvement" covers "... to be good".
 GRADES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -376,6 +377,18 @@ def read_ask(
         tone = asked(question) if tone is None else tone
         if tone:
             return Ask("themes", areas=areas, tone=tone, year_kind=year_kind, frameworks=frameworks)
+    if (which or how_many) and not graded:
+        # "Which councils were criticised for drift in care proceedings?": every council whose
+        # report states a shortfall (or a strength) on the topic, not the best few passages.
+        tone = asked(question) if tone is None else tone
+        if tone:
+            return Ask(
+                "councils",
+                areas=areas,
+                tone=tone,
+                year_kind=year_kind,
+                frameworks=frameworks,
+            )
     return None
 
 

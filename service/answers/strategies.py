@@ -17,7 +17,8 @@ The units here read the ``Ask`` the intent holds (``service.answers.asking``):
 - ``GradeChanges``: "which councils improved from inadequate to good?": consecutive inspections;
 - ``GradeRuns``: "which councils were inadequate at two inspections in a row?", "which stayed good?";
 - ``ReportSummary``: "summarise Southend's 2019 inspection": one report, as a news report would;
-- ``RecurringThemes``: "what weaknesses come up most often in care leavers services?".
+- ``RecurringThemes``: "what weaknesses come up most often in care leavers services?";
+- ``CouncilFindings``: "which councils were criticised for drift?": every council, not the top few.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 
 from service.answers.answering import Draft, report_label
 from service.answers.asking import Ask
+from service.answers.council_findings import CouncilFindings
 from service.answers.judgements import AREA_NAMES, JudgementRow, Selection, grade_sort_key
 from service.answers.passage_strategies import (
     Abstention,
@@ -389,6 +391,7 @@ STRATEGIES: tuple[Strategy, ...] = (
     GradeSurvey(),
     ReportSummary(),
     RecurringThemes(),
+    CouncilFindings(),
     # from the passages retrieval finds
     CouncilSurvey(),
     NothingFound(),

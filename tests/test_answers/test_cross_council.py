@@ -80,6 +80,8 @@ ASKS = [
      ("help_and_protection",)),
     ("what overall effectiveness grades did councils get under the new 2026 framework", "grades", (),
      ("overall_effectiveness",)),
+    ("Which councils were praised for good practice in care proceedings?", "councils", (), ()),
+    ("Which councils were criticised for drift in care proceedings?", "councils", (), ()),
 ]  # fmt: skip
 
 
@@ -96,7 +98,6 @@ def test_the_ask_is_read_once_from_the_question(
     "question",
     [
         "What did Ofsted say about foster carer reviews in Southend-on-Sea?",
-        "Which councils were praised for good practice in care proceedings?",
         "What was Durham's overall judgement in 2019?",
         "what needs to improve in southend 2019",
     ],
@@ -228,6 +229,30 @@ def test_theme_counts_match_the_sentences_they_cite(qa: QAService) -> None:
             assert sentence_tone(citation.quote, passage.section, list_ranges(passage.text), start) < 0
         if "citations" in theme:
             assert f"In {theme['councils']} council" in answer.answer
+    assert_cited_verbatim(qa, answer)
+
+
+def test_which_councils_were_criticised_lists_every_council_whose_report_says_so(qa: QAService) -> None:
+    answer = qa.ask("Which councils were criticised for drift in care proceedings?")
+    assert answer.data is not None and answer.data["kind"] == "councils"
+    data = answer.data
+    assert data["reports_read"] == len(qa.catalogue) and f"{len(qa.catalogue)} reports read" in answer.answer
+    # Every council found is listed and cited, beyond the five a text search would give.
+    assert (
+        data["count_councils"]
+        == len(data["councils"])
+        == len({e["local_authority"] for e in data["councils"]})
+    )
+    assert f"{data['count_councils']} councils" in answer.answer
+    assert set(answer.reports) == set(data["items"])
+    by_n = {c.n: c for c in answer.citations}
+    for entry in data["councils"]:
+        citation = by_n[entry["citation"]]
+        assert citation.report_id in entry["report_ids"] and fold(citation.quote) == fold(entry["text"])
+        assert "drift" in citation.quote.lower() or "proceedings" in citation.quote.lower()
+        passage = next(p for p in answer.passages if p.chunk_id == citation.chunk_id)
+        start = passage.text.index(citation.quote)
+        assert sentence_tone(citation.quote, passage.section, list_ranges(passage.text), start) < 0
     assert_cited_verbatim(qa, answer)
 
 
