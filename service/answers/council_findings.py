@@ -5,9 +5,11 @@ for their work with care leavers?" want a complete list: text retrieval finds th
 whose passages score best, and a reader cannot tell the other councils apart from those the
 reports clear. Here every report in scope is read the way recurring themes read them
 (``service.answers.themes.gather``: each report's passages on the topic, every sentence scored for
-the topic and its tone, each report's strongest sentences kept, boilerplate dropped), and every
-council with such a sentence is listed, each with its strongest sentence cited. The answer says
-how many reports were read; the rest of the list is named and cited in the response.
+the topic and its tone, each report's strongest sentences kept, boilerplate dropped); a sentence
+counts when its own words state the shortfall (or strength), or it is an item of a "what needs to
+improve" (or strengths) list, and every council with such a sentence is listed, each with its
+strongest sentence cited. The answer says how many reports were read; the rest of the list is
+named and cited in the response.
 """
 
 from __future__ import annotations
@@ -19,8 +21,25 @@ from service.answers.planning import Plan
 from service.answers.query import QueryIntent
 from service.answers.strategy_kit import Case, Reply
 from service.answers.themes import Finding, gather, topic_of
+from service.answers.tone import agreement, list_ranges, tone
 
 SHOWN = 10  # councils quoted in the chat answer; the whole list is in the response's data
+
+
+def states_it(finding: Finding, wanted: int) -> bool:
+    """Whether the sentence itself states a shortfall (``wanted`` -1) or a strength (+1).
+
+    Themes accept a sentence for where it stands (a "what needs to improve" section), but naming a
+    council as criticised needs the sentence's own words, or its being an item of such a list.
+    """
+    words = tone(finding.passage.text[finding.start : finding.end])
+    if agreement(wanted, words) > 0:
+        return True
+    if words:
+        return False
+    return any(
+        r.start <= finding.start < r.end and r.tone == wanted for r in list_ranges(finding.passage.text)
+    )
 
 
 def by_council(findings: list[Finding]) -> list[list[Finding]]:
@@ -50,7 +69,7 @@ class CouncilFindings:
             return None
         scope = plan.report_ids
         read = len(scope) if scope is not None else len(tools.catalogue.by_id)
-        councils = by_council(gather(tools, scope, topic, ask.tone))
+        councils = by_council([f for f in gather(tools, scope, topic, ask.tone) if states_it(f, ask.tone)])
         verb = "criticised" if ask.tone < 0 else "praised"
         kind = "shortfall" if ask.tone < 0 else "strength"
         about = ", ".join(topic)
@@ -73,18 +92,14 @@ class CouncilFindings:
         for rank, group in enumerate(councils):
             best = group[0]
             n = tools.composer.cite(draft, best.passage, best.start, best.end)
-            cited = {best.passage.report_id}
-            for other in group[1:]:  # each other report of the council cited too, with its strongest
-                if other.passage.report_id not in cited:
-                    cited.add(other.passage.report_id)
-                    tools.composer.cite(draft, other.passage, other.start, other.end)
             if rank < SHOWN:
                 info = tools.catalogue.by_id.get(best.passage.report_id)
                 draft.groups.append((report_label(info, None, lead=False), [(best.text, [n])]))
             entries.append(
                 {
                     "local_authority": best.council,
-                    "report_ids": list(dict.fromkeys(f.passage.report_id for f in group)),
+                    "report_id": best.passage.report_id,
+                    "other_reports": list(dict.fromkeys(f.passage.report_id for f in group[1:])),
                     "text": best.text,
                     "page": tools.composer.page_of(best.passage, best.passage.text[best.start : best.end]),
                     "citation": n,
@@ -100,6 +115,6 @@ class CouncilFindings:
             "reports_read": read,
             "count_councils": len(councils),
             "councils": entries,
-            "items": list(dict.fromkeys(r for e in entries for r in e["report_ids"])),
+            "items": [e["report_id"] for e in entries],
         }
         return Reply(draft, data)

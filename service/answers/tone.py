@@ -91,8 +91,11 @@ _NEGATION = re.compile(
     re.I,
 )
 # "well" in "as well as", "not only ... but also": no judgement in them.
+# Phrases that hold a shortfall or strength word but describe, not judge: "not in employment,
+# education or training" (NEET), "time-limited" support.
 _NEUTRAL = re.compile(
-    r"\bas well as\b|\bwell-being\b|\bnot only\b|\bwhether or not\b|\bnot in education\b|\bif not\b",
+    r"\bas well as\b|\bwell-being\b|\bnot only\b|\bwhether or not\b|\bnot in (?:education|employment)\b|"
+    r"\bif not\b|\btime[- ]limited\b",
     re.I,
 )
 # A shortfall word that a sentence says is avoided or tackled: "permanence without delay",

@@ -248,7 +248,7 @@ def test_which_councils_were_criticised_lists_every_council_whose_report_says_so
     by_n = {c.n: c for c in answer.citations}
     for entry in data["councils"]:
         citation = by_n[entry["citation"]]
-        assert citation.report_id in entry["report_ids"] and fold(citation.quote) == fold(entry["text"])
+        assert citation.report_id == entry["report_id"] and fold(citation.quote) == fold(entry["text"])
         assert "drift" in citation.quote.lower() or "proceedings" in citation.quote.lower()
         passage = next(p for p in answer.passages if p.chunk_id == citation.chunk_id)
         start = passage.text.index(citation.quote)
