@@ -153,18 +153,18 @@ _TIMES = re.compile(
 _HOW_OFTEN = re.compile(r"\b(?P<n>twice|two|three|four|five|\d)\b(?! or)", re.I)
 _NUMBERS = {"twice": 2, "two": 2, "three": 3, "four": 4, "five": 5}
 # "What grades did councils get in 2023?", "how were councils rated for care leavers?": every grade
-# of the reports in scope, counted by grade (no grade named).
+# of the reports in scope, counted by grade (no grade named). Only with councils in the plural
+# (``_MANY``): "what were the grades?" after a question about one council is about that council.
 _SPREAD = re.compile(
-    rf"\b(?:what|which) (?:\w+ ){{0,3}}(?:grades?|judge?ments?|ratings?)\b(?: \w+){{0,4}}? "
-    rf"(?:did|do|were|have|had|are|was)\b(?: \w+){{0,2}}? {_COUNCILS}\b"
-    rf"|\b(?:what|which) (?:were|are|was) (?:the )?(?:\w+ ){{0,3}}(?:grades|judge?ments|ratings)\b"
-    rf"|\bhow (?:were|are|have|did) (?:the )?{_COUNCILS} (?:been )?(?:graded|rated|judged)\b"
+    r"\b(?:what|which) (?:\w+ ){0,3}(?:grades?|judge?ments?|ratings?)\b"
+    r"|\bhow (?:were|are|have|did) (?:the )?\w+(?: \w+)? (?:been )?(?:graded|rated|judged)\b"
     r"|\b(?:breakdown|distribution|spread|split|tally|range) of (?:the )?(?:\w+ ){0,3}"
     r"(?:grades|judge?ments|ratings)\b"
-    rf"|\bhow many {_COUNCILS} (?:got|received|were (?:judged|rated|graded)|had) (?:each|every) "
+    r"|\bhow many \w+(?: \w+)? (?:got|received|were (?:judged|rated|graded)|had) (?:each|every) "
     r"(?:grade|rating|judge?ment)\b",
     re.I,
 )
+_MANY = re.compile(r"\b(?:councils|local authorities|authorities|LAs|every council|each council)\b", re.I)
 _GRADE_NOUN = re.compile(r"\b(?:grades?|judge?ments?|ratings?|rated|judged|graded)\b", re.I)
 _PLURAL = re.compile(r"\b(?:grades|judge?ments|ratings)\b", re.I)
 _GRADE_PHRASE = re.compile(r"\brequir(?:es?|ing|ed) improvement(?: to be good)?\b", re.I)
@@ -364,7 +364,7 @@ def read_ask(
             year_kind=year_kind,
             frameworks=frameworks,
         )
-    if not grades and _SPREAD.search(question) and not _THEMES.search(question):
+    if not grades and _SPREAD.search(question) and _MANY.search(question) and not _THEMES.search(question):
         return Ask(
             "count" if how_many else "grades",
             (),

@@ -17,6 +17,7 @@ reports were read.
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,9 +71,16 @@ class Theme:
 
 
 def topic_of(intent: QueryIntent) -> tuple[str, ...]:
-    """The question's words that name its topic: not its tone, nor "most often", "across councils"."""
+    """The question's words that name its topic: not its tone, nor "most often", "across councils".
+
+    An abbreviation the question did not type, brought in for its long form ("cic" for "children
+    in care"), is one concept with those words, not another word every sentence must hold: it is
+    left out, so a finding on "children in care" counts without the abbreviation.
+    """
     framing = TONE_FRAMING | THEME_FRAMING
-    return tuple(t for t in intent.terms if t.lower() not in framing)
+    typed = {stem(w) for w in re.findall(r"\w+", intent.question.lower())}
+    added = {abbr for abbr, _ in intent.aliases if abbr not in typed}
+    return tuple(t for t in intent.terms if t.lower() not in framing and stem(t.lower()) not in added)
 
 
 def gather(
