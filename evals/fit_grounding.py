@@ -39,12 +39,13 @@ _CS = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 # +1: can only make a claim more supported; -1: only less; 0: either (size of the claim).
 # Coverage is free: on pairs written to test a checker, a near copy is as often a swapped fact as a
 # quotation, and a paraphrase covers few words, so how much is covered says little on its own.
-_POSITIVE = ("sim_min", "sim_mean", "sim_low_cov")
+_POSITIVE = ("sim_min", "sim_mean", "sim_low_cov", "replaced_sim", "replaced_same")
 _FREE = (
     "cov_min",
     "cov_mean",
     "aligned_cov_min",
     "near_mean",
+    "near_max",
     "n_keys",
     "n_clauses",
     "uncovered",

@@ -102,6 +102,23 @@ class Edit:
     added: int  # clause words with no counterpart in the unit
 
 
+def closest(clause: str, passage: PassageView) -> tuple[str, Edit]:
+    """The passage unit the clause is the nearest copy of, word by word in order, with the edit.
+
+    Apart from ``align`` (most words held, in any order), since a swapped fact is usually a copy
+    of one sentence with a word put in another's place, and the word put in is often one of the
+    next sentence's: aligned by coverage, the pair of both would hold every word and hide it. A
+    single sentence wins a tie.
+    """
+    best: tuple[str, Edit] | None = None
+    for unit in passage.units:
+        found = edit(clause, unit)
+        if best is None or found.near > best[1].near + 1e-9:
+            best = (unit, found)
+    assert best is not None
+    return best
+
+
 def edit(clause: str, unit: str) -> Edit:
     """A near copy with one or two words replaced is how a fact is changed ("most" for "some",
     "narrowing" for "widening", "the police" for "the LSCB"); a paraphrase changes most words."""

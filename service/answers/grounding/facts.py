@@ -64,6 +64,9 @@ _NUMBER = re.compile(
     + r")\b(?:\s*(per\s?cent|percent))?"
 )
 
+# "One" that counts nothing: "one of the", "from one case to another", "one way or another".
+_NOT_A_COUNT = re.compile(r"\s+(?:of|another|to|or|who|that|which|way|side)\b|'s\b")
+
 # Grades, longest first so "requires improvement to be good" is not read as "good".
 _GRADES = (
     ("requires improvement to be good", "requires improvement"),
@@ -81,8 +84,11 @@ _GRADE_NAME = dict(_GRADES)
 def numbers(text: str) -> set[str]:
     """Numbers, percentages and ordinals, normalised ("47 per cent" → "47%", "seven" → "7")."""
     found = set()
-    for match in _NUMBER.finditer(fold(text).lower()):
+    lowered = fold(text).lower()
+    for match in _NUMBER.finditer(lowered):
         digits, pct, word, word_pct = match.groups()
+        if word == "one" and _NOT_A_COUNT.match(lowered, match.end()):
+            continue
         if digits is not None:
             value = digits.replace(",", "")
             value = value.rstrip(".")

@@ -13,52 +13,69 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from service.answers.grounding.alignment import (
-    Edit,
-    align,
-    content_keys,
-    coverage,
-    edit,
-    key,
-    uncovered_run,
-    view,
-)
-from service.answers.grounding.entities import CLASS_HEADS
+from service.answers.grounding.alignment import Edit, align, closest, content_keys, coverage, key, uncovered_run, view
 from service.answers.grounding.facts import is_year, numbers
-from service.answers.grounding.lemmas import lemma
 from service.answers.grounding.places import place_words
 from service.answers.grounding.polarity import negation_count
+from service.answers.grounding.replacements import Replacement, read
 from service.answers.grounding.similarity import SimilarityCache
 from service.answers.grounding.slots import SLOTS, compare
 from service.answers.grounding.tokens import split_clauses
+from service.answers.grounding.valence import valence
 
 SUPPORT = ("cov_min", "cov_mean", "cov_low", "aligned_cov_min", "run_max", "uncovered", "n_keys", "n_clauses")
-EDITS = ("near_mean", "replaced", "replaced_near", "replaced_who", "added_near", "negations_differ")
-_WHO = frozenset().union(*CLASS_HEADS.values())
+EDITS = (
+    "near_mean",
+    "near_max",
+    "replaced",
+    "replaced_near",
+    "replaced_same",
+    "replaced_who",
+    "replaced_thing",
+    "replaced_scale",
+    "replaced_turned",
+    "added_near",
+    "negations_differ",
+    "valence_gap",
+)
 SEMANTIC = ("sim_min", "sim_mean", "sim_low_cov")
 LEXICAL_FEATURES = SUPPORT + EDITS + SLOTS
 SEMANTIC_FEATURES = SUPPORT + EDITS + SEMANTIC + SLOTS
+_NEAR = 0.5  # share of a clause's words matched in order that makes it a copy of its unit
 
 
-def _who(span: str) -> bool:
-    """A span that names who: a head noun of a class, an acronym or a capitalised name."""
-    return any(
-        lemma(w.lower()) in _WHO or (len(w) >= 2 and w.isupper()) or (i > 0 and w[:1].isupper())
-        for i, w in enumerate(span.split())
-    )
+def replacements(edits: list[Edit]) -> list[Replacement]:
+    """The words put in others' place in the clauses that are near copies, each read once."""
+    return [read(a, b) for e in edits if e.near >= _NEAR for a, b in e.replaced]
 
 
-def _edit_values(edits: list[Edit]) -> dict[str, float]:
+def _edit_values(edits: list[Edit], replaced: list[Replacement]) -> dict[str, float]:
     """A near copy (most words matched in order) in which words were put in others' place."""
-    near = [e for e in edits if e.near >= 0.5]
-    replaced = [pair for e in near for pair in e.replaced]
+    changed = [r for r in replaced if not r.same]
     return {
         "near_mean": sum(e.near for e in edits) / len(edits),
-        "replaced": float(min(len(replaced), 2)),
-        "replaced_near": max((e.near for e in near if e.replaced), default=0.0),
-        "replaced_who": 1.0 if any(_who(a) or _who(b) for a, b in replaced) else 0.0,
-        "added_near": float(min(max((e.added for e in near), default=0), 5)),
+        "near_max": max(e.near for e in edits),
+        "replaced": float(min(len(changed), 2)),
+        "replaced_near": max(
+            (e.near for e in edits if e.near >= _NEAR and any(not read(a, b).same for a, b in e.replaced)),
+            default=0.0,
+        ),
+        "replaced_same": float(min(len(replaced) - len(changed), 2)),
+        "replaced_who": 1.0 if any(r.who for r in changed) else 0.0,
+        "replaced_thing": 1.0 if any(r.thing and not r.who for r in changed) else 0.0,
+        "replaced_scale": 1.0 if any(r.scale for r in changed) else 0.0,
+        "replaced_turned": min(max((r.turned for r in changed), default=0.0), 3.0),
+        "added_near": float(min(max((e.added for e in edits if e.near >= _NEAR), default=0), 5)),
     }
+
+
+def _valence_gap(clauses: list[str], units: list[str]) -> float:
+    """How far a clause and the passage text it rests on lean opposite ways (0.0 when they agree)."""
+    gaps = []
+    for clause, unit in zip(clauses, units, strict=True):
+        a, b = valence(clause), valence(unit)
+        gaps.append(min(abs(a), abs(b)) if a * b < 0 else 0.0)
+    return min(max(gaps), 4.0)
 
 
 @dataclass(frozen=True)
@@ -93,8 +110,11 @@ def signals(claim: str, passage: str, min_clause_words: int, similarity: Similar
         "n_keys": math.log1p(sum(len(k) for k in keys)),
         "n_clauses": float(min(len(clauses), 4)),
     }
-    edits = [edit(c, a) for c, a in zip(clauses, aligned, strict=True)]
-    values.update(_edit_values(edits))
+    nearest = [closest(c, pv) for c in clauses]
+    edits = [e for _, e in nearest]
+    replaced = replacements(edits)
+    values.update(_edit_values(edits, replaced))
+    values["valence_gap"] = _valence_gap(clauses, aligned)
     # Negation cues counted in each clause and the unit it rests on: "not" added or dropped.
     values["negations_differ"] = float(
         min(max(abs(negation_count(c) - negation_count(a)) for c, a in zip(clauses, aligned, strict=True)), 2)
@@ -109,11 +129,11 @@ def signals(claim: str, passage: str, min_clause_words: int, similarity: Similar
         values["sim_low_cov"] = min(sims) * (1.0 - min(covs))
         weakest = min(range(len(clauses)), key=lambda i: covs[i] + sims[i])
         detail = f"coverage {covs[weakest]:.2f}, similarity {sims[weakest]:.2f}"
-    reasons = compare(claim, passage, list(pv.sentences), aligned)
-    replaced = [pair for e in edits if e.near >= 0.5 for pair in e.replaced]
-    if replaced:
-        said, instead = replaced[0]
-        reasons["replaced"] = f"'{said}' where the passage says '{instead}'"
+    reasons = compare(claim, passage, list(pv.sentences), aligned, [u for u, _ in nearest])
+    changed = [r for r in replaced if not r.same]
+    if changed:
+        first = max(changed, key=lambda r: (r.scale, r.turned > 0, r.who))
+        reasons["replaced"] = f"'{first.said}' where the passage says '{first.instead}'"
     for slot in SLOTS:
         values[slot] = 1.0 if slot in reasons else 0.0
     return Signals(values, reasons, clauses[weakest], detail)

@@ -26,3 +26,13 @@ def lemma(word: str) -> str:
             return str(found[pos][0])
     oov = getAllLemmasOOV(word, "NOUN").get("NOUN")
     return str(oov[0]) if oov else word
+
+
+@lru_cache(maxsize=65536)
+def noun_only(word: str) -> bool:
+    """The word can only be a noun ("disability", "housing", "police"), not also a verb or an
+    adjective ("support", "effective"), as far as the dictionary knows it."""
+    if not word.isalpha():
+        return False
+    found = getAllLemmas(word)
+    return bool(found) and set(found) <= {"NOUN", "PROPN"}

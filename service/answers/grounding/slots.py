@@ -10,6 +10,7 @@ the fitted model (``model``) and, when it fires, the reason shown to the user.
 from __future__ import annotations
 
 import itertools
+import re
 
 from service.answers.grounding.entities import swaps, unmatched
 from service.answers.grounding.facts import grades, is_year, months, numbers
@@ -28,6 +29,7 @@ SLOTS = (
     "negation",
     "antonym",
     "quantity",
+    "quantity_added",
     "entity_swap",
     "entity_swap_aligned",
     "entity_missing",
@@ -45,21 +47,48 @@ def _ranked(text: str, scale: dict[str, int]) -> dict[str, int]:
     return found
 
 
-def _quantity_change(claim: str, aligned: str) -> str | None:
-    """A quantity or frequency of the claim on another step of its scale than the passage's, or an
-    "all"/"always" the passage does not give."""
+# "All" and "every" that quantify nothing: "above all", "at all", "each day" (a frequency).
+_NOT_QUANTITIES = re.compile(
+    r"\b(?:above all|at all|after all|all but|(?:each|every) (?:day|week|fortnight|month|year|time|occasion))\b"
+)
+
+
+def _quantity_change(claim: str, aligned: str) -> tuple[str, str] | None:
+    """A quantity or frequency of the claim on another step of its scale than the passage's
+    (``quantity``), or an "all"/"always" where the passage gives none (``quantity_added``)."""
+    claim = _NOT_QUANTITIES.sub(" ", claim.lower())
     for scale in (FREQUENCY, PROPORTION):
         said, have = _ranked(claim, scale), _ranked(aligned, scale)
         for word, rank in sorted(said.items()):
-            if (have and rank not in have.values()) or (not have and rank == 5):
-                return f"'{word}' changes how many or how often the passage says"
+            if have and rank not in have.values():
+                return "quantity", f"'{word}' changes how many or how often the passage says"
+            if not have and rank == 5:
+                return "quantity_added", f"'{word}' says more than the passage does"
     return None
 
 
-def compare(claim: str, passage: str, sentences: list[str], aligned: list[str]) -> dict[str, str]:
+# "Good" is a grade where something is judged good, not in "good use" or "a good rapport".
+_JUDGED = re.compile(
+    r"\b(?:is|are|was|were|be|been|being|remains?|remained|judged|rated|graded|as|now)\s+"
+    r"(?:(?:now|still|also|consistently|overall|judged|rated)\s+)?good\b(?!\s+(?:at|use|quality|and\s+\w+ing))"
+)
+
+
+def _grade_change(claim: str, passage: str) -> str | None:
+    said, have = grades(claim), grades(passage)
+    missing = said - have
+    if missing == {"good"} and not have and not _JUDGED.search(" ".join(claim.lower().split())):
+        return None
+    return f"grade '{sorted(missing)[0]}' not in passage" if missing else None
+
+
+def compare(
+    claim: str, passage: str, sentences: list[str], aligned: list[str], copied: list[str]
+) -> dict[str, str]:
     """The slots of ``claim`` that differ from the passage, each with its reason.
 
-    ``aligned`` are the passage units the claim's clauses rest on (``alignment.align``).
+    ``aligned`` are the passage units the claim's clauses rest on (``alignment.align``), ``copied``
+    those they are the nearest copies of (``alignment.closest``).
     """
     out: dict[str, str] = {}
     claim_numbers, passage_numbers = numbers(claim), numbers(passage)
@@ -79,9 +108,9 @@ def compare(claim: str, passage: str, sentences: list[str], aligned: list[str]) 
     missing_months = months(claim) - passage_months
     if missing_months and passage_months:
         out["month"] = f"month {sorted(missing_months)[0]} not in passage"
-    missing_grades = grades(claim) - grades(passage)
-    if missing_grades:
-        out["grade"] = f"grade '{sorted(missing_grades)[0]}' not in passage"
+    grade = _grade_change(claim, passage)
+    if grade:
+        out["grade"] = grade
     claim_places, passage_places = places(claim), places(passage)
     if claim_places - passage_places and passage_places:
         out["place"] = f"place {sorted(claim_places - passage_places)[0]} not in passage"
@@ -90,13 +119,13 @@ def compare(claim: str, passage: str, sentences: list[str], aligned: list[str]) 
         out["negation" if polarity.startswith("negation") else "antonym"] = polarity
     quantity = _quantity_change(claim, aligned_text)
     if quantity:
-        out["quantity"] = quantity
+        out[quantity[0]] = quantity[1]
     swapped = swaps(claim, passage)
     if swapped:
         said, other = swapped[0]
         out["entity_swap"] = f"'{said.name}' where the passage names '{other.name}'"
     else:
-        local = swaps(claim, aligned_text)
+        local = swaps(claim, " ".join(dict.fromkeys(copied)))
         if local:
             said, other = local[0]
             out["entity_swap_aligned"] = f"'{said.name}' where the passage sentence names '{other.name}'"

@@ -144,7 +144,11 @@ PROPORTION = {
     "handful": 1,
     "small number": 1,
     "small minority": 1,
-    "significant minority": 1,
+    "significant minority": 2,
+    "nearly all": 4,
+    "almost all": 4,
+    "nearly every": 4,
+    "almost every": 4,
     "number of": 2,
     "high number": 3,
     "large number": 3,
@@ -160,4 +164,42 @@ PROPORTION = {
     "all": 5,
     "every": 5,
     "each": 5,
+}
+# How much, when a near copy puts one for another ("a small increase" for "a significant
+# increase"); compared only between the words a claim put in the place of the passage's.
+DEGREE = {
+    "slight": 1,
+    "slightly": 1,
+    "small": 1,
+    "modest": 1,
+    "minor": 1,
+    "marginal": 1,
+    "significant": 3,
+    "significantly": 3,
+    "substantial": 3,
+    "substantially": 3,
+    "considerable": 3,
+    "considerably": 3,
+    "marked": 3,
+    "markedly": 3,
+    "large": 3,
+    "major": 3,
+    "dramatic": 3,
+    "dramatically": 3,
+    "sharp": 3,
+    "sharply": 3,
+}
+# How often a thing recurs, and which in a row: steps of their own, any other step a changed fact.
+PERIOD = {"daily": 1, "weekly": 2, "fortnightly": 3, "monthly": 4, "quarterly": 5, "annually": 6, "yearly": 6}
+ORDINAL = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
 }
