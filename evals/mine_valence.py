@@ -13,12 +13,12 @@ context):
   a negation, **unfavourable** the other way round; the others are not counted;
 - words within a negation's reach are not counted (a sentence that says "not timely" says nothing
   for or against "timely");
-- a word (as the checker compares it: the stem of its lemma, ``alignment.key``) is kept when it is in
+- a word (compared as the checker does: the stem of its lemma, ``alignment.key``) is kept when it is in
   enough sentences of both kinds together (``--min-sentences``) and leans far enough (``--min-lean``).
 
 Only the two seed lists are typed in; they are the verdict words of the inspection frameworks. Run::
 
-    python -m evals.mine_valence --corpus ../shared/corpus/ilacs --out service/answers/grounding/data/valence.json
+- a word (the stem of its lemma, as the checker compares words) is kept when it is in
 """
 
 from __future__ import annotations
@@ -60,7 +60,9 @@ def _sentence_keys(sentence: str) -> tuple[list[str], bool, bool, bool]:
     return keys, favourable, unfavourable, negation
 
 
-def mine(texts: Iterable[str], min_sentences: int, min_lean: float) -> tuple[dict[str, float], dict[str, int]]:
+def mine(
+    texts: Iterable[str], min_sentences: int, min_lean: float
+) -> tuple[dict[str, float], dict[str, int]]:
     good: Counter[str] = Counter()
     bad: Counter[str] = Counter()
     n_good = n_bad = 0
@@ -88,8 +90,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=Path("../shared/corpus/ilacs"), help="Report folder.")
     parser.add_argument("--out", type=Path, default=Path("service/answers/grounding/data/valence.json"))
-    parser.add_argument("--min-sentences", type=int, default=15, help="Keep words seen in this many sentences.")
-    parser.add_argument("--min-lean", type=float, default=0.5, help="Keep words whose log-odds lean this far.")
+    parser.add_argument(
+        "--min-sentences", type=int, default=15, help="Keep words seen in this many sentences."
+    )
+    parser.add_argument(
+        "--min-lean", type=float, default=0.5, help="Keep words whose log-odds lean this far."
+    )
     args = parser.parse_args()
     texts = list(documents(args.corpus))
     lean, sentences = mine(texts, args.min_sentences, args.min_lean)

@@ -24,6 +24,8 @@ from service.answers.grounding.vocabulary import NEGATIONS
 
 _SPELLING_AS = {"iz": "is", "yz": "ys", "advisor": "adviser", "judgment": "judgement"}
 _SPELLING = re.compile(r"iz(?=e|ing|ation)|yz(?=e|ing)|advisor|judgment")
+_MAX_SAID = 3  # claim words that replace a stretch of the unit; more are a rewording
+_MAX_INSTEAD = 4  # unit words shown for what they replaced
 _SURFACE = re.compile(r"[A-Za-z0-9]+(?:[.,][0-9]+)*%?(?:'[A-Za-z]+)?")
 
 
@@ -121,16 +123,44 @@ def closest(clause: str, passage: PassageView) -> tuple[str, Edit]:
 
 def edit(clause: str, unit: str) -> Edit:
     """A near copy with one or two words replaced is how a fact is changed ("most" for "some",
-    "narrowing" for "widening", "the police" for "the LSCB"); a paraphrase changes most words."""
+    "narrowing" for "widening", "the police" for "the LSCB"); a paraphrase changes most words.
+
+    The unit's words before the first and after the last that the clause copies are left out, not
+    replaced (a claim may copy part of a sentence). Claim words with no counterpart next to unit
+    words the claim skipped were put in their place ("electively home-educated children" for
+    "children missing education"), as much as a one-for-one replacement is.
+    """
+    return _edit(clause, unit)
+
+
+@lru_cache(maxsize=16384)
+def _edit(clause: str, unit: str) -> Edit:
     a, b = _surface_keys(clause), _surface_keys(unit)
-    matcher = SequenceMatcher(None, [k for k, _ in a], [k for k, _ in b], autojunk=False)
-    matched, replaced, added = 0, [], 0
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            matched += i2 - i1
-        elif op == "replace" and i2 - i1 <= 3 and j2 - j1 <= 4:
-            replaced.append((" ".join(w for _, w in a[i1:i2]), " ".join(w for _, w in b[j1:j2])))
-        elif op in ("replace", "delete"):
+    ops = SequenceMatcher(None, [k for k, _ in a], [k for k, _ in b], autojunk=False).get_opcodes()
+    matched = sum(i2 - i1 for op, i1, i2, _, _ in ops if op == "equal")
+    first = next((n for n, o in enumerate(ops) if o[0] == "equal"), len(ops))
+    last = max((n for n, o in enumerate(ops) if o[0] == "equal"), default=-1)
+    replaced, added = [], 0
+
+    def said(i1: int, i2: int) -> str:
+        return " ".join(w for _, w in a[i1:i2])
+
+    def instead(j1: int, j2: int) -> str:
+        return " ".join(w for _, w in b[j1 : min(j2, j1 + _MAX_INSTEAD)])
+
+    for n, (op, i1, i2, j1, j2) in enumerate(ops):
+        if op == "equal" or op == "insert":
+            continue
+        if op == "delete":  # beside a skipped stretch of the unit inside the copy, it replaced it
+            beside = [ops[m] for m in (n - 1, n + 1) if first <= m <= last and 0 <= m < len(ops)]
+            skipped = [o for o in beside if o[0] == "insert"]
+            if skipped and i2 - i1 <= _MAX_SAID:
+                replaced.append((said(i1, i2), instead(skipped[0][3], skipped[0][4])))
+            else:
+                added += i2 - i1
+        elif i2 - i1 <= _MAX_SAID:
+            replaced.append((said(i1, i2), instead(j1, j2)))
+        else:
             added += i2 - i1
     return Edit(matched / len(a) if a else 1.0, tuple(replaced), added)
 

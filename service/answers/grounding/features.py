@@ -11,9 +11,19 @@ fact, 1.0 when it fires.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from service.answers.grounding.alignment import Edit, align, closest, content_keys, coverage, key, uncovered_run, view
+from service.answers.grounding.alignment import (
+    Edit,
+    align,
+    closest,
+    content_keys,
+    coverage,
+    key,
+    uncovered_run,
+    view,
+)
 from service.answers.grounding.facts import is_year, numbers
 from service.answers.grounding.places import place_words
 from service.answers.grounding.polarity import negation_count
@@ -32,6 +42,7 @@ EDITS = (
     "replaced_same",
     "replaced_who",
     "replaced_thing",
+    "replaced_listed",
     "replaced_scale",
     "replaced_turned",
     "added_near",
@@ -41,30 +52,38 @@ EDITS = (
 SEMANTIC = ("sim_min", "sim_mean", "sim_low_cov")
 LEXICAL_FEATURES = SUPPORT + EDITS + SLOTS
 SEMANTIC_FEATURES = SUPPORT + EDITS + SEMANTIC + SLOTS
+_WHOLE_NEAR = 0.75  # a whole claim that copies this much of one unit is read as one copy
 _NEAR = 0.5  # share of a clause's words matched in order that makes it a copy of its unit
 
 
-def replacements(edits: list[Edit]) -> list[Replacement]:
+def replacements(edits: list[Edit]) -> list[tuple[Edit, Replacement]]:
     """The words put in others' place in the clauses that are near copies, each read once."""
-    return [read(a, b) for e in edits if e.near >= _NEAR for a, b in e.replaced]
+    found = [(e, read(a, b)) for e in edits if e.near >= _NEAR for a, b in e.replaced]
+    return list({(r.said, r.instead): (e, r) for e, r in reversed(found)}.values())
 
 
-def _edit_values(edits: list[Edit], replaced: list[Replacement]) -> dict[str, float]:
+def _copied(found: list[tuple[Edit, Replacement]], what: Callable[[Replacement], float]) -> float:
+    """How close a copy holds a replacement of this kind: 0 at half its words copied, 1 at all,
+    times ``what`` the replacement is (1.0 for yes, or how far it turns the judgement)."""
+    return max((min(1.0, (e.near - _NEAR) / (1 - _NEAR)) * what(r) for e, r in found), default=0.0)
+
+
+def _edit_values(
+    clause_edits: list[Edit], edits: list[Edit], found: list[tuple[Edit, Replacement]]
+) -> dict[str, float]:
     """A near copy (most words matched in order) in which words were put in others' place."""
-    changed = [r for r in replaced if not r.same]
+    changed = [(e, r) for e, r in found if not r.same]
     return {
-        "near_mean": sum(e.near for e in edits) / len(edits),
+        "near_mean": sum(e.near for e in clause_edits) / len(clause_edits),
         "near_max": max(e.near for e in edits),
         "replaced": float(min(len(changed), 2)),
-        "replaced_near": max(
-            (e.near for e in edits if e.near >= _NEAR and any(not read(a, b).same for a, b in e.replaced)),
-            default=0.0,
-        ),
-        "replaced_same": float(min(len(replaced) - len(changed), 2)),
-        "replaced_who": 1.0 if any(r.who for r in changed) else 0.0,
-        "replaced_thing": 1.0 if any(r.thing and not r.who for r in changed) else 0.0,
-        "replaced_scale": 1.0 if any(r.scale for r in changed) else 0.0,
-        "replaced_turned": min(max((r.turned for r in changed), default=0.0), 3.0),
+        "replaced_near": max((e.near for e, _ in changed), default=0.0),
+        "replaced_same": float(min(len(found) - len(changed), 2)),
+        "replaced_who": _copied(changed, lambda r: float(r.who)),
+        "replaced_thing": _copied(changed, lambda r: float(r.thing and not r.who)),
+        "replaced_listed": _copied(changed, lambda r: float(r.listed)),
+        "replaced_scale": _copied(changed, lambda r: float(r.scale)),
+        "replaced_turned": _copied(changed, lambda r: min(r.turned, 3.0)),
         "added_near": float(min(max((e.added for e in edits if e.near >= _NEAR), default=0), 5)),
     }
 
@@ -108,12 +127,17 @@ def signals(claim: str, passage: str, min_clause_words: int, similarity: Similar
         "cov_low": max(0.0, 0.5 - min(covs)),
         "uncovered": float(min(sum(1 for k in keys for s in k if s not in pv.keys), 4)),
         "n_keys": math.log1p(sum(len(k) for k in keys)),
-        "n_clauses": float(min(len(clauses), 4)),
+        "n_clauses": float(min(len(clauses), 2)),  # more clauses: each must be covered, no more
     }
     nearest = [closest(c, pv) for c in clauses]
     edits = [e for _, e in nearest]
-    replaced = replacements(edits)
-    values.update(_edit_values(edits, replaced))
+    # The claim as a whole too, when it is a closer copy than some clause: a copied sentence cut
+    # into clauses copies each part less closely (claims stitched from fragments are the reverse).
+    whole = closest(claim, pv)[1] if len(clauses) > 1 else edits[0]
+    if whole.near < _WHOLE_NEAR or whole.near <= min(e.near for e in edits):
+        whole = edits[0]
+    found = replacements([*edits, whole])
+    values.update(_edit_values(edits, [*edits, whole], found))
     values["valence_gap"] = _valence_gap(clauses, aligned)
     # Negation cues counted in each clause and the unit it rests on: "not" added or dropped.
     values["negations_differ"] = float(
@@ -130,9 +154,9 @@ def signals(claim: str, passage: str, min_clause_words: int, similarity: Similar
         weakest = min(range(len(clauses)), key=lambda i: covs[i] + sims[i])
         detail = f"coverage {covs[weakest]:.2f}, similarity {sims[weakest]:.2f}"
     reasons = compare(claim, passage, list(pv.sentences), aligned, [u for u, _ in nearest])
-    changed = [r for r in replaced if not r.same]
+    changed = [r for _, r in found if not r.same]
     if changed:
-        first = max(changed, key=lambda r: (r.scale, r.turned > 0, r.who))
+        first = max(changed, key=lambda r: (r.scale, r.listed, r.turned > 0, r.who))
         reasons["replaced"] = f"'{first.said}' where the passage says '{first.instead}'"
     for slot in SLOTS:
         values[slot] = 1.0 if slot in reasons else 0.0

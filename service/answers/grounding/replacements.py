@@ -12,6 +12,8 @@ tells the two apart:
 - **thing**: both sides end in a word that can only be a noun (a thing, not a doing or a quality:
   "disability" for "ethnicity", "housing" for "substance abuse"), more often a changed fact than a
   synonym;
+- **listed**: the reports list the two side by side as members of one set (``coordination``:
+  "neglect" for "domestic abuse", "fostering" for "adoption");
 - **scale**: both sides are steps of one scale (how many, how often, how much, which in order) and
   not the same step;
 - **turned**: the two lean opposite ways in inspection language (``valence``), by the smaller lean.
@@ -22,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from service.answers.grounding.coordination import coordinated
 from service.answers.grounding.entities import CLASS_HEADS, vocabulary
 from service.answers.grounding.facts import numbers
 from service.answers.grounding.lemmas import lemma, noun_only
@@ -40,6 +43,7 @@ class Replacement:
     same: bool
     who: bool
     thing: bool
+    listed: bool
     scale: bool
     turned: float  # 0.0 unless the two lean opposite ways
 
@@ -88,6 +92,7 @@ def read(said: str, instead: str) -> Replacement:
         _same(said, instead),
         _who(said) or _who(instead),
         _head_noun(said) and _head_noun(instead),
+        coordinated(said, instead),
         _scale_changed(said, instead),
         turned,
     )

@@ -49,7 +49,8 @@ def _ranked(text: str, scale: dict[str, int]) -> dict[str, int]:
 
 # "All" and "every" that quantify nothing: "above all", "at all", "each day" (a frequency).
 _NOT_QUANTITIES = re.compile(
-    r"\b(?:above all|at all|after all|all but|(?:each|every) (?:day|week|fortnight|month|year|time|occasion))\b"
+    r"\b(?:above all|at all|after all|all but"
+    r"|(?:each|every) (?:day|week|fortnight|month|year|time|occasion))\b"
 )
 
 
