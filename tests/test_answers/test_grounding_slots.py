@@ -5,7 +5,9 @@ learn those from real reports."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,6 +40,14 @@ RANKING = (
 @pytest.fixture(scope="module")
 def lexical() -> GroundingChecker:
     return GroundingChecker(None)
+
+
+@pytest.fixture(scope="module", params=["lexical", "semantic"])
+def checker(request: pytest.FixtureRequest) -> GroundingChecker:
+    """Both checkers: without embeddings (extractive answers) and with them (the LLM path)."""
+    if request.param == "lexical":
+        return GroundingChecker(None)
+    return GroundingChecker(request.getfixturevalue("embedder"))
 
 
 def test_words_the_reports_list_together_are_members_of_one_set() -> None:
@@ -82,15 +92,15 @@ def test_a_near_copy_is_aligned_with_one_sentence_not_with_the_next_one_too() ->
         (FAILURES, FAILURES.replace("extra-familial harm", "child sexual exploitation"), "'child sexual"),
         (HANDOVER, HANDOVER.replace("daily", "weekly"), "'weekly' where"),
         (FRONT_DOOR, FRONT_DOOR.replace("a prompt", "a delayed"), "'delayed' where"),
-        (ATTENDANCE, ATTENDANCE.replace("significant", "small"), "'small' where"),
+        (ATTENDANCE, ATTENDANCE.replace("significant", "small"), "'small"),
         (RANKING, RANKING.replace("third", "second"), "'second' where"),
     ],
 )
 def test_a_copy_with_one_fact_changed_is_unsupported_and_says_which(
-    lexical: GroundingChecker, passage: str, claim: str, reason: str
+    checker: GroundingChecker, passage: str, claim: str, reason: str
 ) -> None:
-    assert lexical.check(passage, passage).supported
-    verdict = lexical.check(claim, passage)
+    assert checker.check(passage, passage).supported
+    verdict = checker.check(claim, passage)
     assert not verdict.supported, verdict
     assert reason in verdict.reason, verdict.reason
 
@@ -121,3 +131,32 @@ def test_the_miners_learn_from_real_reports(small_corpus: Path) -> None:
         (Path(__file__).resolve().parents[2] / "service/answers/grounding/data/valence.json").read_text()
     )
     assert shipped["reports"] >= 400  # the shipped tables come from the whole corpus
+
+
+class _Counting:
+    """The real embedder, counting what it is asked to embed."""
+
+    def __init__(self, embedder: Any) -> None:
+        self.embedder, self.calls, self.texts = embedder, 0, 0
+
+    def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> Any:
+        self.calls += 1
+        self.texts += len(texts)
+        return self.embedder.encode(texts)
+
+
+def test_an_answer_is_embedded_in_one_call_and_only_the_units_its_clauses_align_with(embedder: Any) -> None:
+    passage = " ".join((FAILURES, HANDOVER, FRONT_DOOR, ATTENDANCE, RANKING))
+    counting = _Counting(embedder)
+    checker = GroundingChecker(counting)
+    answer = [
+        ("Handovers are effective, helped by the MASH meeting held every day [1].", [1]),
+        ("Surrey looks after the third highest number of unaccompanied children in England [1].", [1]),
+    ]
+    verdicts = checker.check_sentences(answer, {1: passage})
+    assert all(v.supported for v in verdicts), verdicts
+    assert counting.calls == 1  # the whole answer at once, nothing more per sentence
+    units = view(passage).units
+    assert counting.texts < len(units)  # not every sentence and pair of the passage
+    checker.check_sentences(answer, {1: passage})
+    assert counting.calls == 1  # checked again: every vector cached

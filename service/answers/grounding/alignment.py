@@ -95,6 +95,13 @@ def align(clause_keys: list[str], passage: PassageView) -> str:
     return best
 
 
+def candidates(clause_keys: list[str], passage: PassageView, k: int = 3) -> list[str]:
+    """The ``k`` passage units that hold most of the clause's words, best first (sentences before
+    pairs on a tie): the ones worth comparing by meaning."""
+    order = sorted(range(len(passage.units)), key=lambda i: (-coverage(clause_keys, passage.unit_keys[i]), i))
+    return [passage.units[i] for i in order[:k]]
+
+
 @dataclass(frozen=True)
 class Edit:
     """How a clause differs from the passage unit it is aligned with, word by word, in order."""

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from service.answers.grounding.coverage import Thresholds
-from service.answers.grounding.features import Signals, signals
+from service.answers.grounding.features import Signals, signals, to_embed
 from service.answers.grounding.model import Weights, load_weights
 from service.answers.grounding.similarity import SimilarityCache, TextEncoder
 from service.answers.grounding.tokens import fold
@@ -60,7 +60,12 @@ class GroundingChecker:
 
     def signals(self, claim: str, passage: str) -> Signals:
         """What the model weighs for this claim and passage (``features.signals``)."""
-        return signals(claim, passage, self.thresholds.min_clause_words, self._similarity)
+        t = self.thresholds
+        return signals(claim, passage, t.min_clause_words, self._similarity, t.candidates)
+
+    @property
+    def _embed_settings(self) -> tuple[int, int]:
+        return self.thresholds.min_clause_words, self.thresholds.candidates
 
     @property
     def _weights(self) -> Weights:
@@ -81,6 +86,18 @@ class GroundingChecker:
     ) -> list[SentenceVerdict]:
         """Each answer sentence against the passages it cites: supported when one of them, or all
         of them read together, support it. A sentence citing nothing is unsupported."""
+        if self._similarity is not None:  # one embedding call for the whole answer
+            self._similarity.prefetch(
+                [
+                    t
+                    for text, cited in sentences
+                    for n in dict.fromkeys(cited)
+                    if n in passages
+                    for t in to_embed(
+                        _CITATION_MARK.sub("", text).strip(), passages[n], *self._embed_settings
+                    )
+                ]
+            )
         verdicts = []
         for text, cited in sentences:
             known = [n for n in dict.fromkeys(cited) if n in passages]

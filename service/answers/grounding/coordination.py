@@ -29,7 +29,7 @@ def coordinated(said: str, instead: str) -> bool:
     """Some word of ``said`` is listed beside some word of ``instead`` in the reports (and the two
     spans share no word: "senior managers" for "managers" is not a swap)."""
     a, b = set(content_keys(said)), set(content_keys(instead))
-    if not a or not b or a & b or len(a) > 2:
+    if not a or not b or a & b or len(a) > 3:
         return False
     pairs = _pairs()
     return any(((x, y) if x < y else (y, x)) in pairs for x in a for y in b)

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Clause settings. ``GroundingChecker`` reads ``min_clause_words`` only (the fitted model in
-    ``model`` decides support); the rest serve ``weakest_clause``, kept for its callers."""
+    """Clause settings. ``GroundingChecker`` reads ``min_clause_words`` and ``candidates`` only (the
+    fitted model in ``model`` decides support); the rest serve ``weakest_clause``, kept for its callers."""
 
     coverage: float = 0.75  # lexical coverage that supports a clause on its own
     similarity: float = 0.6  # embedding similarity that supports a clause...
     coverage_with_similarity: float = 0.4  # ...when at least this much of it is also covered
     min_clause_words: int = 3  # shorter fragments are judged with their neighbour
+    candidates: int = 3  # passage units per clause compared by meaning (those best by words)
     max_uncovered_run: int = 3  # this many new content words in a row read as an added detail...
     similarity_despite_run: float = 0.85  # ...unless the clause is this close to a passage sentence
 

@@ -67,6 +67,8 @@ _NUMBER = re.compile(
 # "One" that counts nothing: "one of the", "from one case to another", "one way or another".
 _NOT_A_COUNT = re.compile(r"\s+(?:of|another|to|or|who|that|which|way|side)\b|'s\b")
 
+_NO_ONE = re.compile(r"\b(?:no|any|every|some|each)[\s-]*$")
+
 # Grades, longest first so "requires improvement to be good" is not read as "good".
 _GRADES = (
     ("requires improvement to be good", "requires improvement"),
@@ -87,7 +89,9 @@ def numbers(text: str) -> set[str]:
     lowered = fold(text).lower()
     for match in _NUMBER.finditer(lowered):
         digits, pct, word, word_pct = match.groups()
-        if word == "one" and _NOT_A_COUNT.match(lowered, match.end()):
+        if word == "one" and (
+            _NOT_A_COUNT.match(lowered, match.end()) or _NO_ONE.search(lowered, 0, match.start())
+        ):
             continue
         if digits is not None:
             value = digits.replace(",", "")

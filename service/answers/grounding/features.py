@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from service.answers.grounding.alignment import (
     Edit,
     align,
+    candidates,
     closest,
     content_keys,
     coverage,
@@ -45,6 +46,7 @@ EDITS = (
     "replaced_listed",
     "replaced_scale",
     "replaced_turned",
+    "one_change",
     "added_near",
     "negations_differ",
     "valence_gap",
@@ -53,6 +55,7 @@ SEMANTIC = ("sim_min", "sim_mean", "sim_low_cov")
 LEXICAL_FEATURES = SUPPORT + EDITS + SLOTS
 SEMANTIC_FEATURES = SUPPORT + EDITS + SEMANTIC + SLOTS
 _WHOLE_NEAR = 0.75  # a whole claim that copies this much of one unit is read as one copy
+_CLOSE = 0.85  # a copy this close with one stretch replaced: the replacement is the claim's news
 _NEAR = 0.5  # share of a clause's words matched in order that makes it a copy of its unit
 
 
@@ -84,8 +87,24 @@ def _edit_values(
         "replaced_listed": _copied(changed, lambda r: float(r.listed)),
         "replaced_scale": _copied(changed, lambda r: float(r.scale)),
         "replaced_turned": _copied(changed, lambda r: min(r.turned, 3.0)),
+        "one_change": 1.0 if any(_one_change(e) for e in edits) else 0.0,
         "added_near": float(min(max((e.added for e in edits if e.near >= _NEAR), default=0), 5)),
     }
+
+
+def _one_change(e: Edit) -> bool:
+    """A close copy (``_CLOSE``) with exactly one short stretch put in another's place, and that
+    one a changed fact of a kind the replacement reading knows (listed together, a scale, a
+    turned judgement, who)."""
+    if e.near < _CLOSE:
+        return False
+    changed = [read(a, b) for a, b in e.replaced if not read(a, b).same]
+    if len(changed) != 1:
+        return False
+    r = changed[0]
+    if len(r.instead.split()) > min(3, len(r.said.split()) + 1):
+        return False
+    return r.listed or r.scale or r.turned > 0.5 or r.who
 
 
 def _valence_gap(clauses: list[str], units: list[str]) -> float:
@@ -105,15 +124,32 @@ class Signals:
     weakest_detail: str
 
 
-def signals(claim: str, passage: str, min_clause_words: int, similarity: SimilarityCache | None) -> Signals:
-    pv = view(passage)
-    clauses = split_clauses(claim, min_clause_words)
+def _clause_keys(claim: str, clauses: list[str], passage: str) -> list[list[str]]:
+    """Each clause's words as keys, less the council and year the claim names as context."""
     # The council and year a claim names as context are compared as slots (``slots``), not as words
     # the passage must hold: retrieved text seldom repeats whose report it is.
     context = {key(w) for w in place_words(claim)}
     if not any(is_year(n) for n in numbers(passage)):
         context |= {n for n in numbers(claim) if is_year(n)}
-    keys = [[k for k in content_keys(c) if k not in context] or content_keys(c) for c in clauses]
+    return [[k for k in content_keys(c) if k not in context] or content_keys(c) for c in clauses]
+
+
+def to_embed(claim: str, passage: str, min_clause_words: int, k: int = 3) -> list[str]:
+    """The texts ``signals`` will embed for this claim and passage (to embed an answer's at once)."""
+    pv = view(passage)
+    clauses = split_clauses(claim, min_clause_words)
+    keys = _clause_keys(claim, clauses, passage)
+    return [*clauses, *(u for clause in keys for u in candidates(clause, pv, k))]
+
+
+def signals(
+    claim: str, passage: str, min_clause_words: int, similarity: SimilarityCache | None, k: int = 3
+) -> Signals:
+    """The signals of ``claim`` against ``passage``; ``k`` passage units per clause are compared by
+    meaning when a ``similarity`` is given."""
+    pv = view(passage)
+    clauses = split_clauses(claim, min_clause_words)
+    keys = _clause_keys(claim, clauses, passage)
     aligned = [align(k, pv) for k in keys]
     covs = [coverage(k, pv.keys) for k in keys]
     aligned_covs = [coverage(k, frozenset(content_keys(a))) for k, a in zip(keys, aligned, strict=True)]
@@ -146,7 +182,7 @@ def signals(claim: str, passage: str, min_clause_words: int, similarity: Similar
     weakest = min(range(len(clauses)), key=lambda i: (covs[i], -runs[i]))
     detail = f"coverage {covs[weakest]:.2f}"
     if similarity is not None:
-        sims = [float(s) for s in similarity.best(clauses, passage, list(pv.sentences))]
+        sims = [float(s) for s in similarity.best(clauses, [candidates(clause, pv, k) for clause in keys])]
         values["sim_min"] = min(sims)
         values["sim_mean"] = sum(sims) / len(sims)
         # A paraphrase: low word coverage but close in meaning.

@@ -3,13 +3,12 @@
 A paraphrase ("leaders know the service well" for "senior leaders have a good understanding of
 the service") shares few words with its passage; the MiniLM embedder sees that the meaning is the
 same. The service checks several sentences of an answer against the same few passages, and the
-evaluation checks many claims against one passage, so passage and claim vectors are kept in small
-least-recently-used caches, guarded by a lock since the service checks answers on several threads.
+evaluation checks many claims against one passage, so vectors are kept in a least-recently-used
+cache, guarded by a lock since the service checks answers on several threads.
 """
 
 from __future__ import annotations
 
-import itertools
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -17,9 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
-_MAX_PASSAGES = 512
-_MAX_CLAIMS = 2048
-_MAX_UNITS = 64
+_MAX_TEXTS = 16384  # clauses and passage units, about 25 MB of vectors
 
 
 class TextEncoder(Protocol):
@@ -27,47 +24,46 @@ class TextEncoder(Protocol):
 
 
 class SimilarityCache:
-    """Best cosine similarity of each clause to a passage's sentences, or two adjacent ones."""
+    """Best cosine similarity of each clause to the passage units it could rest on.
+
+    Only the units a clause aligns with best by words (``alignment.candidates``) are embedded, not
+    every sentence and pair of every passage: a passage that is new (a new question's) costs a few
+    short texts, not dozens. Vectors are kept per text, so units shared by several claims, and
+    passages checked again, cost nothing; ``prefetch`` embeds an answer's texts in one call.
+    """
 
     def __init__(self, embedder: TextEncoder) -> None:
         self.embedder = embedder
-        self._passages: OrderedDict[str, tuple[list[str], np.ndarray]] = OrderedDict()
-        self._claims: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._vectors_by_text: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
-    def best(self, clauses: list[str], passage: str, sentences: list[str]) -> np.ndarray:
-        _, unit_vectors = self._passage_vectors(passage, sentences)
-        vectors = np.stack(self._vectors(clauses))
-        return (vectors @ unit_vectors.T).max(axis=1)
+    def best(self, clauses: list[str], candidates: list[list[str]]) -> np.ndarray:
+        """Each clause's best similarity to one of its candidate units."""
+        vectors = self.vectors([*clauses, *(u for units in candidates for u in units)])
+        clause_vectors, unit_vectors = vectors[: len(clauses)], vectors[len(clauses) :]
+        out, at = [], 0
+        for vector, units in zip(clause_vectors, candidates, strict=True):
+            mine = unit_vectors[at : at + len(units)]
+            at += len(units)
+            out.append(max((float(vector @ u) for u in mine), default=0.0))
+        return np.asarray(out, dtype=np.float32)
 
-    def _vectors(self, texts: list[str]) -> list[np.ndarray]:
+    def prefetch(self, texts: Sequence[str]) -> None:
+        self.vectors(list(texts))
+
+    def vectors(self, texts: list[str]) -> list[np.ndarray]:
         """The texts' vectors, the ones not cached yet encoded in one call."""
         with self._lock:
-            found = {t: self._claims[t] for t in texts if t in self._claims}
+            found = {t: self._vectors_by_text[t] for t in texts if t in self._vectors_by_text}
+            for text in found:
+                self._vectors_by_text.move_to_end(text)
         missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
             encoded = np.asarray(self.embedder.encode(missing), dtype=np.float32)
             with self._lock:
                 for text, vector in zip(missing, encoded, strict=True):
                     found[text] = vector
-                    self._claims[text] = vector
-                while len(self._claims) > _MAX_CLAIMS:
-                    self._claims.popitem(last=False)
+                    self._vectors_by_text[text] = vector
+                while len(self._vectors_by_text) > _MAX_TEXTS:
+                    self._vectors_by_text.popitem(last=False)
         return [found[t] for t in texts]
-
-    def _passage_vectors(self, passage: str, sentences: list[str]) -> tuple[list[str], np.ndarray]:
-        with self._lock:
-            hit = self._passages.get(passage)
-            if hit is not None:
-                self._passages.move_to_end(passage)
-                return hit
-        # Sentences, their clauses and adjacent pairs: a claim may be a part of one or span two.
-        units = list(sentences)
-        units.extend(f"{a} {b}" for a, b in itertools.pairwise(sentences))
-        units = list(dict.fromkeys(units))[:_MAX_UNITS] or [passage]
-        vectors = np.asarray(self.embedder.encode(units), dtype=np.float32)
-        with self._lock:
-            self._passages[passage] = (units, vectors)
-            if len(self._passages) > _MAX_PASSAGES:
-                self._passages.popitem(last=False)
-        return units, vectors

@@ -47,6 +47,18 @@ def _ranked(text: str, scale: dict[str, int]) -> dict[str, int]:
     return found
 
 
+def _percent_steps(text: str) -> dict[str, int]:
+    """Percentages as steps of the proportion scale: "84%" is "most", "12%" "a few", "100%" "all"."""
+    out = {}
+    for value in numbers(text):
+        if value.endswith("%"):
+            share = float(value.rstrip("%"))
+            steps = (0,) if share == 0 else (1,) if share < 25 else (2,) if share < 50 else (3, 4)
+            steps = (5,) if share >= 100 else (4,) if share >= 70 else steps
+            out.update({f"{value}~{step}": step for step in steps})
+    return out
+
+
 # "All" and "every" that quantify nothing: "above all", "at all", "each day" (a frequency).
 _NOT_QUANTITIES = re.compile(
     r"\b(?:above all|at all|after all|all but"
@@ -60,6 +72,8 @@ def _quantity_change(claim: str, aligned: str) -> tuple[str, str] | None:
     claim = _NOT_QUANTITIES.sub(" ", claim.lower())
     for scale in (FREQUENCY, PROPORTION):
         said, have = _ranked(claim, scale), _ranked(aligned, scale)
+        if scale is PROPORTION:
+            have.update(_percent_steps(aligned))
         for word, rank in sorted(said.items()):
             if have and rank not in have.values():
                 return "quantity", f"'{word}' changes how many or how often the passage says"
