@@ -312,7 +312,7 @@ def plan(intent: QueryIntent, catalogue: Catalogue, filters: Filters | None = No
         elif intent.relative:
             reports = pick_relative(reports, intent.relative, intent.anchor)
         elif (
-            (intent.is_judgement or "improve" in intent.sections)
+            (intent.is_judgement or intent.asks_list)
             and len(reports) > 1
             and not intent.is_comparison
             and intent.year_from is None

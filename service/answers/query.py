@@ -526,7 +526,7 @@ def _frame(intent: QueryIntent, previous: QueryIntent, own_terms: tuple[str, ...
     a judgement area ("and what about accommodation?") asks about that topic, not for a grade."""
     areas = _areas(intent.question, plural=False)
     own_terms = tuple(t for t in own_terms if t not in FOLLOWUP_FILLER)
-    asks_list = "improve" in intent.sections
+    asks_list = intent.asks_list
     if previous.is_judgement and not intent.is_judgement and not asks_list and (areas or not own_terms):
         intent = replace(intent, is_judgement=True, judgement_areas=areas or previous.judgement_areas)
     if not intent.sections and previous.sections and not own_terms:
