@@ -28,9 +28,12 @@ _DATE = re.compile(
     r"\b(?:section|schedule|article|tier|level|stage|outcome|enabler|paragraph|page|phase|year) \d+",
     re.I,
 )
+# A count: digits, a number word, or a span of time written in words ("within an hour", "in a day"),
+# which answers "how quickly" as "within 24 hours" does.
 _COUNT = re.compile(
     r"\b\d[\d,.]*%?|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
-    r"forty|fifty|sixty|hundreds?|thousands?|half|a third|a quarter|dozens?)\b",
+    r"forty|fifty|sixty|hundreds?|thousands?|half|a third|a quarter|dozens?)\b"
+    r"|\b(?:within|in|under|less than) (?:an?|one) (?:hour|day|week|fortnight|month)\b",
     re.I,
 )
 
