@@ -102,6 +102,7 @@ def test_sentences_are_read_for_shortfall_or_strength(sentence: str, sign: int) 
         ("The local authority is currently not in touch with 129 young people.", True),
         ("Currently, 43% of care leavers are not engaged in employment or training.", True),
         ("Two 16-year-olds were placed in bed and breakfast accommodation.", True),
+        ("Proportionate RAG rating ensures that urgent cases are screened within an hour.", True),
         # Dates, ages and references are numbers that count nothing.
         ("The response to homeless 16- and 17-year-olds has been strengthened since 1 April 2019.", False),
         ("Care leavers aged 18 to 25 are offered a personal adviser.", False),
