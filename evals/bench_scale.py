@@ -558,7 +558,7 @@ def _service_keyword(row: dict[str, Any]) -> dict[str, Any] | None:
 
 # Columns of the table: (header, cell of one size's figures).
 COLUMNS: tuple[tuple[str, Any], ...] = (
-    ("passages", lambda r: f"{r['passages']:,}"),
+    ("passages", lambda r: f"{r['passages']:,}" + (" (earlier run)" if r.get("source") else "")),
     ("exact", lambda r: _pair(r["exact"]) + (" (streamed)" if r["exact"].get("streamed") else "")),
     ("IVF", lambda r: _pair(r.get("ivf"))),
     (
@@ -627,7 +627,7 @@ def plot(result: dict[str, Any], path: Path) -> None:
         ("exact", "FAISS exact (flat)", "o-"),
         ("ivf", "FAISS IVF (recall@10 >= 0.95)", "s-"),
         ("keyword", "SQLite FTS5 keywords (whole question)", "^-"),
-        ("pgvector", "pgvector HNSW (server CPU)", "D-"),
+        ("pgvector", "pgvector HNSW (server CPU, recall@10 >= 0.95)", "D-"),
         ("ask", "/ask end to end (in process)", "*-"),
     )
     for key, label, style in series:
