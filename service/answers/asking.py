@@ -259,6 +259,38 @@ def grades_named(text: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """What ``read_ask`` reads of a question before deciding its kind: grades, change, scope."""
+
+    grades: tuple[str, ...]
+    graded: bool  # a grade word that names a judgement ("judged good", not "good practice")
+    about_grades: bool
+    direction: str | None
+    from_grade: str | None
+    to_grade: str | None
+    year_kind: Literal["publication", "inspection"]
+    frameworks: tuple[str, ...]
+
+    @classmethod
+    def of(cls, question: str, is_judgement: bool) -> _Reading:
+        grades = grades_named(question)
+        direction, from_grade, to_grade = _change_named(question, grades)
+        graded = bool(grades) and (bool(_GRADE_CUE.search(question)) or is_judgement)
+        return cls(
+            grades=grades,
+            graded=graded,
+            about_grades=graded
+            or is_judgement
+            or bool(_GRADE_NOUN.search(question) or from_grade or to_grade),
+            direction=direction,
+            from_grade=from_grade,
+            to_grade=to_grade,
+            year_kind="inspection" if _INSPECTION_YEAR.search(question) else "publication",
+            frameworks=tuple(name for name, pattern in FRAMEWORKS if pattern.search(question)),
+        )
+
+
 def read_ask(
     question: str,
     *,
@@ -275,13 +307,104 @@ def read_ask(
     comparison of two inspections, which the text path answers side by side); ``tone`` what
     ``read_wants`` found (read again when not given).
     """
-    grades = grades_named(question)
-    graded = bool(grades) and (bool(_GRADE_CUE.search(question)) or is_judgement)
+    read = _Reading.of(question, is_judgement)
+    if councils == 1:
+        return _of_one_council(question, read, areas, years)
+    if councils > 1:
+        return None
+    grades, graded, year_kind, frameworks = read.grades, read.graded, read.year_kind, read.frameworks
     which = bool(_WHICH.search(question))
     how_many = bool(_HOW_MANY.search(question))
+    latest = bool(_LATEST.search(question))
+    themes = bool(_THEMES.search(question))
+    between = bool(_CHANGE.search(question) or _AT_INSPECTION.search(question))
+    repeat, consecutive = _repeated(question, read.direction, read.from_grade, read.to_grade, len(grades))
+    if (which or how_many) and repeat and (grades or read.about_grades) and not themes:
+        grade = (read.from_grade or read.to_grade or grades[0]) if grades else None
+        return Ask(
+            "count" if how_many else "trend",
+            (grade,) if grade else (),
+            areas,
+            change="same",
+            from_grade=grade,
+            to_grade=grade,
+            latest=latest,
+            year_kind=year_kind,
+            frameworks=frameworks,
+            repeat=repeat,
+            consecutive=consecutive,
+        )
+    if (
+        (which or how_many)
+        and (read.about_grades or between)
+        and (read.direction or read.from_grade)
+        and not themes
+    ):
+        kind: Kind = "count" if how_many else "trend"
+        return Ask(
+            kind,
+            grades,
+            areas,
+            change=read.direction,
+            from_grade=read.from_grade,
+            to_grade=read.to_grade,
+            latest=latest,
+            year_kind=year_kind,
+            frameworks=frameworks,
+        )
+    if (which or how_many) and (graded or (is_judgement and bool(areas))):
+        every_area = bool(_EVERY_AREA.search(question))
+        kind = "count" if how_many else "grades"
+        return Ask(
+            kind,
+            grades,
+            areas,
+            every_area=every_area,
+            latest=latest,
+            year_kind=year_kind,
+            frameworks=frameworks,
+        )
+    if not grades and _SPREAD.search(question) and _MANY.search(question) and not themes:
+        kind = "count" if how_many else "grades"
+        return Ask(kind, (), areas, latest=latest, year_kind=year_kind, frameworks=frameworks)
+    tone = asked(question) if tone is None else tone
+    if themes and tone:
+        return Ask("themes", areas=areas, tone=tone, year_kind=year_kind, frameworks=frameworks)
+    if (which or how_many) and not graded and tone:
+        # "Which councils were criticised for drift in care proceedings?": every council whose
+        # report states a shortfall (or a strength) on the topic, not the best few passages.
+        return Ask("councils", areas=areas, tone=tone, year_kind=year_kind, frameworks=frameworks)
+    return None
+
+
+def _of_one_council(
+    question: str, read: _Reading, areas: tuple[str, ...], years: tuple[int, ...]
+) -> Ask | None:
+    """One council's question: a summary of a report, or its grades over its inspections."""
+    if _SUMMARY.search(question) and not _CHANGE.search(question):
+        return Ask("summary", areas=areas, year_kind=read.year_kind)
+    if read.about_grades and _CHANGE.search(question) and len(years) < 2:
+        if not areas and _PLURAL.search(question):
+            areas = ("*",)
+        return Ask(
+            "trend",
+            read.grades,
+            areas,
+            change=read.direction,
+            from_grade=read.from_grade,
+            to_grade=read.to_grade,
+            year_kind=read.year_kind,
+            frameworks=read.frameworks,
+        )
+    return None
+
+
+def _change_named(question: str, grades: tuple[str, ...]) -> tuple[str | None, str | None, str | None]:
+    """The direction of a change a question names, and the grades it goes from and to ("from
+    inadequate to good"; "lost their outstanding grade": from outstanding)."""
     direction = _direction(question)
-    from_to = _FROM_TO.search(question)
     from_grade = to_grade = None
+    from_to = _FROM_TO.search(question)
     if from_to:
         before, after = grades_named(from_to.group("a")), grades_named(from_to.group("b"))
         from_grade = before[0] if before else None
@@ -295,101 +418,7 @@ def read_ask(
         gained = _TO_ONLY.search(question)
         if gained and grades_named(gained.group("b")) and from_grade is None:
             to_grade = grades[0]
-    year_kind: Literal["publication", "inspection"] = (
-        "inspection" if _INSPECTION_YEAR.search(question) else "publication"
-    )
-    frameworks = tuple(name for name, pattern in FRAMEWORKS if pattern.search(question))
-    about_grades = graded or is_judgement or bool(_GRADE_NOUN.search(question) or from_grade or to_grade)
-    if councils == 1:
-        if _SUMMARY.search(question) and not _CHANGE.search(question):
-            return Ask("summary", areas=areas, year_kind=year_kind)
-        if about_grades and _CHANGE.search(question) and len(years) < 2:
-            if not areas and _PLURAL.search(question):
-                areas = ("*",)
-            return Ask(
-                "trend",
-                grades,
-                areas,
-                change=direction,
-                from_grade=from_grade,
-                to_grade=to_grade,
-                year_kind=year_kind,
-                frameworks=frameworks,
-            )
-        return None
-    if councils > 1:
-        return None
-    between = bool(_CHANGE.search(question) or _AT_INSPECTION.search(question))
-    repeat, consecutive = _repeated(question, direction, from_grade, to_grade, len(grades))
-    if (which or how_many) and repeat and (grades or about_grades) and not _THEMES.search(question):
-        grade = (from_grade or to_grade or grades[0]) if grades else None
-        return Ask(
-            "count" if how_many else "trend",
-            (grade,) if grade else (),
-            areas,
-            change="same",
-            from_grade=grade,
-            to_grade=grade,
-            latest=bool(_LATEST.search(question)),
-            year_kind=year_kind,
-            frameworks=frameworks,
-            repeat=repeat,
-            consecutive=consecutive,
-        )
-    if (
-        (which or how_many)
-        and (about_grades or between)
-        and (direction or from_grade)
-        and not _THEMES.search(question)
-    ):
-        kind: Kind = "count" if how_many else "trend"
-        return Ask(
-            kind,
-            grades,
-            areas,
-            change=direction,
-            from_grade=from_grade,
-            to_grade=to_grade,
-            latest=bool(_LATEST.search(question)),
-            year_kind=year_kind,
-            frameworks=frameworks,
-        )
-    if (which or how_many) and (graded or (is_judgement and bool(areas))):
-        return Ask(
-            "count" if how_many else "grades",
-            grades,
-            areas,
-            every_area=bool(_EVERY_AREA.search(question)),
-            latest=bool(_LATEST.search(question)),
-            year_kind=year_kind,
-            frameworks=frameworks,
-        )
-    if not grades and _SPREAD.search(question) and _MANY.search(question) and not _THEMES.search(question):
-        return Ask(
-            "count" if how_many else "grades",
-            (),
-            areas,
-            latest=bool(_LATEST.search(question)),
-            year_kind=year_kind,
-            frameworks=frameworks,
-        )
-    if _THEMES.search(question):
-        tone = asked(question) if tone is None else tone
-        if tone:
-            return Ask("themes", areas=areas, tone=tone, year_kind=year_kind, frameworks=frameworks)
-    if (which or how_many) and not graded:
-        # "Which councils were criticised for drift in care proceedings?": every council whose
-        # report states a shortfall (or a strength) on the topic, not the best few passages.
-        tone = asked(question) if tone is None else tone
-        if tone:
-            return Ask(
-                "councils",
-                areas=areas,
-                tone=tone,
-                year_kind=year_kind,
-                frameworks=frameworks,
-            )
-    return None
+    return direction, from_grade, to_grade
 
 
 def _repeated(
