@@ -306,7 +306,7 @@ def pgvector(
     with_keywords: bool = True,
 ) -> dict[str, Any]:
     """HNSW figures over a sweep of ``hnsw.ef_search`` (those of the smallest reaching the target
-    recall, as for IVF; the service searches with ``indexer.pg.MIN_EF_SEARCH``) and, with
+    recall, as for IVF; the service's are ``indexer.pg.ef_search_for``) and, with
     ``with_keywords``, ``ts_rank`` keyword search."""
     import psycopg
 

@@ -65,7 +65,7 @@ def test_the_database_holds_the_same_index(small_index: Path, database: Database
     assert isinstance(remote, SearchIndex)
     assert remote.generation == published and remote.manifest["generation"] == local.generation
     assert "#gen_" in remote.location
-    assert remote.count() == local.count()
+    assert remote.count() == local.count() and remote.ef_search == 100
     assert remote.reports() == local.reports()
     report_ids = [r.report_id for r in local.reports()]
     rows = local.chunk_ids_for_reports(report_ids)

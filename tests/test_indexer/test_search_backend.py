@@ -22,3 +22,11 @@ def test_the_directory_index_is_a_search_index(small_index: Path) -> None:
     rows = index.chunk_ids_for_reports([r.report_id for r in index.reports()])
     assert len(rows) == index.count() > 0
     assert list(rows) == sorted(rows)
+
+
+def test_the_database_searches_its_hnsw_harder_past_a_size() -> None:
+    """``hnsw.ef_search`` by the generation's passages, as ``bench scale`` measured recall@10."""
+    from indexer.pg import ef_search_for
+
+    assert ef_search_for(0) == ef_search_for(36_999) == ef_search_for(100_000) == 100
+    assert ef_search_for(100_001) == ef_search_for(369_990) == 400
