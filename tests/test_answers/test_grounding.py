@@ -160,9 +160,9 @@ def test_held_out_pairs_lexical_only_floor(lexical: GroundingChecker) -> None:
     assert len(pairs) >= 900
     summary = summarise(judge(lexical, pairs))
     overall = summary["overall"]
-    # Floors a little under what README reports (0.830 / 0.830), so a regression fails and noise does not.
-    assert overall["accuracy"] >= 0.8
-    assert overall["balanced_accuracy"] >= 0.8
+    # Floors a little under what README reports (0.863 / 0.864), so a regression fails and noise does not.
+    assert overall["accuracy"] >= 0.83
+    assert overall["balanced_accuracy"] >= 0.83
     weak = {kind: round(m["accuracy"], 3) for kind, m in summary["by_kind"].items() if m["accuracy"] < 0.6}
     assert not {kind for kind in weak if summary["by_kind"][kind]["n"] >= 20}, weak
 
@@ -171,5 +171,5 @@ def test_held_out_pairs_lexical_only_floor(lexical: GroundingChecker) -> None:
 def test_held_out_pairs_with_embeddings_floor(embedder) -> None:
     checker = GroundingChecker(embedder)
     overall = summarise(judge(checker, _held_out()))["overall"]
-    assert overall["accuracy"] >= 0.8
-    assert overall["balanced_accuracy"] >= 0.8
+    assert overall["accuracy"] >= 0.84  # README: 0.872 / 0.872 on both held-out parts
+    assert overall["balanced_accuracy"] >= 0.84

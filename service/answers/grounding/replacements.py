@@ -16,7 +16,8 @@ tells the two apart:
   "neglect" for "domestic abuse", "fostering" for "adoption");
 - **scale**: both sides are steps of one scale (how many, how often, how much, which in order) and
   not the same step;
-- **turned**: the two lean opposite ways in inspection language (``valence``), by the smaller lean.
+- **turned**: the two lean opposite ways in inspection language (``valence``), by the smaller lean,
+  or are opposites (``vocabulary.OPPOSITE``: "increase" for "reduction", "above" for "below").
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from service.answers.grounding.facts import numbers
 from service.answers.grounding.lemmas import lemma, noun_only
 from service.answers.grounding.tokens import words
 from service.answers.grounding.valence import valence
-from service.answers.grounding.vocabulary import DEGREE, FREQUENCY, ORDINAL, PERIOD, PROPORTION
+from service.answers.grounding.vocabulary import DEGREE, FREQUENCY, OPPOSITE, ORDINAL, PERIOD, PROPORTION
 
 _WHO = frozenset().union(*CLASS_HEADS.values())
 _SCALES = (FREQUENCY, PROPORTION, DEGREE, PERIOD, ORDINAL)
@@ -86,6 +87,9 @@ def _scale_changed(said: str, instead: str) -> bool:
 def read(said: str, instead: str) -> Replacement:
     a, b = valence(said), valence(instead)
     turned = min(abs(a), abs(b)) if a * b < 0 else 0.0
+    theirs = set(words(instead))
+    if any(OPPOSITE.get(w, set()) & theirs for w in words(said)):
+        turned = max(turned, 1.0)
     return Replacement(
         said,
         instead,

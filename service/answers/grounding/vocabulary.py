@@ -83,6 +83,8 @@ _ANTONYMS = (
     ("promptly", "slowly"),
     ("quickly", "slowly"),
     ("promptly", "late"),
+    ("wide", "narrow"),
+    ("beneficial", "detrimental"),
 )
 # Verbs whose every form ("increase", "increases", "increased", "increasing") opposes the other's.
 _VERB_PAIRS = (
@@ -93,6 +95,7 @@ _VERB_PAIRS = (
     ("improve", "deteriorate"),
     ("strengthen", "weaken"),
     ("accelerate", "slow"),
+    ("widen", "narrow"),
 )
 
 
