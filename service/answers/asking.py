@@ -158,13 +158,17 @@ _NUMBERS = {"twice": 2, "two": 2, "three": 3, "four": 4, "five": 5}
 _SPREAD = re.compile(
     r"\b(?:what|which) (?:\w+ ){0,3}(?:grades?|judge?ments?|ratings?)\b"
     r"|\bhow (?:were|are|have|did) (?:the )?\w+(?: \w+)? (?:been )?(?:graded|rated|judged)\b"
-    r"|\b(?:breakdown|distribution|spread|split|tally|range) of (?:the )?(?:\w+ ){0,3}"
-    r"(?:grades|judge?ments|ratings)\b"
     r"|\bhow many \w+(?: \w+)? (?:got|received|were (?:judged|rated|graded)|had) (?:each|every) "
     r"(?:grade|rating|judge?ment)\b",
     re.I,
 )
 _MANY = re.compile(r"\b(?:councils|local authorities|authorities|LAs|every council|each council)\b", re.I)
+# "A breakdown of overall grades in 2024": a distribution is across reports by itself (not "its grades").
+_BREAKDOWN = re.compile(
+    r"\b(?:breakdown|distribution|spread|split|tally|range|mix) of (?:the )?(?!its |their )(?:\w+ ){0,3}"
+    r"(?:grades|judge?ments|ratings)\b",
+    re.I,
+)
 _GRADE_NOUN = re.compile(r"\b(?:grades?|judge?ments?|ratings?|rated|judged|graded)\b", re.I)
 _PLURAL = re.compile(r"\b(?:grades|judge?ments|ratings)\b", re.I)
 _GRADE_PHRASE = re.compile(r"\brequir(?:es?|ing|ed) improvement(?: to be good)?\b", re.I)
@@ -364,7 +368,8 @@ def read_ask(
             year_kind=year_kind,
             frameworks=frameworks,
         )
-    if not grades and _SPREAD.search(question) and _MANY.search(question) and not themes:
+    spread = bool(_SPREAD.search(question) and _MANY.search(question)) or bool(_BREAKDOWN.search(question))
+    if not grades and spread and not themes:
         kind = "count" if how_many else "grades"
         return Ask(kind, (), areas, latest=latest, year_kind=year_kind, frameworks=frameworks)
     tone = asked(question) if tone is None else tone

@@ -265,6 +265,7 @@ THEME_FRAMING = frozenset((
     "usually", "general", "services", "service", "inspectors", "councils", "reports", "local",
     "authorities", "repeatedly", "again", "weaknesses", "weakness", "strengths", "strength", "up",
     "mentioned", "cited", "noted", "highlighted", "main", "key", "biggest", "frequent", "kinds",
+    "las", "council", "authority",
 ))  # fmt: skip
 
 
