@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from inspectqa.errors import InspectQAError
 from service.answers.answering import Draft, pretty_date
@@ -33,6 +34,9 @@ from service.answers.strategy_kit import (
     interleave,
     retrieval_query,
 )
+
+if TYPE_CHECKING:
+    from indexer.backend import SearchIndex
 
 # "Which councils ...?": candidates × this, councils weighed, passages kept per council.
 SURVEY_WIDEN = 3
@@ -274,10 +278,10 @@ class Extractive:
         return composed(draft, case.passages)
 
 
-def _title(index: object, report_id: str) -> str | None:
+def _title(index: SearchIndex, report_id: str) -> str | None:
     """The first line of a report's first page: its title, naming the council."""
     try:
-        text = index.page_text(report_id, 1)  # type: ignore[attr-defined]
+        text = index.page_text(report_id, 1)
     except InspectQAError:
         return None
     lines = [line.strip() for line in text.splitlines() if line.strip()]
