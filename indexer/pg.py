@@ -327,8 +327,8 @@ def query_words(text: str) -> list[str]:
     return list(dict.fromkeys(content))[:MAX_QUERY_TERMS]
 
 
-def open_pg_index(database: Database, model_name: str) -> PgIndex:
-    """The generation the database serves, after checking it was built with ``model_name``."""
+def _served(database: Database) -> tuple[str, str, dict[str, Any]]:
+    """The served generation's id, schema and manifest (raises ``IndexNotFound`` when none is)."""
     served = database.served()
     if served is None:
         raise IndexNotFound(
@@ -336,8 +336,12 @@ def open_pg_index(database: Database, model_name: str) -> PgIndex:
             hint="publish one with `inspectqa index build --database-url URL` or `inspectqa index publish`",
         )
     generation, schema, manifest = served
-    if isinstance(manifest, str):
-        manifest = json.loads(manifest)
+    return generation, schema, json.loads(manifest) if isinstance(manifest, str) else manifest
+
+
+def open_pg_index(database: Database, model_name: str) -> PgIndex:
+    """The generation the database serves, after checking it was built with ``model_name``."""
+    generation, schema, manifest = _served(database)
     built_with = manifest.get("model", {}).get("name")
     if built_with != model_name:
         raise ModelMismatch(
@@ -374,15 +378,7 @@ def describe_served(database: Database) -> dict[str, Any]:
     """What ``inspectqa index info --database-url`` shows: the served generation (ids, model,
     chunker, when it was switched to), its counts as its tables hold them beside the manifest's,
     its indexes with their sizes, every generation the database keeps, and the server's versions."""
-    served = database.served()
-    if served is None:
-        raise IndexNotFound(
-            f"the database at {redacted(database.url)} serves no index generation",
-            hint="publish one with `inspectqa index build --database-url URL` or `inspectqa index publish`",
-        )
-    generation, schema, manifest = served
-    if isinstance(manifest, str):
-        manifest = json.loads(manifest)
+    generation, schema, manifest = _served(database)
     if not SCHEMA_PATTERN.match(schema):
         raise IndexCorrupt(f"the served generation names an invalid schema {schema!r}")
     with database.connection() as connection:

@@ -30,7 +30,7 @@ from typing import Any
 from service.answers.answering import Draft, report_label
 from service.answers.asking import Ask
 from service.answers.council_findings import CouncilFindings
-from service.answers.judgements import AREA_NAMES, JudgementRow, Selection, grade_sort_key
+from service.answers.judgements import AREA_NAMES, JudgementQuery, JudgementRow, Selection, grade_sort_key
 from service.answers.passage_strategies import (
     Abstention,
     Comparison,
@@ -239,6 +239,17 @@ class CouncilTrend:
         return Reply(draft, data, notes=notes)
 
 
+def _over_inspections(case: Case) -> tuple[Tools, Ask, str, JudgementQuery]:
+    """What a question about each council's sequence of inspections reads: the tools, its ask, the
+    one area it is about (overall effectiveness unless it names one) and the reports in scope with
+    every grade kept (the sequence decides, not one grade)."""
+    ask = case.intent.ask
+    assert ask is not None
+    query = judgement_query(case.intent, ask, case.tools.catalogue, case.filters)
+    area = (query.areas or ("overall_effectiveness",))[0]
+    return case.tools, ask, area, replace(query, grades=(), latest=False, every_area=False)
+
+
 class GradeChanges:
     """Councils whose grade went up or down (or from one named grade to another) between inspections."""
 
@@ -254,12 +265,7 @@ class GradeChanges:
         )
 
     def answer(self, case: Case) -> Reply | None:
-        tools, intent, filters = case.tools, case.intent, case.filters
-        ask = intent.ask
-        assert ask is not None
-        query = judgement_query(intent, ask, tools.catalogue, filters)
-        area = (query.areas or ("overall_effectiveness",))[0]
-        scope = replace(query, grades=(), latest=False, every_area=False)
+        tools, ask, area, scope = _over_inspections(case)
         found = changes(
             tools.table,
             scope,
@@ -327,12 +333,7 @@ class GradeRuns:
         return ask is not None and not intent.council_keys and ask.repeat > 0
 
     def answer(self, case: Case) -> Reply | None:
-        tools, intent, filters = case.tools, case.intent, case.filters
-        ask = intent.ask
-        assert ask is not None
-        query = judgement_query(intent, ask, tools.catalogue, filters)
-        area = (query.areas or ("overall_effectiveness",))[0]
-        scope = replace(query, grades=(), latest=False, every_area=False)
+        tools, ask, area, scope = _over_inspections(case)
         grade = ask.grades[0] if ask.grades else None
         found: list[Run] = runs(
             tools.table,
