@@ -2,10 +2,11 @@
 
 ``collect`` asks the service every question (with its history) and keeps, for each question that
 reached the gate, the evidence features it weighed and whether the question is answerable.
-``fit`` sets the threshold of the gate's score (``service.answers.abstention.WEIGHTS``) at the ``TARGET``
-quantile of the answerable questions' scores (midway between the last declined and the first
-kept): at most that share of answerable questions like them is declined, and the unanswerable
-ones, which score low when their topic is missing, are measured on other files. (The question
+``fit`` sets the threshold of the gate's score (``service.answers.abstention.WEIGHTS``) so that at
+most the ``TARGET`` share of the answerable questions' scores fall below it, midway across a gap
+among that lowest share (and not below ``FLOOR``): of those cuts, the one that declines most of
+the unanswerable questions that reached the gate, then fewest answerable ones, then the one with
+the widest margin. The questions of other files then measure it. (The question
 sets hold too few unanswerable questions that reach the gate to fit weights on: the rest are
 declined earlier, for a council or year with no report.) The result goes to
 ``service/answers/abstention.json`` with the files it came from; ``inspectqa eval run`` on other
@@ -22,7 +23,8 @@ from evals.gold import GoldQuestion
 from service.answers.abstention import FEATURES, Evidence, Gate
 from service.answers.records import Turn
 
-TARGET = 0.05  # share of answerable questions the fitted threshold declines
+TARGET = 0.05  # share of answerable questions the fitted threshold declines at most
+FLOOR = 0.0  # the lowest threshold: the best sentence's cover no more than the topic's missing share
 
 Role = Literal["user", "assistant"]
 
@@ -54,10 +56,25 @@ def fit(rows: Sequence[Row], fitted_on: str, target: float = TARGET) -> tuple[Ga
     answerable = sorted(Gate.design(0.0).score(Evidence(*r.features)) for r in rows if r.answerable)
     if not answerable:
         raise ValueError("fitting the gate needs answerable questions that reach it")
+    unanswerable = sorted(Gate.design(0.0).score(Evidence(*r.features)) for r in rows if not r.answerable)
     k = min(int(target * len(answerable)), len(answerable) - 1)
-    # Midway between the highest score declined and the lowest kept: the same decisions on the
-    # rows, with the widest margin on either side for questions it was not fitted on.
-    threshold = (answerable[k - 1] + answerable[k]) / 2 if k > 0 else answerable[0]
+    # Candidate cuts: midway across each gap among the ``k + 1`` lowest answerable scores (and
+    # below the lowest, above any unanswerable score there), never below ``FLOOR``, since evidence
+    # missing more of the topic than it holds never answers. Of those that decline at most ``k``
+    # answerable questions: the one that declines most unanswerable ones, then fewest answerable
+    # ones, then the one farthest from any question's score (the widest margin either side).
+    below = [u for u in unanswerable if u < answerable[0]]
+    cuts = [(answerable[0] + below[-1]) / 2 if below else answerable[0]]
+    cuts += [(answerable[i - 1] + answerable[i]) / 2 for i in range(1, k + 1)]
+    everything = answerable + unanswerable
+
+    def merit(cut: float) -> tuple[int, int, float]:
+        declined = sum(a < cut for a in answerable)
+        margin = min(abs(cut - x) for x in everything)
+        return (sum(u < cut for u in unanswerable), -declined, margin)
+
+    allowed = [c for c in (max(c, FLOOR) for c in cuts) if sum(a < c for a in answerable) <= k]
+    threshold = max(allowed or [answerable[0]], key=merit)
     gate = Gate.design(round(threshold, 4), target, fitted_on)
     return gate, rates(gate, rows)
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from service.answers.figures import figure_bonus
-from service.answers.lexicon import FRAMING_WORDS
+from service.answers.lexicon import FRAMING_WORDS, TONE_FRAMING
 from service.answers.records import Passage
 from service.answers.text import ACRONYMS, sentence_spans, stem, stems
 
@@ -232,6 +232,15 @@ def expansions_of(intent: QueryIntent) -> dict[str, str]:
     return table
 
 
+# "How quickly", "how long", "how often": answered by a time, not only a count.
+TIMING_ASKED = re.compile(r"\bhow (?:quickly|quick|long|often|soon|fast)\b", re.I)
+DURATION = re.compile(
+    r"\b(?:an?|one|two|three|four|five|six|\d+|a few|several)\s+(?:working\s+)?"
+    r"(?:minutes?|hours?|days?|weeks?|months?|years?)\b|\b(?:daily|weekly|monthly|same day|next day)\b",
+    re.I,
+)
+
+
 class Abstainer:
     """Decides whether the passages found answer an intent: the fitted ``Gate``, else the hand-set rules."""
 
@@ -253,7 +262,9 @@ class Abstainer:
         # A follow-up's own topic: the words it borrowed ("went back" of "was it still inadequate
         # when ofsted went back?") say what it continues, not what its answer must hold.
         own = [t for t in intent.terms if t not in intent.borrowed] or list(intent.terms)
-        topic_terms = [t for t in own if t not in FRAMING_WORDS]
+        # Nor do the words that say how the findings are judged ("what was wrong with", "why was
+        # the MASH struggling"): the tone of a sentence answers them, not the word itself.
+        topic_terms = [t for t in own if t not in FRAMING_WORDS and t not in TONE_FRAMING]
         topic = concepts(topic_terms, self.stats.idf, expansions_of(intent))
         no_person = intent.wants.person and not any(NAMED_PERSON.search(p.text) for p in top)
         no_figure = intent.wants.figure and not self.has_figure(intent, top)
@@ -304,7 +315,9 @@ class Abstainer:
         return None
 
     def has_figure(self, intent: QueryIntent, passages: Sequence[Passage]) -> bool:
-        """Whether a sentence of the passages gives a count (not a date or an age) on the topic."""
+        """Whether a sentence of the passages gives a count (not a date or an age) on the topic,
+        or, for "how quickly" or "how long", a time ("within an hour", "up to two months")."""
+        timing = bool(TIMING_ASKED.search(intent.question))
         # The topic as the gate weighs it: an abbreviation and its long form ("eh", "early help") once.
         terms = [t for t in intent.terms if t not in FRAMING_WORDS]
         topic = concepts(terms, self.stats.idf, expansions_of(intent))
@@ -312,8 +325,8 @@ class Abstainer:
         for passage in passages:
             for start, end in sentence_spans(passage.text):
                 sentence = passage.text[start:end]
-                if not figure_bonus(sentence, frozenset()):  # a count, not a date or an age
-                    continue
+                if not figure_bonus(sentence, frozenset()) and not (timing and DURATION.search(sentence)):
+                    continue  # a count, not a date or an age; or the time asked for
                 present = set(stems(sentence))
                 if sum(w for group, w in topic if group & present) / total >= FIGURE_COVER:
                     return True

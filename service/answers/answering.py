@@ -69,6 +69,7 @@ KIND_WEIGHT = 0.15
 CHANGE_WEIGHT = 0.4
 # A sentence beside a grade must hold this share of the question's topic (or say how it changed).
 SUPPORT_COVER = 0.5
+GRADE_IN_WORDS = 0.3  # ...and scores this more when it names the grade ("are inadequate")
 CHANGE_SENTENCE = re.compile(
     r"\b(?:since the (?:last|previous|prior|most recent|\d{4})(?: \w+){0,2} (?:inspection|visit)"
     r"|(?:has|have|had) (?:\w+ ){0,2}"
@@ -517,7 +518,8 @@ class Composer:
                     f_n = self.cite(draft, f_passage, f_start, f_end)
                     group.append((clean_sentence(f_passage.text[f_start:f_end]), [f_n]))
             if group and (intent.asks_change or "overall_effectiveness" not in wanted):
-                support = self._support(intent, info.report_id, passages, draft)
+                grades = tuple(j.grade for j in found if j.area in wanted)
+                support = self._support(intent, info.report_id, passages, draft, grades)
                 if support is not None:
                     s_passage, s_start, s_end = support
                     group.append(
@@ -528,27 +530,39 @@ class Composer:
         return draft
 
     def _support(
-        self, intent: QueryIntent, report_id: str, passages: Sequence[Passage], draft: Draft
+        self,
+        intent: QueryIntent,
+        report_id: str,
+        passages: Sequence[Passage],
+        draft: Draft,
+        grades: Sequence[str] = (),
     ) -> tuple[Passage, int, int] | None:
         """Beside the grade of one area, or of a question about change ("lancs 2018 still
         inadequate or not"), the report's sentence that best says it: on the question's topic
-        (``SUPPORT_COVER``), or saying how things changed (``CHANGE_SENTENCE``)."""
+        (``SUPPORT_COVER``) or saying how things changed (``CHANGE_SENTENCE``), better when it
+        puts the grade in words ("for care leavers are inadequate"), never a restatement of a
+        grade already given."""
         asks = Asks.of(intent)
         ordered = [stem(t) for t in asks.topic]
         pairs = [f"{a} {b}" for a, b in itertools.pairwise(ordered)]
         aliased = {abbr for abbr, _ in asks.aliases}
         concepts = [(frozenset((t,)), asks.weight(t, self.stats.idf(t))) for t in ordered if t not in aliased]
-        quoted = {(c.chunk_id, c.quote) for c in draft.citations}
+        given = [set(stems(c.quote)) for c in draft.citations]
+        words = [g.split(" to be ")[0].lower() for g in grades]
         best: tuple[float, Passage, int, int] | None = None
         own = [p for p in passages if p.report_id == report_id]
         for rank, passage in enumerate(own):
             for found in self.sentences(passage, concepts, pairs, asks):
-                changed = asks.change and CHANGE_SENTENCE.search(passage.text[found.start : found.end])
-                if (passage.chunk_id, passage.text[found.start : found.end]) in quoted:
-                    continue
+                sentence = passage.text[found.start : found.end]
+                vocabulary = set(stems(sentence))
+                if any(len(vocabulary & g) / max(len(vocabulary | g), 1) > 0.6 for g in given):
+                    continue  # the grade's own line, or one restating it
+                changed = asks.change and CHANGE_SENTENCE.search(sentence)
                 if found.cover < SUPPORT_COVER and not changed:
                     continue
                 score = found.score - 0.02 * rank
+                if any(w and w in sentence.lower() for w in words):
+                    score += GRADE_IN_WORDS
                 if best is None or score > best[0]:
                     best = (score, passage, found.start, found.end)
         return None if best is None else best[1:]

@@ -246,6 +246,10 @@ TONE_FRAMING = ASK_WORDS | frozenset((
     "positives", "negative", "identified", "identify", "highlighted", "highlight", "noted", "note",
     "expressed", "express", "good", "poor", "poorly", "well", "went", "wrong", "best", "practice",
     "success", "successes", "successful", "areas", "area", "critical",
+    # how people type a shortfall or ask how well: "why was the MASH struggling", "cases stuck
+    # in PLO", "were thresholds applied properly", "what will help them improve faster"
+    "struggling", "struggle", "struggles", "struggled", "stuck", "bad", "badly", "properly",
+    "faster", "quicker",
 ))  # fmt: skip
 
 # Words that ask for a report's list of improvements rather than say what it should be about

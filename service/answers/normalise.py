@@ -83,6 +83,7 @@ CASUAL_WORDS = {
     "social services": "children's services",
     "childrens services": "children's services",
     "hit": "affect",
+    "jobs": "employment",
 }
 # British spellings the reports use, for the American or verb forms people type ("organize",
 # "practise", "behavior"): tried only when the reports' form is far more common.

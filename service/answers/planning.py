@@ -216,6 +216,10 @@ def pick_relative(
             anchored = pick_year(reports, anchor)
             if anchored:
                 position = reports.index(anchored[0])
+            elif relative == "next":
+                # No report of that year: the first one after it.
+                later = [r for r in reports if (r.label_year or 0) > anchor.year]
+                return later[:1]
         elif relative == "next":
             return []  # "the next one" after nothing named
         step = -1 if relative == "previous" else 1

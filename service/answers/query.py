@@ -122,7 +122,7 @@ _SINGLE_REPORT = re.compile(
 _AFTER_EARLIEST = re.compile(r"\bafter (?:the |its |their )?(?:earliest|first|oldest)\b", re.I)
 _EARLIEST = re.compile(
     r"\b(?:(?:first|earliest|oldest) (?:ofsted )?(?:inspection|report|one)"
-    r"|(?:first|earliest) (?:grade|judgement))\b",
+    r"|(?:first|earliest) (?:grade|judgement)|(?:earliest|oldest) (?:ofsted|ilacs)\b)\b",
     re.I,
 )
 
@@ -166,6 +166,8 @@ SECTION_HINTS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
         re.compile(
             r"\b(?:needs? to improve|needed to improve|must improve|should improve|areas? for improvement|"
             r"need(?:s|ed)? improving|needs? (?:doing|work(?:ing)? on|fixing)|"
+            r"(?:anything|something|much|more) (?:left |else |still )?(?:for (?:them|it) )?"
+            r"to (?:improve|work on)|"
             r"improvements? (?:needed|required)|recommendations?|what to improve|weaknesses)\b",
             re.I,
         ),
@@ -367,6 +369,7 @@ def parse(question: str | Normalised, gazetteer: Gazetteer) -> QueryIntent:
     council_count = len({p.key for p in places})
     distinct_years = {y.year for y in years}
     terms = content_terms(question, places, years, normalised.expansions)
+    anchor = None
     asks_change = _asks_change(question, sections, len(distinct_years), relative)
     if asks_change:
         # The change words frame the question; the year it is measured from is part of its topic
@@ -377,8 +380,8 @@ def parse(question: str | Normalised, gazetteer: Gazetteer) -> QueryIntent:
         ranged = bool(since) and relative is None and not since[0].group(4)
         # ("Since 2015, has its grade ever been better than ...?" asks of every report since.)
         if ranged and year_from is not None and not is_judgement and not _EVER.search(question):
-            # By inspection date: York's 2016 inspection, published in 2017, is the baseline.
-            year_from, relative, basis = year_from + 1, "earliest", "inspection"
+            # The inspection after the one of that year (York's 2016 inspection, published in 2017).
+            anchor, relative, year_from = YearMention(year_from), "next", None
     wants = read_wants(question)
     ask = read_ask(
         question,
@@ -404,6 +407,7 @@ def parse(question: str | Normalised, gazetteer: Gazetteer) -> QueryIntent:
         year_to=year_to,
         relative=relative,
         date_basis=basis,
+        anchor=anchor,
         is_judgement=is_judgement,
         judgement_areas=areas,
         sections=sections,
@@ -502,7 +506,7 @@ def with_context(intent: QueryIntent, previous: QueryIntent | None) -> QueryInte
             date_basis=previous.date_basis,
             anchor=previous.anchor,
         )
-    elif intent.relative in ("previous", "next") and not intent.years:
+    elif intent.relative in ("previous", "next") and not intent.years and intent.anchor is None:
         anchor = previous.years[0] if previous.years else previous.anchor
         carried = replace(carried, anchor=anchor)
     earlier = " ".join(part for part in (previous.context, previous.question) if part)

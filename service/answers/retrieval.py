@@ -8,7 +8,8 @@
    the question's content words (weighted by inverse document frequency over the whole index, so
    "foster" counts for more than "children") found in that sentence, with a bonus for the
    question's phrases appearing verbatim ('Speaker Box', "annual reviews"). Passages in the
-   section a question points at ("what needs to improve", "care leavers") get a boost.
+   section a question points at ("what needs to improve", "care leavers") get a boost, and so,
+   a little, do those of the report's opening summary, where its conclusions are stated.
 3. **Diversity.** A greedy pass that skips near-copies of passages already chosen (two councils'
    boilerplate, or one point restated in a summary), so five passages carry five points.
 """
@@ -44,10 +45,15 @@ class Weights:
     sentence: float = 1.0
     chunk: float = 0.35
     phrase: float = 0.5
+    # A passage of the report's opening pages, where inspectors state their conclusions ("the
+    # quality of support to care leavers is a standout strength"): among passages that answer
+    # about as well, the conclusion rather than one of the details behind it.
+    summary: float = 0.07
     candidates: int = 60  # from each of dense and lexical
     rescore: int = 40  # fused candidates looked inside
 
 
+SUMMARY_PAGES = 2  # a report's headline findings and "what needs to improve" open it
 LEXICAL_TERMS = 8  # the question's rarest words sent to the keyword search
 ANALYSIS_CACHE = 8_000  # chunks whose stems are kept (about 10 kB each)
 
@@ -255,6 +261,7 @@ class Retriever:
             if f" {a} {b} " in analysis.joined:
                 phrase = max(phrase, 0.4)
         section = 1.0 if any(p.search(chunk.section or "") for p in query.section_patterns) else 0.0
+        summary = 1.0 if chunk.pages and min(chunk.pages) <= SUMMARY_PAGES else 0.0
         parts = {
             "rrf": rrf,
             "dense": dense,
@@ -262,6 +269,7 @@ class Retriever:
             "chunk": chunk_cover,
             "phrase": phrase,
             "section": section,
+            "summary": summary,
         }
         score = (
             w.rrf * rrf
@@ -270,6 +278,7 @@ class Retriever:
             + w.chunk * chunk_cover
             + w.phrase * phrase
             + query.section_boost * section
+            + w.summary * summary
         )
         parts["row"] = float(row)
         return passage_from_chunk(chunk, score, parts)

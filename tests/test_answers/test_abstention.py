@@ -79,14 +79,32 @@ def test_fitting_sets_the_threshold_at_the_share_of_answerable_questions(qa: QAS
     assert rates(stricter, rows)["answerable_declined"] >= fitted["answerable_declined"]
 
 
-def test_the_threshold_lies_midway_between_the_last_declined_and_the_first_kept() -> None:
+def test_the_threshold_declines_the_unanswerable_within_the_share_of_answerable_questions() -> None:
     from evals.abstention import Row
 
-    covers = [i / 20 for i in range(1, 21)]
-    rows = [
-        Row(f"a{i}", "casual", True, tuple(Evidence(c, c, 0.5, 1.0, 0.0, 0.0).vector()))
-        for i, c in enumerate(covers)
-    ]
-    gate, fitted = fit(rows, "made up", target=0.05)
-    assert gate.threshold == pytest.approx((covers[0] + covers[1]) / 2)
-    assert fitted["answerable_declined"] == pytest.approx(0.05)
+    def rows(answerable: list[float], unanswerable: list[float]) -> list[Row]:
+        made = [(c, True) for c in answerable] + [(c, False) for c in unanswerable]
+        return [
+            Row(f"q{i}", "casual", ok, tuple(Evidence(c, c, 0.5, 1.0, 0.0, 0.0).vector()))
+            for i, (c, ok) in enumerate(made)
+        ]
+
+    scores = [0.05] + [0.5 + 0.01 * i for i in range(39)]
+    # No unanswerable question to decline: none of the answerable ones is.
+    gate, fitted = fit(rows(scores, []), "made up", target=0.05)
+    assert gate.threshold == pytest.approx(0.05) and fitted["answerable_declined"] == 0.0
+    # One scoring between the outlier and the rest: the cut lies midway across that gap, declining
+    # it and the outlier (two of forty may go), not the dense run above.
+    gate, fitted = fit(rows(scores, [0.1]), "made up", target=0.05)
+    assert gate.threshold == pytest.approx((0.05 + 0.5) / 2)
+    assert fitted["unanswerable_declined"] == 1.0 and fitted["answerable_declined"] == pytest.approx(1 / 40)
+    # Never below the floor, where more of the topic is missing than found.
+    gate, _ = fit(rows([-0.4, *scores[1:]], [-0.6]), "made up", target=0.05)
+    assert gate.threshold >= 0.0
+
+
+def test_words_that_judge_a_finding_are_not_a_topic_the_reports_lack(qa: QAService) -> None:
+    # "properly", "wrong": how the question wants the finding judged, answered by a sentence's tone.
+    answer = qa.ask("durham 2019 were thresholds applied properly")
+    assert not answer.abstained and answer.evidence["missing"] == 0.0
+    assert {c.report_id for c in answer.citations} == {"durham-2019-10-21"}

@@ -258,3 +258,33 @@ def test_one_council_questions_are_not_surveys(catalogue: Catalogue, question: s
 )
 def test_quoted_names_are_phrases_and_apostrophes_not_quotes(question: str, phrases: tuple[str, ...]) -> None:
     assert quoted_phrases(question) == phrases
+
+
+def test_questions_about_change_from_an_earlier_inspection(catalogue: Catalogue) -> None:
+    worse = parse("did York get worse since 2016", catalogue.gazetteer)
+    assert worse.asks_change and "worse" not in worse.terms and "2016" in worse.terms
+    # The first report after the 2016 inspection (published in 2017) says how things changed from it.
+    assert ids(catalogue, "did York get worse since 2016") == ("york-2022-05-04",)
+    assert parse("lancs 2018 still inadequate or not", catalogue.gazetteer).asks_change
+    assert parse(
+        "How had Lewisham's services changed since its previous inspection?", catalogue.gazetteer
+    ).asks_change
+    for question in ("What needs to improve in Leeds?", "Plymouth still in touch with care leavers 2019"):
+        assert not parse(question, catalogue.gazetteer).asks_change, question
+    # "ever been better": every report since, not the first after.
+    ever = "Since 2015, has Bristol's overall grade ever been better than requires improvement?"
+    assert len(ids(catalogue, ever) or ()) > 1
+
+
+def test_a_question_with_no_topic_asks_for_the_headline_judgement(catalogue: Catalogue) -> None:
+    for question in ("Greenwich most recent ofsted", "Camden 2022 inspection overall"):
+        intent = parse(question, catalogue.gazetteer)
+        assert intent.is_judgement and intent.judgement_areas == ("overall_effectiveness",), question
+    assert not parse("Greenwich 2024 young carers", catalogue.gazetteer).is_judgement
+    earliest = parse("BANES earliest ofsted", catalogue.gazetteer)
+    assert earliest.relative == "earliest"
+
+
+def test_how_long_names_the_figure_asked_for_not_a_topic(catalogue: Catalogue) -> None:
+    terms = parse("Lewisham early help waiting list how long 2019", catalogue.gazetteer).terms
+    assert "long" not in terms and {"early", "help", "waiting", "list"} <= set(terms)
