@@ -1,5 +1,6 @@
 """The realistic question sets of ``evals/data`` (USERS_SETS.md): they load with the gold loader,
 keep the fixed split by council, cite only real reports, and quote those reports verbatim.
+The blind set (``users-blind.jsonl``) is held out too, and on councils no other question set cites.
 
 The quotes are checked against the real PDFs' pypdfium2 page text, the text ``check_users.py``
 validates against; the full validation (with its boilerplate and novelty checks over every report)
@@ -14,7 +15,7 @@ import re
 from collections import Counter
 
 import pytest
-from conftest import CORPUS, REPO
+from conftest import CORPUS, REPO, SHARED
 
 from evals.gold import GoldQuestion, load_gold
 from evals.users_text import checker_view, page_texts
@@ -22,6 +23,7 @@ from evals.users_text import checker_view, page_texts
 DATA = REPO / "evals" / "data"
 USERS = {"tune": DATA / "users-tune.jsonl", "heldout": DATA / "users-heldout.jsonl"}
 SURVEYS = {"tune": DATA / "surveys-tune.jsonl", "heldout": DATA / "surveys-heldout.jsonl"}
+BLIND = DATA / "users-blind.jsonl"
 STYLES = {"casual", "followup", "temporal", "formal", "unanswerable"}
 
 
@@ -54,6 +56,11 @@ def users() -> dict[str, list[GoldQuestion]]:
 
 
 @pytest.fixture(scope="module")
+def blind() -> list[GoldQuestion]:
+    return load_gold(BLIND)
+
+
+@pytest.fixture(scope="module")
 def surveys() -> dict[str, list[GoldQuestion]]:
     return {side: load_gold(path) for side, path in SURVEYS.items()}
 
@@ -78,13 +85,31 @@ def test_users_split_is_by_council_and_no_council_is_on_both_sides(users):
     assert len(councils["tune"] | councils["heldout"]) >= 50
 
 
-def test_ids_unique_across_all_four_files(users, surveys):
-    ids = [q.id for sets in (users, surveys) for questions in sets.values() for q in questions]
+def test_blind_set_is_heldout_on_councils_no_other_question_set_cites(blind, users):
+    styles = Counter(q.style for q in blind)
+    assert len(blind) >= 40
+    assert {"followup", "temporal", "casual", "unanswerable"} <= set(styles), styles
+    assert all((q.style == "unanswerable") == (not q.answerable) for q in blind)
+    assert all(q.history and q.history[-1][0] == "assistant" for q in blind if q.style == "followup")
+    per_council = Counter(s for q in blind for s in {slug(r) for r in cited(q)})
+    assert per_council and {split_of(s) for s in per_council} == {"heldout"}
+    assert max(per_council.values()) <= 2, per_council.most_common(3)
+    others = [q for questions in users.values() for q in questions]
+    for gold in ("dev.jsonl", "users-dev.jsonl"):
+        if (SHARED / "gold" / gold).is_file():
+            others += load_gold(SHARED / "gold" / gold)
+    assert not set(per_council) & {slug(r) for q in others for r in cited(q)}
+
+
+def test_ids_unique_across_all_five_files(users, surveys, blind):
+    ids = [
+        q.id for sets in (users, surveys, {"blind": blind}) for questions in sets.values() for q in questions
+    ]
     assert len(ids) == len(set(ids))
 
 
-def test_every_cited_report_is_in_the_manifest(users, surveys, manifest):
-    for sets in (users, surveys):
+def test_every_cited_report_is_in_the_manifest(users, surveys, blind, manifest):
+    for sets in (users, surveys, {"blind": blind}):
         for questions in sets.values():
             for question in questions:
                 missing = cited(question) - set(manifest)
@@ -117,8 +142,8 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def test_quotes_are_verbatim_on_their_page_and_key_facts_inside_them(users, surveys, manifest):
-    questions = [q for sets in (users, surveys) for qs in sets.values() for q in qs]
+def test_quotes_are_verbatim_on_their_page_and_key_facts_inside_them(users, surveys, blind, manifest):
+    questions = [q for sets in (users, surveys, {"blind": blind}) for qs in sets.values() for q in qs]
     wanted: dict[str, set[int]] = {}
     for question in questions:
         for evidence in question.evidence:
