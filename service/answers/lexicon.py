@@ -290,9 +290,10 @@ NO_TOPIC = frozenset((
 ))  # fmt: skip
 
 # Words of a follow-up that say nothing of its topic ("what did they get in 2019 then", "was it
-# outstanding the time before too"): a follow-up of only these keeps the earlier question's frame.
+# outstanding the time before too", "when ofsted went back"): a follow-up of only these keeps the
+# earlier question's frame, and an earlier question lends none of them as a topic.
 FOLLOWUP_FILLER = frozenset((
-    "again", "also", "any", "anything", "did", "do", "done", "get", "getting", "got", "happen",
+    "again", "also", "any", "anything", "back", "did", "do", "done", "get", "getting", "got", "happen",
     "happened", "like", "now", "ok", "okay", "one", "ones", "so", "still", "then", "tho", "though",
     "time", "too",
 ))  # fmt: skip

@@ -313,6 +313,7 @@ class QAService:
             years=tuple(dict.fromkeys(years)),
             report_ids=the_plan.report_ids or (),
             from_history=intent.from_history,
+            topic_from_history=intent.borrowed,
             relative=intent.relative,
             date_basis=intent.date_basis,
             question=intent.question,

@@ -15,13 +15,15 @@ import re
 from dataclasses import dataclass, field, replace
 
 from service.answers.aliases import Gazetteer, PlaceMention
-from service.answers.asking import Ask, Wants, read_ask, read_wants
+from service.answers.asking import GRADE_ORDER, Ask, Wants, read_ask, read_wants
 from service.answers.lexicon import (
     CHANGE_FRAMING,
     FOLLOWUP_FILLER,
+    FRAMING_WORDS,
     IMPROVE_HINT,
     NO_TOPIC,
     QUERY_STOPWORDS,
+    TONE_FRAMING,
 )
 from service.answers.normalise import Correction, Normalised
 from service.answers.text import ACRONYMS, fold, plain, stem
@@ -509,13 +511,13 @@ def with_context(intent: QueryIntent, previous: QueryIntent | None) -> QueryInte
     elif intent.relative in ("previous", "next") and not intent.years and intent.anchor is None:
         anchor = previous.years[0] if previous.years else previous.anchor
         carried = replace(carried, anchor=anchor)
-    earlier = " ".join(part for part in (previous.context, previous.question) if part)
-    if not intent.terms:
-        carried = replace(carried, terms=previous.terms, context=earlier)
-    elif refers and previous.terms:
-        # "was the council in touch with most of them?": them, the earlier question's subject.
-        borrowed = tuple(t for t in previous.terms if t not in intent.terms)
-        carried = replace(carried, terms=(*intent.terms, *borrowed), borrowed=borrowed, context=earlier)
+    if not _names_topic(intent):
+        # "and in 2016?", "had that got any better by 2015?": the earlier question, whole.
+        earlier = " ".join(part for part in (previous.context, previous.question) if part)
+        own = tuple(t for t in intent.terms if t not in previous.terms and t not in FOLLOWUP_FILLER)
+        carried = replace(carried, terms=(*previous.terms, *own), context=earlier)
+    elif refers:
+        carried = _carry_slots(carried, intent, previous, pronoun=bool(_REFERS_BACK.search(intent.question)))
     if refers:
         carried = _frame(carried, previous, intent.terms)
     if len({p.key for p in carried.places}) > 1 or len({y.year for y in carried.years}) > 1:
@@ -531,11 +533,100 @@ def _frame(intent: QueryIntent, previous: QueryIntent, own_terms: tuple[str, ...
     areas = _areas(intent.question, plural=False)
     own_terms = tuple(t for t in own_terms if t not in FOLLOWUP_FILLER)
     asks_list = intent.asks_list
-    if previous.is_judgement and not intent.is_judgement and not asks_list and (areas or not own_terms):
+    # "So why did help and protection only require improvement?" asks for the findings behind a
+    # grade the conversation gave, not for the grade again.
+    graded = not asks_list and not ASKS_WHY.search(intent.question) and (areas or not own_terms)
+    if previous.is_judgement and not intent.is_judgement and graded:
         intent = replace(intent, is_judgement=True, judgement_areas=areas or previous.judgement_areas)
-    if not intent.sections and previous.sections and not own_terms:
-        intent = replace(intent, sections=previous.sections)
+    if not intent.sections and previous.sections:
+        if not own_terms:
+            intent = replace(intent, sections=previous.sections)
+        elif not _subject(intent.question, own_terms, intent.expansions):
+            # "and what about accommodation?" after care leavers: still the care leavers' part.
+            kept = tuple(s for s in previous.sections if s != "improve")
+            intent = replace(intent, sections=kept)
     return intent
+
+
+# A question that asks for reasons: the findings behind a grade or a recommendation, not the
+# grade or the list itself ("why did care leavers need to improve", "how come it was inadequate").
+ASKS_WHY = re.compile(
+    r"^\W*(?:(?:and|so|but|ok(?:ay)?|then)\W+)?(?:why|how come)\b|\bwhat (?:made|led to|caused)\b"
+    r"|\breasons? (?:for|why)\b",
+    re.I,
+)
+
+# A follow-up carries the earlier question's topic slot by slot: *whom* it was about (a part of the
+# report or a judgement area it named, as ``SECTION_HINTS`` and ``_JUDGEMENT_AREAS`` read them:
+# "care leavers") and *what* about them (the rest of its topic: "education, employment or
+# training"). Words that frame a question rather than name a topic ("proportion", "grade", "still",
+# "inadequate", "went back") carry nothing: the frame travels as ``is_judgement``, ``sections``
+# and ``asks_change`` (``_frame``).
+_GRADE_WORDS = frozenset(word for grade in GRADE_ORDER for word in grade.split())
+_NOT_TOPIC = NO_TOPIC | FOLLOWUP_FILLER | FRAMING_WORDS | TONE_FRAMING | CHANGE_FRAMING | _GRADE_WORDS
+_SUBJECT_PATTERNS = tuple(p for name, p, _ in SECTION_HINTS if name != "improve") + tuple(
+    p for area, p in _JUDGEMENT_AREAS if area != "overall_effectiveness"
+)
+
+
+def _subject(
+    text: str, terms: tuple[str, ...], expansions: tuple[tuple[str, str], ...] = ()
+) -> tuple[str, ...]:
+    """The terms that name whom ``text`` is about ("care", "leavers"; "cic" for children in care)."""
+    words = {
+        w.lower() for p in _SUBJECT_PATTERNS for m in p.finditer(text) for w in _WORD.findall(m.group(0))
+    }
+    for pair in expansions:  # "cic" and "children in care": one subject, both forms
+        forms = [{w.lower() for w in _WORD.findall(form)} for form in pair]
+        if any(form <= words for form in forms):
+            words |= forms[0] | forms[1]
+    out = []
+    for term in terms:
+        long_form = [w for w in ACRONYMS.get(term, "").split() if w not in QUERY_STOPWORDS]
+        if term in words or (long_form and all(w in words for w in long_form)):
+            out.append(term)
+    return tuple(out)
+
+
+def _slots(intent: QueryIntent) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """An intent's topic as (whom, what): its subject terms and the other terms that name a topic."""
+    text = " ".join([intent.context, intent.question, *(other for _, other in intent.expansions)])
+    subject = _subject(text, intent.terms, intent.expansions)
+    return subject, tuple(t for t in intent.terms if t not in subject and t not in _NOT_TOPIC)
+
+
+def _names_topic(intent: QueryIntent) -> bool:
+    return any(_slots(intent))
+
+
+def _carry_slots(
+    carried: QueryIntent, intent: QueryIntent, previous: QueryIntent, *, pronoun: bool
+) -> QueryIntent:
+    """A follow-up with a topic of its own keeps the earlier question's slots it does not name.
+
+    "And what about accommodation?" after "what proportion of care leavers were in education,
+    employment or training?" names a new *what* and keeps *whom* (care leavers); "and for children
+    in care?" names a new *whom* and keeps *what*. A pronoun can point at the earlier topic ("was
+    the council in touch with most of them?"), so a follow-up with one keeps the earlier *what*
+    unless it names both slots itself. Borrowed terms weigh less than the follow-up's own."""
+    own_subject, own_topic = _slots(intent)
+    subject, topic = _slots(previous)
+    keep_topic = not (own_subject and own_topic) if pronoun else not own_topic
+    kept = (() if own_subject else subject) + (topic if keep_topic else ())
+    borrowed = tuple(t for t in dict.fromkeys(kept) if t not in intent.terms)
+    earlier = " ".join(part for part in (previous.context, previous.question) if part)
+    if not borrowed:
+        # After a question with no topic ("havering 2024 inspection grade"), the earlier question
+        # is still read with this one (so its report's headline findings come first), with no
+        # terms of its own.
+        return replace(carried, context=earlier) if not (subject or topic) else carried
+    whole = not own_subject and keep_topic
+    return replace(
+        carried,
+        terms=(*intent.terms, *borrowed),
+        borrowed=borrowed,
+        context=earlier if whole else " ".join(borrowed),
+    )
 
 
 def content_terms(

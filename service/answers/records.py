@@ -115,6 +115,8 @@ class Focus:
     years: tuple[int, ...] = ()  # the inspections' years (when inspectors visited, else publication)
     report_ids: tuple[str, ...] = ()
     from_history: bool = False
+    # Words of the topic carried from earlier turns ("care", "leavers" for "and what about accommodation?").
+    topic_from_history: tuple[str, ...] = ()
     relative: str | None = None  # "latest", "previous", "earliest", "second", "next"
     date_basis: str = "publication"  # what "since 2020", "before 2018" and "latest" were read against
     question: str = ""  # the question as understood (normalised)

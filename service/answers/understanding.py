@@ -11,13 +11,15 @@ read the intent, never the string again.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
 from service.answers.aliases import Gazetteer
+from service.answers.asking import GRADES, grades_named
 from service.answers.lexicon import ASK_WORDS
 from service.answers.normalise import Normaliser
-from service.answers.query import QueryIntent, parse, quoted_phrases, with_context
+from service.answers.query import ASKS_WHY, QueryIntent, parse, quoted_phrases, with_context
 from service.answers.records import Turn
 
 
@@ -42,14 +44,18 @@ class Understanding:
         for turn in history or ():
             said = turn.content[: self.max_chars]
             if turn.role == "user":
-                earlier = parse(self.normaliser.normalise(said), self.gazetteer)
-                state = with_context(earlier, state)
+                # Each earlier question is read as it was when asked, by this same reader.
+                state = self.read(said, state)
             elif state is None or not (state.places or state.outside_places):
                 lent = parse(said, self.gazetteer)
                 if lent.places:
                     base = state or replace(lent, terms=(), question="")
                     state = replace(base, places=lent.places)
-        intent = with_context(parse(self.normaliser.normalise(question), self.gazetteer), state)
+        return self.read(question, state)
+
+    def read(self, question: str, state: QueryIntent | None) -> QueryIntent:
+        """One question, with the intent the conversation so far resolved to (``state``)."""
+        intent = with_context(_reasons(parse(self.normaliser.normalise(question), self.gazetteer)), state)
         if intent.context:
             # Retrieval reads the earlier question with this one: its quoted names count too.
             intent = replace(intent, search_phrases=quoted_phrases(intent.search_text))
@@ -58,3 +64,26 @@ class Understanding:
         framing = ASK_WORDS | ({"time"} if intent.wants.at_the_time else set())
         topic = tuple(t for t in intent.terms if t.lower() not in framing)
         return replace(intent, terms=topic) if topic and topic != intent.terms else intent
+
+
+# "Not good", "weren't good": a grade word after a negation names a shortfall.
+_NEGATED = re.compile(r"\b(?:not|never|no longer|\w+n['’]?t)\s+(?:\w+\s+){0,3}$", re.I)
+
+
+def _reasons(intent: QueryIntent) -> QueryIntent:
+    """A question asking why ("why did care leavers need to improve", "so why was help and protection
+    only requires improvement") wants the findings behind a grade or a recommendation: not the
+    report's list of improvements, and the shortfalls behind a grade below good (the strengths
+    behind one of good or better) when it names one. Never the grade itself."""
+    if not ASKS_WHY.search(intent.question):
+        return intent
+    sections = tuple(s for s in intent.sections if s != "improve")
+    tone = intent.wants.tone
+    if not tone:
+        text = intent.question
+        below = any(g in ("requires improvement", "inadequate") for g in grades_named(text))
+        negated = any(_NEGATED.search(text[: m.start()]) for _, p in GRADES[:2] for m in p.finditer(text))
+        above = bool(set(grades_named(text)) & {"good", "outstanding"}) and not negated
+        tone = -1 if below or negated else (1 if above else 0)
+    wants = replace(intent.wants, tone=tone)
+    return replace(intent, sections=sections, wants=wants, is_judgement=False, judgement_areas=())

@@ -165,6 +165,9 @@ class IntentOut(BaseModel):
     years: list[int] = Field(description="Years of the inspections searched.")
     reports: list[str] = Field(description="Ids of the reports searched (empty: the whole index).")
     from_history: bool = Field(description="Council or year carried over from earlier turns.")
+    topic_from_history: list[str] = Field(
+        default_factory=list, description="Words of the topic carried over from earlier turns."
+    )
     relative: str | None = Field(None, description="latest, previous, earliest, second or next.")
     date_basis: str = Field(description="publication or inspection: how date ranges were read.")
     question: str = Field(description="The question as understood, after normalisation.")
@@ -227,6 +230,7 @@ def _intent(focus: Focus | None) -> IntentOut | None:
         years=list(focus.years),
         reports=list(focus.report_ids),
         from_history=focus.from_history,
+        topic_from_history=list(focus.topic_from_history),
         relative=focus.relative,
         date_basis=focus.date_basis,
         question=focus.question,

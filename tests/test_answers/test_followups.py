@@ -147,3 +147,73 @@ def test_an_abbreviation_names_the_judgement_area(qa: QAService) -> None:
     assert not answer.abstained and reports(answer) == {"barnet-2019-07-01"}
     assert "experiences and progress of children in care" in answer.answer.lower()
     assert "overall effectiveness" not in answer.answer.lower()
+
+
+# --- what a follow-up carries over, slot by slot (issue 12f) ----------------------------------
+
+
+def history_of(*questions: str) -> list[Turn]:
+    """Earlier user turns with a neutral assistant reply between them (the intent reads the user's)."""
+    turns: list[Turn] = []
+    for question in questions:
+        turns += [Turn("user", question), Turn("assistant", "Noted.")]
+    return turns
+
+
+def test_an_earlier_grade_question_lends_its_council_and_year_but_no_topic(qa: QAService) -> None:
+    # "grade", "get" frame the earlier question: the follow-up's topic is its own.
+    intent = qa.understand(
+        "and what about their caseloads", history_of("what grade did barnet get in its 2019 inspection")
+    )
+    assert intent.from_history and intent.council_keys == ("barnet",)
+    assert [y.year for y in intent.years] == [2019]
+    assert intent.borrowed == () and not {"grade", "get"} & set(intent.terms)
+    answer = conversation(
+        qa, "what grade did barnet get in its 2019 inspection", "and what about their caseloads"
+    )
+    assert not answer.abstained and reports(answer) == {"barnet-2019-07-01"}
+    assert "caseloads" in answer.answer.lower()
+
+
+def test_what_about_x_replaces_the_topic_and_keeps_whom_it_was_about(qa: QAService) -> None:
+    first = "What proportion of Bexley's care leavers were in education, employment or training in 2018?"
+    intent = qa.understand("and what about accommodation?", history_of(first))
+    assert intent.borrowed == ("care", "leavers") and "care_leavers" in intent.sections
+    assert not {"education", "employment", "training", "proportion"} & set(intent.terms)
+    answer = conversation(qa, first, "and what about accommodation?")
+    assert answer.focus is not None and answer.focus.topic_from_history == ("care", "leavers")
+    assert not answer.abstained and reports(answer) == {"bexley-2018-08-20"}
+    assert "accommodation" in answer.answer.lower()
+
+
+def test_naming_another_group_keeps_what_was_asked_about_them(qa: QAService) -> None:
+    first = "What proportion of Bexley's care leavers were in education, employment or training in 2018?"
+    intent = qa.understand("and for children in care?", history_of(first))
+    assert {"education", "employment", "training"} <= set(intent.borrowed)
+    assert not {"leavers", "proportion"} & set(intent.borrowed)
+    # Named as one judgement area after another: the grade, with nothing borrowed from the first.
+    intent = qa.understand(
+        "and for care leavers?", history_of("How were children in care judged in Barnet's 2017 inspection?")
+    )
+    assert intent.is_judgement and intent.judgement_areas == ("care_leavers",)
+    assert not {"children", "cic", "judged"} & set(intent.borrowed)
+
+
+def test_a_follow_up_of_filler_words_continues_the_whole_earlier_question(qa: QAService) -> None:
+    first = "How many Bexley care leavers were in education, employment or training in 2018?"
+    intent = qa.understand("had that got any better?", history_of(first))
+    assert {"care", "leavers", "education", "employment", "training"} <= set(intent.terms)
+    assert "got" not in intent.terms and intent.context == first
+
+
+def test_asking_why_after_a_grade_wants_the_findings_behind_it(qa: QAService) -> None:
+    history = history_of("barnet 2017 inspection overall")
+    intent = qa.understand("so why was help and protection inadequate", history)
+    assert not intent.is_judgement and intent.wants.tone == -1
+    intent = qa.understand("why werent children in care good", history)
+    assert not intent.is_judgement and intent.wants.tone == -1
+    # "Why did X need to improve": the reasons, not the report's list of recommendations.
+    assert not qa.understand("why did care leavers need to improve", history).asks_list
+    answer = conversation(qa, "barnet 2017 inspection overall", "so why was help and protection inadequate")
+    assert not answer.abstained and reports(answer) == {"barnet-2017-07-07"}
+    assert "help and protection: inadequate" not in answer.answer.lower()  # not the grade again
