@@ -17,8 +17,9 @@ from datetime import date
 
 from inspectqa.errors import UnknownFilter
 from service.answers.aliases import Gazetteer
-from service.answers.query import QueryIntent, YearMention
+from service.answers.query import QueryIntent
 from service.answers.records import Filters
+from service.answers.when import YearMention, pick_relative
 
 
 @dataclass(frozen=True)
@@ -198,33 +199,16 @@ def pick_year(reports: Sequence[ReportInfo], mention: YearMention) -> list[Repor
     return [r for s, r in scored if s == best and s > 0]
 
 
-def pick_relative(
+def relative_reports(
     reports: Sequence[ReportInfo], relative: str | None, anchor: YearMention | None = None
 ) -> list[ReportInfo]:
-    """ "latest", "previous" (the one before the latest, or before the ``anchor`` report a
-    conversation was about), "next" (after the anchor), "second" or "earliest" of a council's
-    reports, ordered oldest first by publication."""
-    if not reports or relative is None:
-        return list(reports)
-    if relative == "latest":
-        return [reports[-1]]
-    if relative == "second":
-        return [reports[1]] if len(reports) > 1 else []
-    if relative in ("previous", "next"):
-        position = len(reports) - 1
-        if anchor is not None:
-            anchored = pick_year(reports, anchor)
-            if anchored:
-                position = reports.index(anchored[0])
-            elif relative == "next":
-                # No report of that year: the first one after it.
-                later = [r for r in reports if (r.label_year or 0) > anchor.year]
-                return later[:1]
-        elif relative == "next":
-            return []  # "the next one" after nothing named
-        step = -1 if relative == "previous" else 1
-        return [reports[position + step]] if 0 <= position + step < len(reports) else []
-    return [reports[0]]
+    """The report at a place among a council's reports (``service.answers.when.pick_relative``),
+    stepping from the report of the ``anchor`` year when one is named."""
+    anchored = None
+    if anchor is not None:
+        found = pick_year(reports, anchor)
+        anchored = reports.index(found[0]) if found else None
+    return pick_relative(reports, relative, anchored, anchor.year if anchor else None)
 
 
 def _years_text(reports: Sequence[ReportInfo]) -> str:
@@ -314,7 +298,7 @@ def plan(intent: QueryIntent, catalogue: Catalogue, filters: Filters | None = No
                 continue
             reports = matching
         elif intent.relative:
-            reports = pick_relative(reports, intent.relative, intent.anchor)
+            reports = relative_reports(reports, intent.relative, intent.anchor)
         elif (
             (intent.is_judgement or intent.asks_list)
             and len(reports) > 1

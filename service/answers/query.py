@@ -27,77 +27,8 @@ from service.answers.lexicon import (
 )
 from service.answers.normalise import Correction, Normalised
 from service.answers.text import ACRONYMS, fold, plain, stem
+from service.answers.when import MONTHS, SINCE, YEAR, YearMention, read_dates, undated
 
-MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sept", "sep"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-
-_MONTH_WORDS = "|".join(sorted(MONTHS, key=len, reverse=True))
-_YEAR = re.compile(r"\b(20[0-3]\d)\b")
-_MONTH_YEAR = re.compile(rf"\b({_MONTH_WORDS})\.?,?\s+(20[0-3]\d)\b", re.IGNORECASE)
-# Ranges: "since 2020" and "from 2020" include 2020; "after 2020" and "before 2018" do not; "since
-# the 2019 inspection" means the inspections after that one. ("Before its 2021 inspection" is the
-# time a report describes, not a range of reports.)
-_SINCE = re.compile(
-    r"\b(?:(since|after|later than)\s+(?:(?:the|its|their)\s+)?|(from)\s+)(?:(?:" + _MONTH_WORDS + r")\s+)?"
-    r"(20[0-3]\d)\b(\s+(?:ofsted\s+)?(?:inspection|report|visit)s?\b)?",
-    re.I,
-)
-_BEFORE = re.compile(
-    r"\b(before|until|prior to|up to|earlier than|by)\s+(?:(?:" + _MONTH_WORDS + r")\s+)?"
-    r"(20[0-3]\d)\b(\s+(?:ofsted\s+)?(?:inspection|report|visit)s?\b)?",
-    re.I,
-)
-_DECADE = re.compile(r"\b(?:in\s+)?the\s+(20[0-3])0s\b", re.I)
-_INSPECTION_DATE = re.compile(
-    r"\b(?:inspected|carried out|took place|visited|inspectors visited|on site)\b", re.I
-)
-_BETWEEN = re.compile(r"\bbetween\s+(20[0-3]\d)\s+and\s+(20[0-3]\d)\b", re.I)
-_PUBLISHED = re.compile(r"\b(?:published|publication|report(?:ed)? (?:in|of))\b", re.I)
-_INSPECTED = re.compile(r"\b(?:inspection|inspected|visit|carried out|took place)\b", re.I)
-
-_LATEST = re.compile(
-    r"\b(?:latest|most recent|newest|current|last (?:ofsted )?inspection|recent inspection)\b", re.I
-)
-_PREVIOUS = re.compile(
-    r"\b(?:(?:previous|prior|earlier|preceding|penultimate) (?:ofsted )?(?:inspection|report|one)"
-    r"|(?:the )?(?:one|inspection|report) before (?:the |its |their |[a-z-]+['’]s )?"
-    r"(?:latest|most recent|last|current)"
-    r"|(?:inspection|report|one) before last|second (?:most recent|latest|last)"
-    r"|(?:one|inspection|report|time) before (?:that|this|it)|the time before)\b",
-    re.I,
-)
-# "The inspection after its earliest one", "did they improve by the next one": the report after the
-# earliest (or after the one the conversation was about).
-_NEXT = re.compile(
-    r"\b(?:(?:one|inspection|report) after (?:the |its |their )?(?:earliest|first|oldest)"
-    r"|second (?:inspection|report)|next (?:inspection|report|one|time)"
-    r"|(?:one|inspection|report) after (?:that|this|it))\b",
-    re.I,
-)
-_SINCE_LAST = re.compile(
-    r"\bsince (?:the|its|their) (?:previous|last|prior|earlier|preceding) (?:ofsted )?"
-    r"(?:inspection|visit|report)s?\b",
-    re.I,
-)
 # "How had X changed since its previous inspection?", "did york get worse since 2016", "lancs 2018
 # still inadequate or not", "did they improve by the next one": a question about change from an
 # earlier inspection. The reports answer it in their own words ("have deteriorated since the last
@@ -114,19 +45,6 @@ _CHANGE_BASE = re.compile(
     re.I,
 )
 _EVER = re.compile(r"\bever\b", re.I)
-# "Camden's inspection between 2018 and 2024": a range of reports, not a comparison of two.
-_IN_BETWEEN = re.compile(
-    r"\b(?:inspection|report|one|visit)\s+between\s+(20[0-3]\d)\s+and\s+(20[0-3]\d)\b", re.I
-)
-_SINGLE_REPORT = re.compile(
-    r"\b(?:the|its|their) (?:ofsted )?(?:inspection|report|one|grade|judgement)\b", re.I
-)
-_AFTER_EARLIEST = re.compile(r"\bafter (?:the |its |their )?(?:earliest|first|oldest)\b", re.I)
-_EARLIEST = re.compile(
-    r"\b(?:(?:first|earliest|oldest) (?:ofsted )?(?:inspection|report|one)"
-    r"|(?:first|earliest) (?:grade|judgement)|(?:earliest|oldest) (?:ofsted|ilacs)\b)\b",
-    re.I,
-)
 
 _JUDGEMENT_ASKS = tuple(
     re.compile(pattern, re.I)
@@ -229,16 +147,6 @@ _NOT_NAMES = frozenset(
 
 
 @dataclass(frozen=True)
-class YearMention:
-    """A year in the question; ``month`` when a month is named; ``kind`` says what was dated."""
-
-    year: int
-    month: int | None = None
-    kind: str = "any"  # "inspection", "publication" or "any"
-    start: int = 0
-
-
-@dataclass(frozen=True)
 class QueryIntent:
     """What ``parse`` understood. Everything is optional: a plain question yields an empty intent."""
 
@@ -248,7 +156,7 @@ class QueryIntent:
     years: tuple[YearMention, ...] = ()
     year_from: int | None = None
     year_to: int | None = None
-    relative: str | None = None  # "latest", "previous", "earliest", "second" or "next" (after ``anchor``)
+    relative: str | None = None  # a place among the council's reports (``service.answers.when``)
     # Which date ranges and relative dates read: "publication" (the default, as the manifest dates
     # reports) or "inspection" ("inspected in", "carried out in").
     date_basis: str = "publication"
@@ -342,25 +250,9 @@ def parse(question: str | Normalised, gazetteer: Gazetteer) -> QueryIntent:
         if not gazetteer.find(name) and name.lower() not in {"the", "a", "which", "this", "that", "each"}:
             outside.append(name if match.group(1) else name.title())
 
-    years, year_from, year_to = _dates(question)
-    basis = "inspection" if _INSPECTION_DATE.search(question) else "publication"
-    # "What has changed since the previous inspection?" measures change from it; it does not ask
-    # about that inspection.
-    dated = _SINCE_LAST.sub(" ", question)
-    relative = None
-    if _NEXT.search(dated):
-        relative = "second" if _AFTER_EARLIEST.search(dated) or "second" in dated.lower() else "next"
-    elif _PREVIOUS.search(dated):
-        relative = "previous"
-    elif _EARLIEST.search(dated):
-        relative = "earliest"
-    elif _LATEST.search(dated):
-        relative = "latest"
-    elif year_to is not None and year_from is None and _SINGLE_REPORT.search(question):
-        relative = "latest"  # "the inspection before 2022": the last one before it
-    elif dated != question:
-        relative = "latest"  # "what has improved since the last inspection?": the latest says
-
+    dates = read_dates(question)
+    years, year_from, year_to, relative = dates.years, dates.year_from, dates.year_to, dates.relative
+    anchor = dates.anchor
     is_judgement = any(p.search(question.strip()) for p in _JUDGEMENT_ASKS)
     # The question with its abbreviations' long forms: "is barnet outstanding for CiC" names the
     # children in care judgement, "hants CLA" the children in care part of a report.
@@ -370,14 +262,14 @@ def parse(question: str | Normalised, gazetteer: Gazetteer) -> QueryIntent:
     sections = tuple(name for name, pattern, _ in SECTION_HINTS if pattern.search(readable))
     council_count = len({p.key for p in places})
     distinct_years = {y.year for y in years}
-    terms = content_terms(question, places, years, normalised.expansions)
-    anchor = None
+    # The words that date the question say which report, not what it is about ("penultimate").
+    terms = content_terms(undated(question, dates), places, years, normalised.expansions)
     asks_change = _asks_change(question, sections, len(distinct_years), relative)
     if asks_change:
         # The change words frame the question; the year it is measured from is part of its topic
         # ("since the last inspection in 2016"), and "since 2016" means the reports after 2016's,
         # the first of which says how things changed from it.
-        since = [m for m in _SINCE.finditer(question) if (m.group(1) or "").lower() == "since"]
+        since = [m for m in SINCE.finditer(question) if (m.group(1) or "").lower() == "since"]
         terms = tuple(t for t in terms if t not in CHANGE_FRAMING) + tuple(m.group(3) for m in since)
         ranged = bool(since) and relative is None and not since[0].group(4)
         # ("Since 2015, has its grade ever been better than ...?" asks of every report since.)
@@ -408,7 +300,7 @@ def parse(question: str | Normalised, gazetteer: Gazetteer) -> QueryIntent:
         year_from=year_from,
         year_to=year_to,
         relative=relative,
-        date_basis=basis,
+        date_basis=dates.basis,
         anchor=anchor,
         is_judgement=is_judgement,
         judgement_areas=areas,
@@ -649,7 +541,7 @@ def content_terms(
         word = match.group(0).lower().replace("’", "'").strip("'-")
         if word.endswith("'s"):
             word = word[:-2]
-        if not word or word in QUERY_STOPWORDS or word in MONTHS or _YEAR.fullmatch(word):
+        if not word or word in QUERY_STOPWORDS or word in MONTHS or YEAR.fullmatch(word):
             continue
         if len(word) == 1 and not word.isdigit():
             continue
@@ -669,45 +561,3 @@ def _areas(question: str, plural: bool = True) -> tuple[str, ...]:
     if not found and plural and _PLURAL_JUDGEMENTS.search(question):
         areas = ("*",)
     return tuple(dict.fromkeys([*found, *areas]))
-
-
-def _dates(question: str) -> tuple[tuple[YearMention, ...], int | None, int | None]:
-    year_from = year_to = None
-    ranged: set[int] = set()
-    for match in _SINCE.finditer(question):
-        word, year = (match.group(1) or match.group(2)).lower(), int(match.group(3))
-        if word == "from" and match.group(4):
-            continue  # "from the 2022 inspection" names its source, not a range
-        # "after 2020", "since the 2019 inspection": later ones; "since 2020": 2020 included.
-        year_from = year + 1 if word in ("after", "later than") or match.group(4) else year
-        ranged.add(match.start(3))
-    for match in _BEFORE.finditer(question):
-        word, year = match.group(1).lower(), int(match.group(2))
-        if word == "by" and not match.group(3):
-            continue  # "by 2015" dates a figure more often than it bounds the reports
-        year_to = year - 1 if word in ("before", "prior to", "earlier than") else year
-        ranged.add(match.start(2))
-    within = _IN_BETWEEN.search(question)
-    if within and year_from is None and year_to is None:
-        year_from, year_to = sorted((int(within.group(1)), int(within.group(2))))
-        ranged |= {within.start(1), within.start(2)}
-    decade = _DECADE.search(question)
-    if decade and year_from is None and year_to is None:
-        year_from = int(decade.group(1)) * 10
-        year_to = year_from + 9
-    months = {m.start(2): MONTHS[m.group(1).lower().rstrip(".")] for m in _MONTH_YEAR.finditer(question)}
-    kind = "any"
-    if _PUBLISHED.search(question):
-        kind = "publication"
-    elif months and _INSPECTED.search(question):
-        kind = "inspection"
-    mentions = []
-    for match in _YEAR.finditer(question):
-        if match.start(1) in ranged:
-            continue
-        month = months.get(match.start(1))
-        mentions.append(YearMention(int(match.group(1)), month, kind if month else "any", match.start(1)))
-    between = _BETWEEN.search(question)
-    if between and not mentions and not within:
-        mentions = [YearMention(int(between.group(i)), None, "any", between.start(i)) for i in (1, 2)]
-    return tuple(mentions), year_from, year_to

@@ -1,0 +1,210 @@
+"""Relative dates resolved against each council's own inspections (``service.answers.when``).
+
+Table-driven: phrasings generated from a small grammar (an end or a step, a noun, a frame around
+it), asked of real councils of the shared manifest with two to four inspections, and checked
+against the report ids the council's own reports give: (question, council's inspections) -> the
+chosen reports. No index is needed; every case is a real council and real report dates.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+
+import pytest
+
+from service.answers.planning import Catalogue, ReportInfo, plan
+from service.answers.query import parse
+from service.answers.when import pick_relative, read_dates
+
+Pick = Callable[[Sequence[ReportInfo]], Sequence[ReportInfo]]
+
+# Places among a council's reports, each written several ways, with the reports they mean.
+PLACES: dict[str, tuple[Pick, tuple[str, ...]]] = {
+    "latest": (
+        lambda r: r[-1:],
+        (
+            "latest inspection",
+            "most recent inspection",
+            "last inspection",
+            "most recent Ofsted report",
+            "newest report",
+            "last Ofsted report",
+            "current inspection",
+        ),
+    ),
+    "previous": (
+        lambda r: r[-2:-1],
+        (
+            "previous inspection",
+            "inspection before its most recent one",
+            "inspection before the latest one",
+            "inspection before last",
+            "penultimate inspection",
+            "second most recent inspection",
+            "last but one inspection",
+            "second-to-last inspection",
+            "inspection prior to its latest",
+            "report preceding the most recent one",
+        ),
+    ),
+    "earliest": (
+        lambda r: r[:1],
+        (
+            "earliest inspection",
+            "first inspection",
+            "oldest report",
+            "first Ofsted inspection",
+            "earliest report",
+        ),
+    ),
+    "second": (
+        lambda r: r[1:2],
+        (
+            "second inspection",
+            "inspection after its earliest one",
+            "inspection after its first",
+            "inspection that followed its first one",
+        ),
+    ),
+}
+FRAMES = (
+    "What did {C}'s {place} say about care leavers?",
+    "What was {C}'s overall grade at its {place}?",
+    "In {C}'s {place}, how were children in care judged?",
+    "{c} {place} what did it say about neglect",
+    "Summarise the {place} of {C}.",
+    "According to the {place} of {C}, how good is early help?",
+)
+
+
+def _councils(catalogue: Catalogue) -> list[list[ReportInfo]]:
+    """Every fifth council with two to four reports, each published in a different year."""
+    chosen = [
+        reports
+        for _, reports in sorted(catalogue.by_key.items())
+        if 2 <= len(reports) <= 4 and len({r.published.year for r in reports if r.published}) == len(reports)
+    ]
+    return chosen[::5]
+
+
+def _chosen(catalogue: Catalogue, question: str) -> tuple[str, ...]:
+    result = plan(parse(question, catalogue.gazetteer), catalogue)
+    assert result.abstain_reason is None, (question, result.abstain_reason)
+    return result.report_ids or ()
+
+
+def test_places_among_a_councils_inspections(catalogue: Catalogue) -> None:
+    councils = _councils(catalogue)
+    assert len(councils) >= 15
+    wrong = []
+    for reports, (pick, phrasings), frame in itertools.product(councils, PLACES.values(), FRAMES):
+        name = reports[0].local_authority
+        expected = tuple(r.report_id for r in pick(reports))
+        for phrasing in phrasings:
+            question = frame.format(C=name, c=name.lower(), place=phrasing)
+            if _chosen(catalogue, question) != expected:
+                wrong.append((question, expected))
+    assert not wrong, f"{len(wrong)} wrong, e.g. {wrong[:5]}"
+
+
+def _published(report: ReportInfo) -> int:
+    assert report.published is not None
+    return report.published.year
+
+
+def test_ranges_and_steps_from_a_year(catalogue: Catalogue) -> None:
+    wrong = []
+    for reports in _councils(catalogue):
+        name, years = reports[0].local_authority, [_published(r) for r in reports]
+        cases: list[tuple[str, list[ReportInfo]]] = []
+        for i in range(1, len(reports)):
+            year, before = years[i], years[i - 1]
+            cases += [
+                (f"What did {name}'s inspections since {year} say about care leavers?", reports[i:]),
+                (
+                    f"What did {name}'s most recent inspection before {year} say about neglect?",
+                    [reports[i - 1]],
+                ),
+                (f"What was {name}'s grade at the inspection before {year}?", [reports[i - 1]]),
+                (f"What did {name}'s inspections after {before} find about care leavers?", reports[i:]),
+                (f"What did {name}'s first inspection since {year} say about care leavers?", [reports[i]]),
+                (
+                    f"What did {name}'s report published between {before} and {year} say?",
+                    reports[i - 1 : i + 1],
+                ),
+                (f"What did {name}'s inspection before the {year} one say about neglect?", [reports[i - 1]]),
+                (f"What did {name}'s inspection after the {before} one say about neglect?", [reports[i]]),
+                (
+                    f"What did {name}'s reports from {before} to {year} say about neglect?",
+                    reports[i - 1 : i + 1],
+                ),
+            ]
+        tens = [r for r in reports if 2010 <= _published(r) <= 2019]
+        if tens:
+            cases.append((f"What did {name}'s inspections in the 2010s say about care leavers?", tens))
+        for question, expected in cases:
+            if _chosen(catalogue, question) != tuple(r.report_id for r in expected):
+                wrong.append((question, [r.report_id for r in expected]))
+    assert not wrong, f"{len(wrong)} wrong, e.g. {wrong[:5]}"
+
+
+def test_inspected_in_and_published_in_read_different_dates(catalogue: Catalogue) -> None:
+    # Hull's inspection of November 2022 was published in January 2023.
+    hull = [r.report_id for r in catalogue.council_reports("kingston upon hull")]
+    assert _chosen(catalogue, "What did Hull's inspection carried out in 2022 find?") == (
+        "kingston-upon-hull-2023-01-13",
+    )
+    published_2023 = _chosen(catalogue, "What did Hull's report published in 2023 find?")
+    assert published_2023 == tuple(r for r in hull if r.startswith("kingston-upon-hull-2023"))
+    assert parse("Inspections of Hull carried out since 2020", catalogue.gazetteer).date_basis == "inspection"
+    assert parse("Reports on Hull since 2020", catalogue.gazetteer).date_basis == "publication"
+
+
+@pytest.mark.parametrize(
+    ("question", "relative", "year_from", "year_to"),
+    [
+        # The report compared with is not the report asked about.
+        (
+            "What did Leeds's latest inspection say compared with the previous judgement?",
+            "latest",
+            None,
+            None,
+        ),
+        ("Has Leeds's MASH improved since the previous grade?", "latest", None, None),
+        ("What did the latest report say about progress from the previous inspection?", "latest", None, None),
+        # The report asked about is named first.
+        (
+            "In Leeds's earliest inspection, how did care leavers fare before the one after it?",
+            "earliest",
+            None,
+            None,
+        ),
+        ("What did Leeds's inspection in the late 2010s say?", None, 2016, 2019),
+        ("how did leeds do from 2018 to 2022", None, None, None),  # two years compared, not a range
+        ("What did Leeds's inspections 2018-2022 say?", None, 2018, 2022),
+        ("How is Leeds currently doing on neglect?", "latest", None, None),
+        ("What did Leeds's third most recent inspection say?", "third-latest", None, None),
+    ],
+)
+def test_read_dates(question: str, relative: str | None, year_from: int | None, year_to: int | None) -> None:
+    dates = read_dates(question)
+    assert (dates.relative, dates.year_from, dates.year_to) == (relative, year_from, year_to)
+
+
+def test_words_that_date_a_question_are_no_topic(catalogue: Catalogue) -> None:
+    terms = parse(
+        "What did Leeds's penultimate inspection say about care leavers?", catalogue.gazetteer
+    ).terms
+    assert "penultimate" not in terms and {"care", "leavers"} <= set(terms)
+    # ... but the noun they date can be what is asked: "latest grade".
+    assert "grade" in parse("What is Leeds's latest grade?", catalogue.gazetteer).terms
+
+
+def test_a_place_the_councils_reports_do_not_reach_gives_nothing(catalogue: Catalogue) -> None:
+    reports = next(r for r in catalogue.by_key.values() if len(r) == 2)
+    assert pick_relative(reports, "third") == []
+    assert pick_relative(reports, "third-latest") == []
+    assert pick_relative(reports, "next") == []  # nothing named to step from
+    assert pick_relative(reports, "next", anchored=0) == [reports[1]]
+    assert pick_relative(reports, "previous", anchor_year=2100) == [reports[-1]]
