@@ -15,6 +15,15 @@ module, with what they were fitted on). Features, over the best ``TOP`` passages
   reciprocal-rank score, 1.0 when a passage leads both lists);
 - ``missing``: the share of the topic's weight carried by rare words (idf ≥ ``RARE_IDF``) that no
   passage holds, and ``unknown``: the share carried by words the index has never seen at all;
+- ``absent``: the part of ``missing`` carried by words that no passage of the *reports* the top
+  passages come from holds either (a word elsewhere in the report is retrieval's miss, not a
+  sign that the report lacks the fact: "since when has the trust run services" is answered by a
+  sentence that says "operating since");
+- ``reworded``: for a question with ``absent`` words, how much closer the best passages are to the
+  question than to the question without those words (dense similarity, the best of ``TOP``): a
+  passage that says the same in other words ("operated by the trust since 2018" for "run") is
+  nearer with the word; one that only shares the rest of the question ("social workers' pay" and
+  a passage on social workers) is not;
 - ``no_figure`` and ``no_person``: a "how many" question with no count near its topic, a "who was
   the director" question with no named person.
 
@@ -25,11 +34,14 @@ with none, there is nothing to weigh.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from service.answers.figures import figure_bonus
 from service.answers.lexicon import FRAMING_WORDS, TONE_FRAMING
@@ -55,7 +67,18 @@ NAMED_PERSON = re.compile(
     r"\b[A-Z][a-z]+ [A-Z][a-z]+, (?:the |who is the )?"
     r"(?:director|chief executive|leader|head|chair|lead member)"
 )
-FEATURES = ("cover", "chunk_cover", "dense", "agreement", "missing", "unknown", "no_figure", "no_person")
+FEATURES = (
+    "cover",
+    "chunk_cover",
+    "dense",
+    "agreement",
+    "missing",
+    "unknown",
+    "no_figure",
+    "no_person",
+    "absent",
+    "reworded",
+)
 MODEL_FILE = Path(__file__).with_name("abstention.json")
 
 
@@ -71,6 +94,8 @@ class Evidence:
     unknown: float
     no_figure: float = 0.0
     no_person: float = 0.0
+    absent: float = 0.0
+    reworded: float = 0.0
 
     def vector(self) -> list[float]:
         return [float(getattr(self, name)) for name in FEATURES]
@@ -155,30 +180,48 @@ def passage_stems(passage: Passage) -> tuple[frozenset[str], tuple[frozenset[str
     return frozenset(stems(text)), tuple(frozenset(stems(text[a:b])) for a, b in sentence_spans(text))
 
 
-# How each feature moves the score (``Gate.score``): the topic's cover for, its missing rare and
-# unknown words against, a missing figure or person decisive. Set by design, not fitted: of the
-# questions of users-dev and users-tune that reach the gate only two are unanswerable (the rest
-# are declined before it: no such council, no report that year), too few to learn weights from.
+# The designed part of the score (``Gate.design``): the topic's cover for, its missing rare and
+# unknown words against, a missing figure or person decisive. The fitted gate
+# (``evals.abstention.fit``) is a logistic regression over two inputs, this designed sum and
+# ``reworded``: of the tuning questions that reach the gate only six are unanswerable (the rest
+# are declined before it: no such council, no report that year), too few to learn a weight for
+# every feature (fitted so, ``cover`` and ``dense`` came out negative).
 WEIGHTS = {"cover": 1.0, "missing": -1.0, "unknown": -1.0, "no_figure": -10.0, "no_person": -10.0}
+# The inputs of the fitted model, each a linear combination of ``FEATURES``.
+INPUTS = {"design": WEIGHTS, "reworded": {"reworded": 1.0}}
 
 
 @dataclass(frozen=True)
 class Gate:
-    """Declines when ``score`` (a weighted sum of the features) is below ``threshold``, which
-    ``inspectqa eval fit-abstention`` fits on answerable questions so that a chosen share of them
-    (``target``) would be declined."""
+    """Declines when ``score`` (``intercept`` plus a weighted sum of the features: the log-odds
+    that the evidence answers) is below ``threshold``. ``inspectqa eval fit-abstention`` fits the
+    weights (a logistic regression over ``INPUTS``) and then the threshold, on questions that
+    reached the gate, so that at most a chosen share (``target``) of the answerable ones is declined."""
 
     coef: tuple[float, ...]
     threshold: float
     target: float = 0.05
     fitted_on: str = ""
+    intercept: float = 0.0
 
     @classmethod
     def design(cls, threshold: float, target: float = 0.05, fitted_on: str = "") -> Gate:
         return cls(tuple(WEIGHTS.get(name, 0.0) for name in FEATURES), threshold, target, fitted_on)
 
+    @classmethod
+    def combine(cls, weights: dict[str, float], intercept: float, threshold: float, **kw: Any) -> Gate:
+        """The gate scoring ``intercept + Σ weights[input] × input`` (inputs named in ``INPUTS``)."""
+        coef = [
+            sum(w * INPUTS[name].get(feature, 0.0) for name, w in weights.items()) for feature in FEATURES
+        ]
+        return cls(tuple(coef), threshold, intercept=intercept, **kw)
+
     def score(self, evidence: Evidence) -> float:
-        return sum(c * x for c, x in zip(self.coef, evidence.vector(), strict=True))
+        return self.intercept + sum(c * x for c, x in zip(self.coef, evidence.vector(), strict=True))
+
+    def probability(self, evidence: Evidence) -> float:
+        """The model's probability that the evidence answers (the logistic of ``score``)."""
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, self.score(evidence)))))
 
     def declines(self, evidence: Evidence) -> bool:
         return self.score(evidence) < self.threshold
@@ -186,7 +229,8 @@ class Gate:
     def to_json(self) -> dict[str, object]:
         return {
             "features": list(FEATURES),
-            "coef": list(self.coef),
+            "coef": [round(c, 6) for c in self.coef],
+            "intercept": round(self.intercept, 6),
             "threshold": self.threshold,
             "target": self.target,
             "fitted_on": self.fitted_on,
@@ -205,6 +249,7 @@ class Gate:
             threshold=float(data["threshold"]),
             target=float(data.get("target", 0.05)),
             fitted_on=str(data.get("fitted_on", "")),
+            intercept=float(data.get("intercept", 0.0)),
         )
 
 
@@ -281,7 +326,6 @@ class Abstainer:
             no_figure=no_figure,
             no_person=no_person,
         )
-        trace.update(evidence.as_dict())
         present: set[str] = set()
         for passage in top:
             present |= analyse(passage)[0]
@@ -289,15 +333,27 @@ class Abstainer:
         # inspection framework"); each concept named once.
         groups = {key: (group, weight) for group, weight in topic for key in group}
         missing: list[str] = []
+        absent: list[tuple[str, float]] = []
+        reports = sorted({p.report_id for p in top})
         seen: set[frozenset[str]] = set()
         for term in topic_terms:
             group, weight = groups.get(stem(term), (frozenset({stem(term)}), self.stats.idf(stem(term))))
             if group not in seen and weight >= RARE_IDF and not group & present:
                 missing.append(term)
+                if not self.in_reports(term, reports):
+                    absent.append((term, weight))
             seen.add(group)
+        if absent:
+            evidence = replace(
+                evidence,
+                absent=sum(w for _, w in absent) / (sum(w for _, w in topic) or 1.0),
+                reworded=self.reworded(intent.question, [t for t, _ in absent], top),
+            )
+        trace.update(evidence.as_dict())
         if self.gate is not None:
             score = self.gate.score(evidence)
             trace["score"] = round(score, 4)
+            trace["probability"] = round(self.gate.probability(evidence), 4)
             return reason(evidence, missing) if score < self.gate.threshold else None
         best_cover = max((p.scores.get("sentence", 0.0) for p in top), default=0.0)
         best_dense = evidence.dense
@@ -313,6 +369,28 @@ class Abstainer:
         if no_figure:
             return "The passages found give no figure for what the question asks."
         return None
+
+    def in_reports(self, term: str, report_ids: Sequence[str]) -> bool:
+        """Whether any passage of these reports holds the word (the index's keyword search)."""
+        return bool(report_ids) and bool(self.retriever.index.lexical_search(term, 1, report_ids=report_ids))
+
+    def reworded(self, question: str, words: Sequence[str], passages: Sequence[Passage]) -> float:
+        """How much nearer the passages are to ``question`` than to it without ``words`` (best cosine)."""
+        rows = np.asarray([int(p.scores["row"]) for p in passages if "row" in p.scores], dtype=np.int64)
+        if not len(rows) or self.retriever.embedder is None:
+            return 0.0
+        drop = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\w*", re.I)
+        without = " ".join(drop.sub(" ", question).split()) or question
+        vectors = np.asarray(self.retriever.embedder.encode([question, without]), dtype=np.float32)
+        index = self.retriever.index
+        best = [
+            max(
+                (s for _, s in index.dense_search(vectors[i : i + 1], len(rows), row_ids=rows)[0]),
+                default=0.0,
+            )
+            for i in range(2)
+        ]
+        return float(best[0] - best[1])
 
     def has_figure(self, intent: QueryIntent, passages: Sequence[Passage]) -> bool:
         """Whether a sentence of the passages gives a count (not a date or an age) on the topic,

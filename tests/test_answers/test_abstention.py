@@ -40,9 +40,14 @@ def question(qid: str, text: str, answerable: bool) -> GoldQuestion:
 def test_the_committed_gate_is_fitted_and_reads_the_features() -> None:
     gate = Gate.load()
     assert gate is not None and "users-tune" in gate.fitted_on
+    assert gate.intercept != 0.0  # the logistic regression's, not the designed sum alone
     covered = Evidence(cover=0.8, chunk_cover=0.9, dense=0.6, agreement=1.0, missing=0.0, unknown=0.0)
-    lacking = Evidence(cover=0.2, chunk_cover=0.3, dense=0.6, agreement=1.0, missing=0.6, unknown=0.0)
-    assert not gate.declines(covered) and gate.declines(lacking)
+    # A rare word in no passage of the report, and the passages no nearer with it than without.
+    lacking = Evidence(0.2, 0.3, 0.6, 1.0, missing=0.6, unknown=0.0, absent=0.6, reworded=-0.04)
+    # The same word absent, but the passages say it in other words: nearer with it.
+    reworded = Evidence(0.4, 0.4, 0.7, 1.0, missing=0.6, unknown=0.0, absent=0.6, reworded=0.01)
+    assert not gate.declines(covered) and gate.declines(lacking) and not gate.declines(reworded)
+    assert gate.probability(covered) > 0.5 > gate.probability(lacking)
     assert gate.declines(Evidence(0.9, 0.9, 0.7, 1.0, 0.0, 0.0, no_figure=1.0))
 
 
@@ -56,7 +61,31 @@ def test_a_misspelt_word_is_not_a_rare_word_the_reports_lack(qa: QAService) -> N
 def test_a_fact_the_reports_do_not_give_is_declined(qa: QAService) -> None:
     answer = qa.ask("what salary did southend pay its newly qualified social workers in 2019")
     assert answer.abstained and answer.evidence["missing"] > 0
-    assert set(answer.evidence) >= set(FEATURES) | {"score"}
+    # "salary" is in no passage of the report either, and the passages are no nearer with it.
+    assert answer.evidence["absent"] > 0 and answer.evidence["reworded"] < 0
+    assert set(answer.evidence) >= set(FEATURES) | {"score", "probability"}
+
+
+def test_a_rare_word_elsewhere_in_the_report_is_not_absent(qa: QAService) -> None:
+    # Only the passages found are searched for "missing"; "absent" searches the whole report.
+    from service.answers.abstention import Abstainer
+
+    abstainer = qa.tools.abstainer
+    assert isinstance(abstainer, Abstainer)
+    assert abstainer.in_reports("caseloads", ["durham-2019-10-21"])
+    assert not abstainer.in_reports("salary", ["durham-2019-10-21"])
+    assert not abstainer.in_reports("caseloads", [])
+
+
+def test_reworded_measures_what_the_word_adds_to_the_question(qa: QAService) -> None:
+    from service.answers.abstention import Abstainer
+
+    abstainer = qa.tools.abstainer
+    assert isinstance(abstainer, Abstainer)
+    found = qa.search("durham 2019 how good is the fostering service", k=5)
+    # A word the passages are about brings them nearer; one they never touch does not.
+    assert abstainer.reworded("durham 2019 how good is the fostering service", ["fostering"], found) > 0
+    assert abstainer.reworded("durham 2019 how good is the bitcoin service", ["bitcoin"], found) < 0
 
 
 def test_fitting_sets_the_threshold_at_the_share_of_answerable_questions(qa: QAService) -> None:
@@ -73,7 +102,7 @@ def test_fitting_sets_the_threshold_at_the_share_of_answerable_questions(qa: QAS
     assert {r.question_id for r in rows} >= {"a1", "a2", "a3", "u1", "u2"}
     gate, fitted = fit(rows, "hand-written", target=0.0)
     assert fitted["answerable_declined"] == 0.0
-    assert gate.fitted_on == "hand-written"
+    assert gate.fitted_on == "hand-written" and gate.intercept != 0.0
     # Measured on the same rows with a stricter target, more answerable ones are declined.
     stricter, _ = fit(rows, "hand-written", target=0.5)
     assert rates(stricter, rows)["answerable_declined"] >= fitted["answerable_declined"]
@@ -90,17 +119,37 @@ def test_the_threshold_declines_the_unanswerable_within_the_share_of_answerable_
         ]
 
     scores = [0.05] + [0.5 + 0.01 * i for i in range(39)]
-    # No unanswerable question to decline: none of the answerable ones is.
+    # No unanswerable question to decline: none of the answerable ones is (the designed weights stay).
     gate, fitted = fit(rows(scores, []), "made up", target=0.05)
     assert gate.threshold == pytest.approx(0.05) and fitted["answerable_declined"] == 0.0
     # One scoring between the outlier and the rest: the cut lies midway across that gap, declining
     # it and the outlier (two of forty may go), not the dense run above.
-    gate, fitted = fit(rows(scores, [0.1]), "made up", target=0.05)
+    gate, fitted = fit(rows(scores, [0.1]), "made up", target=0.05, learn=False)
     assert gate.threshold == pytest.approx((0.05 + 0.5) / 2)
     assert fitted["unanswerable_declined"] == 1.0 and fitted["answerable_declined"] == pytest.approx(1 / 40)
     # Never below the floor, where more of the topic is missing than found.
-    gate, _ = fit(rows([-0.4, *scores[1:]], [-0.6]), "made up", target=0.05)
+    gate, _ = fit(rows([-0.4, *scores[1:]], [-0.6]), "made up", target=0.05, learn=False)
     assert gate.threshold >= 0.0
+
+
+def test_the_weights_are_a_logistic_regression_over_the_designed_sum_and_rewording() -> None:
+    from evals.abstention import Row, weigh
+
+    def row(i: int, cover: float, reworded: float, answerable: bool) -> Row:
+        evidence = Evidence(cover, cover, 0.6, 1.0, 1 - cover, 0.0, absent=1 - cover, reworded=reworded)
+        return Row(f"q{i}", "casual", answerable, tuple(evidence.vector()))
+
+    answerable = [row(i, 0.5 + 0.01 * i, 0.01 * (i % 3), True) for i in range(30)]
+    unanswerable = [row(100 + i, 0.2 + 0.05 * i, -0.03 - 0.01 * i, False) for i in range(4)]
+    gate = weigh(answerable + unanswerable, "made up")
+    weights = dict(zip(FEATURES, gate.coef, strict=True))
+    # Both inputs count for answering; the designed sum's features keep its proportions.
+    assert weights["reworded"] > 0 and weights["cover"] > 0
+    assert weights["missing"] == pytest.approx(-weights["cover"])
+    assert weights["no_figure"] == pytest.approx(-10 * weights["cover"])
+    assert weights["dense"] == 0.0 and weights["absent"] == 0.0
+    # One class only: nothing to learn, the designed weights.
+    assert weigh(answerable, "made up").coef == Gate.design(0.0).coef
 
 
 def test_words_that_judge_a_finding_are_not_a_topic_the_reports_lack(qa: QAService) -> None:
