@@ -291,6 +291,7 @@ def parse(question: str | Normalised, gazetteer: Gazetteer) -> QueryIntent:
         council_count > 1
         or len(distinct_years) > 1
         or (_CHANGE_OVER_TIME.search(question) and len(distinct_years) < 2)
+        or (relative or "").rpartition("-")[2].isdigit()  # "its last two inspections"
     )
     return QueryIntent(
         question=question,

@@ -20,6 +20,7 @@ A place is a ``relative`` kind counted from one end of the council's reports:
 ``second``       the one after the oldest ("second inspection", "the one after its first")
 ``third``        the one after that
 ``next``         the one after the ``anchor`` ("the next one", "the inspection after the 2016 one")
+``latest-2``     the last two ("its last two inspections", "its recent reports"); ``earliest-3``, ...
 =============== ========================================================================
 """
 
@@ -100,9 +101,16 @@ _STEP = r"(?:just\s+|immediately\s+)?"
 _BEFORE_WORD = r"(?:before|prior\s+to|preceding|ahead\s+of)"
 _AFTER_WORD = r"(?:after|following|that\s+followed|which\s+followed|succeeding)"
 _THING = rf"(?:{_NOUN}|time)"
+_COUNT = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}
+_PLURAL = r"(?:(?:ofsted|ilacs|full)\s+)?(?:inspections|reports|visits)"
 _PLACES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern, re.I))
     for kind, pattern in (
+        # Several reports: "its last two inspections", "the first three reports", and "its recent
+        # inspections" (those of the range the question gives, else the last two).
+        ("latest-n", rf"\b(?:last|latest|most\s+recent|past)\s+(two|three|four|[234])\s+{_PLURAL}\b"),
+        ("earliest-n", rf"\b(?:first|earliest|oldest)\s+(two|three|four|[234])\s+{_PLURAL}\b"),
+        ("recent", rf"\b(?:recent|latest|last|most\s+recent)\s+{_PLURAL}\b"),
         (
             "third-latest",
             rf"\bthird[- ](?:most[- ]recent|latest|newest|to[- ]last|last)\b|\blast\s+but\s+two\b"
@@ -139,6 +147,7 @@ _PLACES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
     )
 )
+_PLACES_BY_KIND = dict(_PLACES)
 # "The inspection before the 2019 one", "its report after the 2016 inspection": a step from the
 # report of that year, not a range of years and not that year's report.
 _FROM_YEAR = re.compile(
@@ -207,6 +216,12 @@ def read_dates(question: str) -> Dates:
         found = sorted(_places(dated), key=lambda place: place[1])
         relative = found[0][0] if found else None
         spans.extend(span for _, span in found)
+        if relative in ("latest-n", "earliest-n"):
+            counted = _PLACES_BY_KIND[relative].search(dated, found[0][1][0])
+            assert counted is not None
+            relative = f"{relative[:-1]}{_COUNT[counted.group(1).lower()]}"
+        elif relative == "recent":
+            relative = None if year_from is not None or year_to is not None else "latest-2"
     if relative is None and year_to is not None and year_from is None and _SINGLE_REPORT.search(question):
         relative = "latest"  # "the inspection before 2022": the last one before it
     elif relative is None and dated != masked:
@@ -332,6 +347,9 @@ def pick_relative(
             return [r for r in reports if (r.label_year or 0) < anchor_year][-1:]
         position = anchored + (-1 if relative == "previous" else 1)
         return [reports[position]] if 0 <= position < len(reports) else []
+    end, _, count = relative.partition("-")
+    if count.isdigit():  # "latest-2": the last two; "earliest-3": the first three
+        return list(reports[-int(count) :] if end == "latest" else reports[: int(count)])
     if relative not in _FROM_END:
         return []  # "the next one" after nothing named
     position = _FROM_END[relative]

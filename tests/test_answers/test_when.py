@@ -140,6 +140,11 @@ def test_ranges_and_steps_from_a_year(catalogue: Catalogue) -> None:
                     reports[i - 1 : i + 1],
                 ),
             ]
+        cases += [
+            (f"What did {name}'s last two inspections say about care leavers?", reports[-2:]),
+            (f"What did the first two reports on {name} say about neglect?", reports[:2]),
+            (f"What did {name}'s recent inspections since {years[1]} say about neglect?", reports[1:]),
+        ]
         tens = [r for r in reports if 2010 <= _published(r) <= 2019]
         if tens:
             cases.append((f"What did {name}'s inspections in the 2010s say about care leavers?", tens))
