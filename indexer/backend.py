@@ -24,6 +24,7 @@ import numpy as np
 from corpus.records import Judgement
 from indexer.records import Chunk
 from indexer.store import ReportMeta
+from indexer.unit_vectors import UnitVectors
 
 DenseHits = list[list[tuple[int, float]]]  # per query vector: (row id, cosine), best first
 LexicalHits = list[tuple[int, float]]  # (row id, score), higher is better
@@ -46,6 +47,11 @@ class SearchIndex(Protocol):
     @property
     def manifest(self) -> dict[str, Any]:
         """The build's manifest (model, chunker, counts, per-report content hashes, versions)."""
+        ...
+
+    @property
+    def unit_vectors(self) -> UnitVectors | None:
+        """The passages' sentence vectors for the grounding checker, when the build stored them."""
         ...
 
     def count(self) -> int:

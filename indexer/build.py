@@ -44,6 +44,7 @@ from tqdm import tqdm
 from corpus import EXTRACTOR_VERSION, scan_corpus
 from corpus.bounded import load_bounded
 from corpus.records import Report, SourceFile
+from indexer import unit_vectors
 from indexer.ann import write_approximate
 from indexer.chunking import chunk, chunker_settings, embedding_text
 from indexer.embedding import Embedder, load_embedder, model_fingerprint, model_path, model_window
@@ -119,8 +120,11 @@ class _Builder:
         settings: Settings,
         progress: bool,
         tracker: ProgressWriter | None = None,
+        passage_units: unit_vectors.PassageUnits | None = None,
     ) -> None:
         self.corpus = corpus
+        # What the grounding checker compares chunks by, to store their vectors (None: not stored).
+        self.passage_units = passage_units if settings.stores_unit_vectors else None
         # Without a tracker (a subclass's own build), the progress is kept in memory only.
         self.tracker = tracker or ProgressWriter(index, write=False)
         self.index = index
@@ -201,6 +205,8 @@ class _Builder:
                     connection.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('optimize')")
                 connection.commit()
                 counts = self._counts(connection)
+                same = manifest is not None and not to_load and not gone
+                units = self._unit_vectors(connection, staging, previous if manifest else None, same)
             finally:
                 connection.close()
         faiss.write_index(vectors, str(staging / FAISS_FILE))
@@ -229,12 +235,16 @@ class _Builder:
             embedded_tokens=self.embedded_tokens,
             embed_seconds=round(self.embed_seconds, 3),
             max_chunk_tokens=counts["max_tokens"],
+            embedded_units=units.embedded if units else 0,
+            unit_embed_seconds=units.seconds if units else 0.0,
             rebuild_reason=rebuild_reason,
         )
         dimension = int(vectors.d)
         hashes = {_file_key(s): s.content_hash for s in sources}
         new_manifest = self._manifest(generation_id, identity, dimension, report, entries, sources)
         new_manifest["ann"] = ann_record
+        if units is not None:
+            new_manifest["unit_vectors"] = units.manifest()
         new_manifest["failures"] = {
             f["file"]: {"content_hash": hashes.get(f["file"], ""), "error": f["error"]}
             for f in report.reports_failed
@@ -290,6 +300,26 @@ class _Builder:
         except IndexProblem as error:  # missing or changed files: copying them would keep the damage
             return f"the current generation cannot be reused: {error}"
         return ""
+
+    def _unit_vectors(
+        self, connection: sqlite3.Connection, staging: Path, previous: Path | None, unchanged: bool
+    ) -> unit_vectors.Written | None:
+        """The chunks' unit vectors written into ``staging`` (``indexer.unit_vectors``), or None.
+
+        ``previous`` is the last generation when its vectors can be reused (same model): its files
+        are copied when no chunk changed, else the vectors of every unit it holds are.
+        """
+        if self.passage_units is None:
+            return None
+        stored = unit_vectors.UnitVectors.open(previous) if previous is not None else None
+        if stored is not None and unchanged and previous is not None:
+            for name in (unit_vectors.KEYS_FILE, unit_vectors.VECTORS_FILE):
+                shutil.copyfile(previous / name, staging / name)
+            return unit_vectors.Written(len(stored), 0, 0.0)
+        texts = (row[0] for row in connection.execute("SELECT text FROM chunks ORDER BY row_id"))
+        return unit_vectors.write(
+            staging, texts, self.passage_units, self.embedder, stored, self.settings.batch_size
+        )
 
     def _reading(self, sources: Sequence[SourceFile]) -> AbstractContextManager[Iterable[ReadFile]]:
         if not sources:
@@ -414,14 +444,23 @@ class _Builder:
 
 
 def build(
-    corpus: Path, index: Path, settings: Settings, limit: int | None = None, progress: bool = True
+    corpus: Path,
+    index: Path,
+    settings: Settings,
+    limit: int | None = None,
+    progress: bool = True,
+    passage_units: unit_vectors.PassageUnits | None = None,
 ) -> BuildReport:
-    """Build or update the index at ``index`` from the reports in ``corpus``; see the module docstring."""
+    """Build or update the index at ``index`` from the reports in ``corpus``; see the module docstring.
+
+    With ``passage_units`` (and ``settings.stores_unit_vectors``), the units it cuts each chunk into are
+    embedded and stored too, for the grounding checker (``indexer.unit_vectors``)."""
     with build_lock(Path(index)):
         clean(Path(index))
         tracker = ProgressWriter(Path(index))
         try:
-            report = _Builder(Path(corpus), Path(index), settings, progress, tracker).run(limit)
+            builder = _Builder(Path(corpus), Path(index), settings, progress, tracker, passage_units)
+            report = builder.run(limit)
         except BaseException as error:  # KeyboardInterrupt included: the file must not say "building"
             tracker.finish(error=_one_line(str(error)) or type(error).__name__)
             raise

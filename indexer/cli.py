@@ -79,8 +79,9 @@ def build_command(
         report = build_on_ray(settings.corpus, settings.index, settings, ray, limit=limit, progress=progress)
     else:
         from indexer.build import build
+        from service.answers.grounding.alignment import passage_units  # what grounding compares
 
-        report = build(settings.corpus, settings.index, settings, limit=limit, progress=progress)
+        report = build(settings.corpus, settings.index, settings, limit, progress, passage_units)
     rate = report.embedded_chunks / report.embed_seconds if report.embed_seconds else 0.0
     typer.echo(
         f"indexed {report.reports_indexed} reports into {settings.index} in {report.seconds:.1f} s: "
@@ -93,6 +94,11 @@ def build_command(
         f"{report.embed_seconds:.1f} s ({rate:.1f} chunks/s); "
         f"longest input {report.max_chunk_tokens} tokens; peak memory {_peak_rss_mb()} MB"
     )
+    if report.embedded_units:
+        typer.echo(
+            f"embedded {report.embedded_units} passage sentences and pairs for grounding in "
+            f"{report.unit_embed_seconds:.1f} s"
+        )
     if report.rebuild_reason:
         typer.echo(f"read and embedded every report again: {report.rebuild_reason}")
     if report.reports_failed:

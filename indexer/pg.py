@@ -41,6 +41,7 @@ import numpy as np
 from corpus.records import Judgement
 from indexer.records import Chunk
 from indexer.store import _CHUNK_COLUMNS, _REPORT_FIELDS, MAX_QUERY_TERMS, STOPWORDS, ReportMeta, _chunk
+from indexer.unit_vectors import UnitVectors
 from inspectqa.errors import ConfigError, IndexCorrupt, IndexNotFound, ModelMismatch, NotFound
 
 CONTROL_SCHEMA = "inspectqa"
@@ -153,6 +154,8 @@ class PgIndex:
             raise IndexCorrupt(f"the served generation names an invalid schema {schema!r}")
         self.database = database
         self.manifest = manifest
+        # Sentence vectors are not published to PostgreSQL: the grounding checker embeds what it needs.
+        self.unit_vectors: UnitVectors | None = None
         self._generation = generation
         self.schema = schema
         self._dimension = int(manifest["model"]["dimension"])

@@ -46,6 +46,8 @@ class BuildReport:
     embedded_tokens: int = 0  # tokens (special tokens and context headers included) embedded in this run
     embed_seconds: float = 0.0  # time spent in the embedding model
     max_chunk_tokens: int = 0  # the longest embedded input of the whole index, in tokens
+    embedded_units: int = 0  # passage units (sentences, pairs) embedded in this run for grounding
+    unit_embed_seconds: float = 0.0  # time spent embedding them
     # Why every report was read and embedded again instead of reusing the previous generation ("" when
     # it was reused or there was none): a new model, chunker or extractor version, or a damaged index.
     rebuild_reason: str = ""

@@ -31,6 +31,7 @@ from corpus.records import Judgement, Report
 from indexer import ann
 from indexer.ann import build_ivf, flat_contents, read_approximate
 from indexer.records import Chunk, FileCheck
+from indexer.unit_vectors import UnitVectors
 from inspectqa.errors import IndexCorrupt, NotFound
 
 FAISS_FILE = "index.faiss"
@@ -273,6 +274,10 @@ class Index:
         stored = self._sql().execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
         if stored != total:
             raise IndexCorrupt(f"{path} has {total} vectors but {stored} chunks", hint="rebuild the index")
+        # The passages' sentence vectors for the grounding checker, when the build stored them.
+        self.unit_vectors: UnitVectors | None = UnitVectors.open(path) if "unit_vectors" in manifest else None
+        if self.unit_vectors is not None and self.unit_vectors.dimension != dimension:
+            raise IndexCorrupt(f"{path} has unit vectors of dimension {self.unit_vectors.dimension}")
 
     # --- connections ---------------------------------------------------------------------------
     def _sql(self) -> sqlite3.Connection:

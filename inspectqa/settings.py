@@ -72,6 +72,12 @@ class Settings(BaseSettings):
         description="Passages up to which dense search is exact; past it the build also writes an "
         "approximate (IVF) index into the generation (indexer.ann).",
     )
+    unit_vectors: bool | None = Field(
+        None,
+        description="Whether `index build` also stores vectors of each passage's sentences (and pairs of "
+        "them), so the LLM path's grounding check embeds only the answer (indexer.unit_vectors); they "
+        "cost about 2.5 times the passages' embedding time. Unset: when an LLM answerer is configured.",
+    )
 
     # --- service ----------------------------------------------------------------------------
     host: str = "127.0.0.1"
@@ -155,3 +161,8 @@ class Settings(BaseSettings):
     @property
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url and self.llm_model)
+
+    @property
+    def stores_unit_vectors(self) -> bool:
+        """Whether builds store passage unit vectors (``unit_vectors``; unset: with an LLM answerer)."""
+        return self.llm_enabled if self.unit_vectors is None else self.unit_vectors

@@ -93,7 +93,7 @@ class QAService:
         if settings.llm_enabled:
             from service.answers.llm import LLMAnswerer
 
-            self.llm = LLMAnswerer(settings, GroundingChecker(embedder))
+            self.llm = LLMAnswerer(settings, GroundingChecker(embedder, stored=index.unit_vectors))
         self.tools = Tools(
             index,
             self.catalogue,

@@ -325,10 +325,11 @@ def build_in_child(
 def _build(corpus: str, plain: dict[str, Any], send: Connection) -> None:
     """In the child: build the index and send back ("built", report) or ("failed", reason)."""
     from indexer import build
+    from service.answers.grounding.alignment import passage_units
 
     try:
         settings = Settings(**plain)
-        report = build(Path(corpus), settings.index, settings, progress=False)
+        report = build(Path(corpus), settings.index, settings, progress=False, passage_units=passage_units)
         send.send(("built", asdict(report)))
     except Exception as error:
         send.send(("failed", " ".join(f"{type(error).__name__}: {error}".split())))

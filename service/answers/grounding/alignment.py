@@ -63,10 +63,20 @@ class PassageView:
     keys: frozenset[str]
 
 
+def passage_units(passage: str) -> tuple[str, ...]:
+    """What a claim is compared with: the passage's sentences, then each pair of adjacent ones (the
+    units a build stores vectors of, ``indexer.unit_vectors``)."""
+    return _with_pairs(tuple(split_sentences(passage)) or (passage,))
+
+
+def _with_pairs(sentences: tuple[str, ...]) -> tuple[str, ...]:
+    return sentences + tuple(f"{a} {b}" for a, b in itertools.pairwise(sentences))
+
+
 @lru_cache(maxsize=1024)
 def view(passage: str) -> PassageView:
     sentences = tuple(split_sentences(passage)) or (passage,)
-    units = sentences + tuple(f"{a} {b}" for a, b in itertools.pairwise(sentences))
+    units = _with_pairs(sentences)
     unit_keys = tuple(frozenset(content_keys(u)) for u in units)
     return PassageView(passage, sentences, units, unit_keys, frozenset().union(*unit_keys))
 

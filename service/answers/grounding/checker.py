@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from service.answers.grounding.coverage import Thresholds
 from service.answers.grounding.features import Signals, signals, to_embed
 from service.answers.grounding.model import Weights, load_weights
-from service.answers.grounding.similarity import SimilarityCache, TextEncoder
+from service.answers.grounding.similarity import SimilarityCache, StoredVectors, TextEncoder
 from service.answers.grounding.tokens import fold
 from service.answers.records import SentenceVerdict
 
@@ -34,13 +34,19 @@ class GroundingChecker:
 
     ``embedder`` is optional: without it the checker is lexical only (and a little stricter on
     paraphrases), and weighed by the model fitted without similarity. Passage sentence embeddings
-    are cached, since the service checks several sentences against the same few passages.
+    are cached, since the service checks several sentences against the same few passages, and
+    read from ``stored`` (the index generation's, ``indexer.unit_vectors``) when it has them.
     """
 
-    def __init__(self, embedder: TextEncoder | None = None, thresholds: Thresholds | None = None) -> None:
+    def __init__(
+        self,
+        embedder: TextEncoder | None = None,
+        thresholds: Thresholds | None = None,
+        stored: StoredVectors | None = None,
+    ) -> None:
         self.embedder = embedder
         self.thresholds = thresholds or Thresholds()
-        self._similarity = SimilarityCache(embedder) if embedder is not None else None
+        self._similarity = SimilarityCache(embedder, stored) if embedder is not None else None
         self._model = "semantic" if embedder is not None else "lexical"
 
     def check(self, claim: str, passage: str) -> Verdict:

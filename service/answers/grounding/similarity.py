@@ -4,14 +4,16 @@ A paraphrase ("leaders know the service well" for "senior leaders have a good un
 the service") shares few words with its passage; the MiniLM embedder sees that the meaning is the
 same. The service checks several sentences of an answer against the same few passages, and the
 evaluation checks many claims against one passage, so vectors are kept in a least-recently-used
-cache, guarded by a lock since the service checks answers on several threads.
+cache, guarded by a lock since the service checks answers on several threads. Passage units the
+index build embedded (``indexer.unit_vectors``: every chunk's sentences and pairs) are read from
+the generation instead of embedded, so an answer over indexed passages embeds only its own clauses.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -23,6 +25,12 @@ class TextEncoder(Protocol):
     def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray: ...
 
 
+class StoredVectors(Protocol):
+    """Vectors embedded before, by text (``indexer.unit_vectors.UnitVectors``)."""
+
+    def lookup(self, texts: Iterable[str]) -> dict[str, np.ndarray]: ...
+
+
 class SimilarityCache:
     """Best cosine similarity of each clause to the passage units it could rest on.
 
@@ -32,8 +40,9 @@ class SimilarityCache:
     passages checked again, cost nothing; ``prefetch`` embeds an answer's texts in one call.
     """
 
-    def __init__(self, embedder: TextEncoder) -> None:
+    def __init__(self, embedder: TextEncoder, stored: StoredVectors | None = None) -> None:
         self.embedder = embedder
+        self.stored = stored
         self._vectors_by_text: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -52,16 +61,20 @@ class SimilarityCache:
         self.vectors(list(texts))
 
     def vectors(self, texts: list[str]) -> list[np.ndarray]:
-        """The texts' vectors, the ones not cached yet encoded in one call."""
+        """The texts' vectors: cached, else stored by the index build, else encoded in one call."""
         with self._lock:
             found = {t: self._vectors_by_text[t] for t in texts if t in self._vectors_by_text}
             for text in found:
                 self._vectors_by_text.move_to_end(text)
         missing = [t for t in dict.fromkeys(texts) if t not in found]
+        known = self.stored.lookup(missing) if self.stored is not None and missing else {}
+        missing = [t for t in missing if t not in known]
         if missing:
             encoded = np.asarray(self.embedder.encode(missing), dtype=np.float32)
+            known.update(zip(missing, encoded, strict=True))
+        if known:
             with self._lock:
-                for text, vector in zip(missing, encoded, strict=True):
+                for text, vector in known.items():
                     found[text] = vector
                     self._vectors_by_text[text] = vector
                 while len(self._vectors_by_text) > _MAX_TEXTS:
