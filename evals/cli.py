@@ -84,8 +84,12 @@ def bench_grounding_command(
     import json
 
     from evals.bench_grounding import run_bench
+    from indexer.embedding import load_embedder
+    from inspectqa.settings import Settings
+    from service.answers.qa import QUESTION_THREADS
 
-    embedder = None if lexical_only else _resources(None).embedder
+    # The embedder as the service loads it (the LLM path checks with the service's).
+    embedder = None if lexical_only else load_embedder(Settings(), threads=QUESTION_THREADS)
     typer.echo(json.dumps(run_bench(pairs, embedder, answers), indent=2))
 
 
