@@ -354,6 +354,14 @@ def eval_grounding_command(
         typer.Option("--split", help="Only these splits (repeat: --split test --split heldout)."),
     ] = None,
     lexical_only: Annotated[bool, typer.Option("--lexical-only", help="Without embeddings.")] = False,
+    unit_vectors: Annotated[
+        bool,
+        typer.Option(
+            "--unit-vectors",
+            help="Embed and store the passages' sentences first, as an index build does, and check "
+            "with those (as the LLM path over an index built with unit vectors).",
+        ),
+    ] = False,
 ) -> None:
     """Score the grounding checker per pairs file and overall: accuracy, balanced accuracy, per kind.
 
@@ -369,7 +377,22 @@ def eval_grounding_command(
     loaded = {path: load_pairs(path, split, allow_empty=True) for path in files}
     if not any(loaded.values()):
         raise BadGoldFile(f"no pairs in split(s) {split} of {', '.join(map(str, files))}")
-    checker = GroundingChecker(None if lexical_only else _resources(None).embedder)
+    embedder = None if lexical_only else _resources(None).embedder
+    stored = None
+    if unit_vectors and embedder is not None:
+        import shutil
+        import tempfile
+
+        from indexer.unit_vectors import UnitVectors, write
+        from service.answers.grounding.alignment import passage_units
+
+        folder = Path(tempfile.mkdtemp(prefix="eval-units-"))
+        passages = [p.passage for chosen in loaded.values() for p in chosen]
+        written = write(folder, passages, passage_units, embedder)
+        stored = UnitVectors.open(folder)
+        shutil.rmtree(folder)  # the arrays stay mapped until the process ends
+        typer.echo(f"stored {written.units} passage units in {written.seconds:.1f} s\n")
+    checker = GroundingChecker(embedder, stored=stored)
     every = []
     for path, chosen in loaded.items():
         if not chosen:
