@@ -259,6 +259,7 @@ LIST_FRAMING = frozenset((
     "area", "areas", "identify", "identified", "must", "should", "recommendation", "recommendations",
     "weakness", "weaknesses", "services", "service", "development", "priority", "priorities",
     "action", "actions", "required", "require", "requires", "main", "key", "list", "inspectors",
+    "left", "fix", "fixing",
 ))  # fmt: skip
 
 # Words a themes question uses to say "across reports, most often": not its topic (from the
@@ -278,7 +279,7 @@ THEME_FRAMING = frozenset((
 CHANGE_FRAMING = frozenset((
     "better", "change", "changed", "changes", "decline", "declined", "deteriorate", "deteriorated",
     "deterioration", "different", "improve", "improved", "improvement", "improving", "longer",
-    "progress", "progressed", "still", "worse",
+    "progress", "progressed", "still", "worse", "turn", "turned", "turning", "round", "around",
 ))  # fmt: skip
 
 # Words that leave a question about a council without a topic ("greenwich most recent ofsted",
@@ -294,8 +295,8 @@ NO_TOPIC = frozenset((
 # earlier question's frame, and an earlier question lends none of them as a topic.
 FOLLOWUP_FILLER = frozenset((
     "again", "also", "any", "anything", "back", "did", "do", "done", "get", "getting", "got", "happen",
-    "happened", "like", "now", "ok", "okay", "one", "ones", "so", "still", "then", "tho", "though",
-    "time", "too",
+    "happened", "instead", "like", "now", "ok", "okay", "one", "ones", "so", "still", "then", "tho",
+    "though", "time", "too", "try", "trying",
 ))  # fmt: skip
 
 

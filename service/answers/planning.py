@@ -298,7 +298,12 @@ def plan(intent: QueryIntent, catalogue: Catalogue, filters: Filters | None = No
                 continue
             reports = matching
         elif intent.relative:
-            reports = relative_reports(reports, intent.relative, intent.anchor)
+            picked = relative_reports(reports, intent.relative, intent.anchor)
+            if picked and intent.beside_discussed:
+                # "How does that compare to the one before?": that one and the report discussed.
+                base = pick_year(reports, intent.anchor)[:1] if intent.anchor else reports[-1:]
+                picked = [r for r in reports if r in picked or r in base]
+            reports = picked
         elif (
             (intent.is_judgement or intent.asks_list)
             and len(reports) > 1

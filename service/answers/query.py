@@ -36,7 +36,8 @@ from service.answers.when import MONTHS, SINCE, YEAR, YearMention, read_dates, u
 # change words themselves frame the question rather than name its topic.
 _CHANGE_WORDS = re.compile(
     r"\b(?:chang(?:e|ed|es)|improv(?:e|ed|ing|ement)|progress(?:ed)?|better|worse|deteriorat(?:e|ed|ion)|"
-    r"declin(?:e|ed)|still (?:inadequate|good|outstanding|requires improvement)|no longer|any different)\b",
+    r"declin(?:e|ed)|still (?:inadequate|good|outstanding|requires improvement)|no longer|any different|"
+    r"turn(?:ed|ing)? (?:it |things |itself )?(?:a)?round)\b",
     re.I,
 )
 _CHANGE_BASE = re.compile(
@@ -86,8 +87,8 @@ SECTION_HINTS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
         re.compile(
             r"\b(?:needs? to improve|needed to improve|must improve|should improve|areas? for improvement|"
             r"need(?:s|ed)? improving|needs? (?:doing|work(?:ing)? on|fixing)|"
-            r"(?:anything|something|much|more) (?:left |else |still )?(?:for (?:them|it) )?"
-            r"to (?:improve|work on)|"
+            r"(?:anything|something|much|more|what(?:['’]?s| is)?) (?:left |else |still )?"
+            r"(?:for (?:them|it) )?to (?:improve|work on|fix|sort out)|"
             r"improvements? (?:needed|required)|recommendations?|what to improve|weaknesses)\b",
             re.I,
         ),
@@ -163,6 +164,8 @@ class QueryIntent:
     # "The previous inspection" in a follow-up: the one before the report the conversation was about.
     anchor: YearMention | None = None
     from_history: bool = False  # the council (or year) came from earlier turns
+    # "How does that compare to the one before?": the inspection named and the one discussed, side by side.
+    beside_discussed: bool = False
     is_judgement: bool = False
     judgement_areas: tuple[str, ...] = ()
     sections: tuple[str, ...] = ()
@@ -391,8 +394,66 @@ def with_context(intent: QueryIntent, previous: QueryIntent | None) -> QueryInte
     carried = replace(
         intent, places=previous.places, outside_places=previous.outside_places, from_history=True
     )
+    carried = _carry_dates(carried, intent, previous)
+    if not _names_topic(intent):
+        # "and in 2016?", "had that got any better by 2015?": the earlier question, whole.
+        earlier = " ".join(part for part in (previous.context, previous.question) if part)
+        own = tuple(t for t in intent.terms if t not in previous.terms and t not in FOLLOWUP_FILLER)
+        carried = replace(carried, terms=(*previous.terms, *own), context=earlier)
+    elif refers:
+        carried = _carry_slots(carried, intent, previous, pronoun=bool(_REFERS_BACK.search(intent.question)))
+    if refers or not _names_topic(intent):  # "try 2023" after a declined "solihull 2021 grade"
+        carried = _frame(carried, previous, intent.terms)
+    if len({p.key for p in carried.places}) > 1 or len({y.year for y in carried.years}) > 1:
+        carried = replace(carried, is_comparison=True)
+    return carried
+
+
+# The inspection a follow-up names relative to the one the conversation was about, in words that
+# mean nothing without one: "and the one after?", "have they turned it round since", "was it
+# better in the one before". ("Last time" is not one of them: "the last time Ofsted visited" is the
+# latest.) (Relative dates a question carries itself are ``parse``'s: ``_PREVIOUS``, ``_NEXT``.)
+_DISCUSSED_PREVIOUS = re.compile(
+    r"\b(?:the )?(?:one|inspection|report|visit) before(?! (?:its|their|the|last|20\d\d))\b",
+    re.I,
+)
+_DISCUSSED_NEXT = re.compile(
+    r"\b(?:(?:the )?(?:one|inspection|report|visit) after(?! (?:its|their|the|20\d\d))|next time)\b"
+    r"|\bsince(?: then| that(?: one| inspection| report| visit)?)?\W*$",
+    re.I,
+)
+# "How does that compare with 2024?", "... to the one before": both inspections, side by side.
+_COMPARES = re.compile(r"\b(?:compare[sd]?|comparison|vs|versus|differ(?:ent|ence|ed)?|same as)\b", re.I)
+_COMPARE_WORDS = frozenset(
+    ("compare", "compares", "compared", "comparison", "differ", "different", "difference")
+)
+
+
+def _carry_dates(carried: QueryIntent, intent: QueryIntent, previous: QueryIntent) -> QueryIntent:
+    """Which inspection a follow-up is about: its own date; else one relative to the report the
+    conversation was about ("the one before", "since then"); else the earlier question's. One that
+    compares ("how does that compare with 2024?") keeps the earlier inspection beside its own."""
+    anchor = previous.years[0] if previous.years else previous.anchor
+    compares = bool(_COMPARES.search(intent.question))
+    relative = intent.relative
     if not intent.has_date:
-        carried = replace(
+        if _DISCUSSED_PREVIOUS.search(intent.question):
+            relative = "previous"
+        elif _DISCUSSED_NEXT.search(intent.question):
+            relative = "next"
+    if relative in ("previous", "next") and not intent.years and intent.anchor is None:
+        if relative == "next" and anchor is None and previous.relative == "earliest":
+            relative = "second"  # the one after the earliest
+        beside = compares and not carried.asks_change
+        return replace(
+            carried,
+            relative=relative,
+            anchor=anchor,
+            is_comparison=carried.is_comparison or beside,
+            beside_discussed=beside,
+        )
+    if not intent.has_date:
+        return replace(
             carried,
             years=previous.years,
             year_from=previous.year_from,
@@ -401,20 +462,9 @@ def with_context(intent: QueryIntent, previous: QueryIntent | None) -> QueryInte
             date_basis=previous.date_basis,
             anchor=previous.anchor,
         )
-    elif intent.relative in ("previous", "next") and not intent.years and intent.anchor is None:
-        anchor = previous.years[0] if previous.years else previous.anchor
-        carried = replace(carried, anchor=anchor)
-    if not _names_topic(intent):
-        # "and in 2016?", "had that got any better by 2015?": the earlier question, whole.
-        earlier = " ".join(part for part in (previous.context, previous.question) if part)
-        own = tuple(t for t in intent.terms if t not in previous.terms and t not in FOLLOWUP_FILLER)
-        carried = replace(carried, terms=(*previous.terms, *own), context=earlier)
-    elif refers:
-        carried = _carry_slots(carried, intent, previous, pronoun=bool(_REFERS_BACK.search(intent.question)))
-    if refers:
-        carried = _frame(carried, previous, intent.terms)
-    if len({p.key for p in carried.places}) > 1 or len({y.year for y in carried.years}) > 1:
-        carried = replace(carried, is_comparison=True)
+    if compares and intent.years and previous.years:
+        years = {y.year: y for y in (*previous.years, *intent.years)}
+        return replace(carried, years=tuple(years.values()), is_comparison=True)
     return carried
 
 
@@ -424,7 +474,8 @@ def _frame(intent: QueryIntent, previous: QueryIntent, own_terms: tuple[str, ...
     inspection?"), or the same part of the report. A follow-up with a topic of its own that is not
     a judgement area ("and what about accommodation?") asks about that topic, not for a grade."""
     areas = _areas(intent.question, plural=False)
-    own_terms = tuple(t for t in own_terms if t not in FOLLOWUP_FILLER)
+    # ("How does that compare with 2024?" after a grade question compares the grades.)
+    own_terms = tuple(t for t in own_terms if t not in FOLLOWUP_FILLER and t not in _COMPARE_WORDS)
     asks_list = intent.asks_list
     # "So why did help and protection only require improvement?" asks for the findings behind a
     # grade the conversation gave, not for the grade again.

@@ -217,3 +217,42 @@ def test_asking_why_after_a_grade_wants_the_findings_behind_it(qa: QAService) ->
     answer = conversation(qa, "barnet 2017 inspection overall", "so why was help and protection inadequate")
     assert not answer.abstained and reports(answer) == {"barnet-2017-07-07"}
     assert "help and protection: inadequate" not in answer.answer.lower()  # not the grade again
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "report_ids"),
+    [
+        # Relative to the inspection the conversation was about, in words that need one.
+        ("barnet 2017 grade", "and the one after?", ("barnet-2019-07-01",)),
+        ("barnet 2019 grade", "was it any better in the one before", ("barnet-2017-07-07",)),
+        ("was barnet inadequate in 2017", "have they turned it round since", ("barnet-2019-07-01",)),
+        ("southend earliest inspection", "and the one after?", ("southend-on-sea-2019-08-27",)),
+        # A comparison keeps the inspection discussed beside the one it names.
+        (
+            "southend 2016 overall",
+            "how does that compare with 2019",
+            ("southend-on-sea-2016-07-07", "southend-on-sea-2019-08-27"),
+        ),
+        (
+            "barnet most recent ofsted grade",
+            "how does that compare to the one before",
+            ("barnet-2017-07-07", "barnet-2019-07-01"),
+        ),
+        # After a declined question, a bare year is asked the same way.
+        ("barnet 2018 grade", "try 2019", ("barnet-2019-07-01",)),
+    ],
+)
+def test_a_follow_up_picks_its_inspection_from_the_one_discussed(
+    qa: QAService, first: str, then: str, report_ids: tuple[str, ...]
+) -> None:
+    answer = conversation(qa, first, then)
+    assert answer.focus is not None and set(answer.focus.report_ids) == set(report_ids), answer.focus
+    assert not answer.abstained and reports(answer) == set(report_ids)
+
+
+def test_what_is_left_to_fix_asks_for_the_list_of_improvements(qa: QAService) -> None:
+    intent = qa.understand("so whats left for them to fix", history_of("barnet 2019 inspection"))
+    assert intent.asks_list and [y.year for y in intent.years] == [2019]
+    intent = qa.understand("have they turned it round since", history_of("was barnet inadequate in 2017"))
+    assert intent.asks_change and intent.relative == "next"
+    assert not {"turned", "round"} & set(intent.terms)
