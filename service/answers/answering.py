@@ -70,6 +70,12 @@ CHANGE_WEIGHT = 0.4
 # A sentence beside a grade must hold this share of the question's topic (or say how it changed).
 SUPPORT_COVER = 0.5
 GRADE_IN_WORDS = 0.3  # ...and scores this more when it names the grade ("are inadequate")
+# Score for a sentence of the report's opening summary (a passage retrieval marks ``summary``: its
+# first pages, the headline findings and "what needs to improve"), where a finding the body
+# restates in detail is concluded: of two sentences that answer alike, the conclusion is quoted.
+# Chosen with retrieval's ``Weights.summary`` on users-tune over a grid (0, 0.2, 0.3 here; 0.07,
+# 0.15 there), keeping the dev set's key facts within 0.02: 0.3 cost dev 0.022.
+SUMMARY_SENTENCE = 0.2
 CHANGE_SENTENCE = re.compile(
     r"\b(?:since the (?:last|previous|prior|most recent|\d{4})(?: \w+){0,2} (?:inspection|visit)"
     r"|(?:has|have|had) (?:\w+ ){0,2}"
@@ -248,6 +254,7 @@ class Composer:
             in_list = asks.improvements and IMPROVE_HINT.search(passage.section or "")
             for found in self.sentences(passage, concepts, pairs, asks):
                 score = found.score + 0.35 * (passage.score / top_score) - 0.02 * rank
+                score += SUMMARY_SENTENCE * passage.scores.get("summary", 0.0)
                 if in_list:
                     score += 0.5
                 item = (score, rank, found.position, passage, found.start, found.end)

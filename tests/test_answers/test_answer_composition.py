@@ -236,3 +236,26 @@ def test_improvement_question_with_a_topic_gives_the_items_about_it(qa: QAServic
     essex = qa.ask("What does Essex need to improve for care leavers, according to its 2014 inspection?")
     assert len(essex.citations) == 1, essex.answer
     assert "care leavers are consistently involved when their pathway plans" in quotes(essex)[0]
+
+
+def test_of_two_sentences_that_answer_alike_the_summarys_is_quoted(
+    qa: QAService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The same real passage twice: once as a body passage ranked first, once as the report's opening
+    # summary ranked second. The summary's sentence is quoted (answering.SUMMARY_SENTENCE); with
+    # no preference the first-ranked copy would be.
+    from dataclasses import replace
+
+    import service.answers.answering as answering
+
+    question = "durham 2019 care leavers support"
+    found = qa.search(question, k=5)
+    assert found
+    body = replace(found[0], chunk_id="body#1", pages=(9,), scores={**found[0].scores, "summary": 0.0})
+    summary = replace(found[0], chunk_id="summary#1", pages=(1,), scores={**found[0].scores, "summary": 1.0})
+    intent = qa.understand(question)
+    draft = qa.composer.extractive(intent, [body, summary], per_report=3, max_sentences=1)
+    assert [p.chunk_id for p in draft.cited.values()] == ["summary#1"]
+    monkeypatch.setattr(answering, "SUMMARY_SENTENCE", 0.0)
+    draft = qa.composer.extractive(intent, [body, summary], per_report=3, max_sentences=1)
+    assert [p.chunk_id for p in draft.cited.values()] == ["body#1"]
