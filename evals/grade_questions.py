@@ -61,7 +61,8 @@ AREA_WORDS = {
 }
 # How answers name each area, to find the sentence that states its grade.
 AREA_IN_ANSWER = {
-    "overall_effectiveness": r"overall",
+    # The single inspection framework states it as "Children's services in X are good".
+    "overall_effectiveness": r"overall|children[’']s services\b|services for children\b",
     "children_in_care": r"children in care|looked after|children looked after",
     "care_leavers": r"care leavers",
     "help_and_protection": r"help and protection",
