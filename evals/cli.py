@@ -287,6 +287,45 @@ def eval_run_command(
     typer.echo(f"wrote {out}/metrics.json, results.jsonl, report.md, report.html")
 
 
+@eval_app.command("grades")
+def eval_grades_command(
+    out: OutOption,
+    index: IndexOption = None,
+    per_council: Annotated[int, typer.Option("--per-council", min=1, help="Questions per council.")] = 6,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed of the sampling (same seed, same questions).")
+    ] = 12,
+    councils: Annotated[
+        int | None, typer.Option("--councils", min=1, help="Only the first N councils (by name).")
+    ] = None,
+    split: Annotated[
+        str,
+        typer.Option("--split", help="all, tune or heldout (councils split as evals/data/USERS_SETS.md)."),
+    ] = "all",
+) -> None:
+    """Grade questions generated from the judgements table (latest, previous, earliest, in/since/before
+    YEAR, follow-ups; casual, short and misspelt council names), asked and scored: does the answer
+    cite the right report and state the right grade? Writes metrics.json and results.jsonl."""
+    import json
+
+    from evals.grade_questions import render, run
+    from service.answers.qa import QAService
+
+    if split not in ("all", "tune", "heldout"):
+        raise typer.BadParameter("--split is all, tune or heldout")
+    resources = _resources(index)
+    service = QAService.open(resources.settings, index=resources.index, embedder=resources.embedder)
+    results, metrics = run(service, per_council, seed, councils, split)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    with (out / "results.jsonl").open("w") as handle:
+        for result in results:
+            handle.write(json.dumps(result.record(), ensure_ascii=False) + "\n")
+    for by in ("family", "form", "area"):
+        typer.echo(render(metrics[f"by_{by}"], by) + "\n")
+    typer.echo(f"wrote {out}/metrics.json and results.jsonl ({len(results)} questions)")
+
+
 @eval_app.command("compare")
 def eval_compare_command(
     gold: GoldOption,

@@ -199,7 +199,9 @@ class Grammar:
             word = words[longest]
             if len(word) < 7:
                 return None
-            spots = [i for i in range(1, len(word) - 2) if word[i : i + 2].isalpha() and word[i] != word[i + 1]]
+            spots = [
+                i for i in range(1, len(word) - 2) if word[i : i + 2].isalpha() and word[i] != word[i + 1]
+            ]
             at = self.rng.choice(spots)
             words[longest] = word[:at] + word[at + 1] + word[at] + word[at + 2 :]
             name = " ".join(words)
@@ -518,3 +520,21 @@ def render(summary: dict[str, dict[str, dict[str, float]]], by: str = "family") 
             cells += [str(row["n"]), f"{row['cites']:.2f}", f"{row['grade']:.2f}"] if row else ["0", "", ""]
         lines.append(f"| {group} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def run(
+    service: Any, per_council: int = 6, seed: int = 12, councils: int | None = None, split: str = "all"
+) -> tuple[list[GradeResult], dict[str, Any]]:
+    """Generate, ask and score; the figures by family, form and area (``metrics.json``)."""
+    questions = [q for q in generate(service, per_council, seed, councils) if split in ("all", q.split)]
+    started = time.perf_counter()
+    results = ask_all(service, questions)
+    metrics: dict[str, Any] = {
+        "primary": "right",
+        "per_council": per_council,
+        "seed": seed,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    for by in ("family", "form", "area"):
+        metrics[f"by_{by}"] = summarise(results, by)
+    return results, metrics
