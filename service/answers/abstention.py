@@ -23,8 +23,8 @@ module, with what they were fitted on). Features, over the best ``TOP`` passages
   question than to the question without those words (dense similarity, the best of ``TOP``): a
   passage that says the same in other words ("operated by the trust since 2018" for "run") is
   nearer with the word; one that only shares the rest of the question ("social workers' pay" and
-  a passage on social workers) is not; 0 when the best passage is not about the question's subject
-  at all (dense similarity below ``OFF_TOPIC_DENSE``);
+  a passage on social workers) is not; never above 0 when the best passage is not about the
+  question's subject at all (dense similarity below ``OFF_TOPIC_DENSE``);
 - ``no_figure`` and ``no_person``: a "how many" question with no count near its topic, a "who was
   the director" question with no named person.
 
@@ -345,14 +345,16 @@ class Abstainer:
                     absent.append((term, weight))
             seen.add(group)
         if absent:
-            # Rewording is read only from passages about the question's subject at all: among
-            # passages far from it ("what is the capital of France?"), a word's removal moves
-            # the similarity by noise.
-            on_subject = evidence.dense >= OFF_TOPIC_DENSE
+            # Passages far from the question's subject ("what is the capital of France?") cannot
+            # show that they say a word otherwise (its removal moves their similarity by noise),
+            # only that they lack it: there rewording counts against, never for.
+            reworded = self.reworded(intent.question, [t for t, _ in absent], top)
+            if evidence.dense < OFF_TOPIC_DENSE:
+                reworded = min(reworded, 0.0)
             evidence = replace(
                 evidence,
                 absent=sum(w for _, w in absent) / (sum(w for _, w in topic) or 1.0),
-                reworded=self.reworded(intent.question, [t for t, _ in absent], top) if on_subject else 0.0,
+                reworded=reworded,
             )
         trace.update(evidence.as_dict())
         if self.gate is not None:
