@@ -137,11 +137,12 @@ class _Counting:
     """The real embedder, counting what it is asked to embed."""
 
     def __init__(self, embedder: Any) -> None:
-        self.embedder, self.calls, self.texts = embedder, 0, 0
+        self.embedder, self.calls, self.texts, self.words = embedder, 0, 0, 0
 
     def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> Any:
         self.calls += 1
-        self.texts += len(texts)
+        self.words += sum(1 for t in texts if " " not in t)  # single words (``novelty``)
+        self.texts += sum(1 for t in texts if " " in t)
         return self.embedder.encode(texts)
 
 
@@ -158,5 +159,24 @@ def test_an_answer_is_embedded_in_one_call_and_only_the_units_its_clauses_align_
     assert counting.calls == 1  # the whole answer at once, nothing more per sentence
     units = view(passage).units
     assert counting.texts < len(units)  # not every sentence and pair of the passage
+    assert 0 < counting.words < len(set(passage.lower().split()))  # only words the clauses leave
     checker.check_sentences(answer, {1: passage})
     assert counting.calls == 1  # checked again: every vector cached
+
+
+def test_a_word_the_passage_lacks_is_read_as_another_word_or_a_new_fact(embedder: Any) -> None:
+    from service.answers.grounding.alignment import content_keys
+    from service.answers.grounding.novelty import novelty, unmatched
+    from service.answers.grounding.similarity import SimilarityCache
+
+    unit = "Strategy meetings are held swiftly and the police attend them."
+    similarity = SimilarityCache(embedder)
+
+    def read_claim(claim: str) -> dict[str, float]:
+        return novelty([unmatched(claim, content_keys(claim), unit)], similarity)
+
+    reworded = read_claim("Strategy meetings are held quickly and the police attend them.")
+    swapped = read_claim("Strategy meetings are held swiftly and the magistrates attend them.")
+    assert read_claim(unit) == {"new_max": 0.0, "new_count": 0.0, "new_noun": 0.0}
+    assert reworded["new_max"] < swapped["new_max"]
+    assert swapped["new_noun"] == swapped["new_max"] > 0.3 and reworded["new_noun"] == 0.0

@@ -182,6 +182,11 @@ def _edit(clause: str, unit: str) -> Edit:
     return Edit(matched / len(a) if a else 1.0, tuple(replaced), added)
 
 
+def surface_keys(text: str) -> list[tuple[str, str]]:
+    """(key, word as written) of each content word of ``text``, in order."""
+    return list(_surface_keys(text))
+
+
 @lru_cache(maxsize=4096)
 def _surface_keys(text: str) -> tuple[tuple[str, str], ...]:
     """(key, word as written) of each content word, in order; capitals kept for the surface."""

@@ -26,6 +26,8 @@ from service.answers.grounding.alignment import (
     view,
 )
 from service.answers.grounding.facts import is_year, numbers
+from service.answers.grounding.novelty import NOVELTY, novelty, unmatched
+from service.answers.grounding.novelty import words as novelty_words
 from service.answers.grounding.places import place_words
 from service.answers.grounding.polarity import negation_count
 from service.answers.grounding.replacements import Replacement, read
@@ -53,7 +55,7 @@ EDITS = (
 )
 SEMANTIC = ("sim_min", "sim_mean", "sim_low_cov")
 LEXICAL_FEATURES = SUPPORT + EDITS + SLOTS
-SEMANTIC_FEATURES = SUPPORT + EDITS + SEMANTIC + SLOTS
+SEMANTIC_FEATURES = SUPPORT + EDITS + SEMANTIC + NOVELTY + SLOTS
 _WHOLE_NEAR = 0.75  # a whole claim that copies this much of one unit is read as one copy
 _CLOSE = 0.85  # a copy this close with one stretch replaced: the replacement is the claim's news
 _NEAR = 0.5  # share of a clause's words matched in order that makes it a copy of its unit
@@ -139,7 +141,8 @@ def to_embed(claim: str, passage: str, min_clause_words: int, k: int = 3) -> lis
     pv = view(passage)
     clauses = split_clauses(claim, min_clause_words)
     keys = _clause_keys(claim, clauses, passage)
-    return [*clauses, *(u for clause in keys for u in candidates(clause, pv, k))]
+    news = [unmatched(c, ck, align(ck, pv)) for c, ck in zip(clauses, keys, strict=True)]
+    return [*clauses, *(u for clause in keys for u in candidates(clause, pv, k)), *novelty_words(news)]
 
 
 def signals(
@@ -187,6 +190,9 @@ def signals(
         values["sim_mean"] = sum(sims) / len(sims)
         # A paraphrase: low word coverage but close in meaning.
         values["sim_low_cov"] = min(sims) * (1.0 - min(covs))
+        # Words the aligned unit lacks: other words for what it says, or new facts (``novelty``).
+        news = [unmatched(c, ck, a) for c, ck, a in zip(clauses, keys, aligned, strict=True)]
+        values.update(novelty(news, similarity))
         weakest = min(range(len(clauses)), key=lambda i: covs[i] + sims[i])
         detail = f"coverage {covs[weakest]:.2f}, similarity {sims[weakest]:.2f}"
     reasons = compare(claim, passage, list(pv.sentences), aligned, [u for u, _ in nearest])
