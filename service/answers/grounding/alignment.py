@@ -64,9 +64,11 @@ class PassageView:
 
 
 def passage_units(passage: str) -> tuple[str, ...]:
-    """What a claim is compared with: the passage's sentences, then each pair of adjacent ones (the
-    units a build stores vectors of, ``indexer.unit_vectors``)."""
-    return _with_pairs(tuple(split_sentences(passage)) or (passage,))
+    """What a claim is compared with by meaning (the texts a build stores vectors of,
+    ``indexer.unit_vectors``): the passage's sentences, then each pair of adjacent ones, then each
+    of its content words in lower case (``novelty`` compares a clause's new words with them)."""
+    units = _with_pairs(tuple(split_sentences(passage)) or (passage,))
+    return units + tuple(dict.fromkeys(w.lower() for _, w in _surface_keys(passage)))
 
 
 def _with_pairs(sentences: tuple[str, ...]) -> tuple[str, ...]:
