@@ -367,6 +367,10 @@ _REFERS_BACK = re.compile(
     r"inspection)|this (?:council|authority|la|area)|the council|the same)\b",
     re.I,
 )
+# Of those, the words that can stand for the earlier question's topic rather than its council
+# ("was the council in touch with most of them?", "had that got any better?"); "their", "its"
+# and "they" name the council ("what about their care leavers?").
+_POINTS_AT_TOPIC = re.compile(r"\b(?:them|those|these|that|this)\b(?! (?:council|authority|la|area))", re.I)
 
 
 def with_context(intent: QueryIntent, previous: QueryIntent | None) -> QueryIntent:
@@ -395,15 +399,20 @@ def with_context(intent: QueryIntent, previous: QueryIntent | None) -> QueryInte
         intent, places=previous.places, outside_places=previous.outside_places, from_history=True
     )
     carried = _carry_dates(carried, intent, previous)
-    if not _names_topic(intent):
+    # "Did things get better by the next one" asks about the services as a whole, not the earlier
+    # topic; "had that got any better by 2015?" asks about that.
+    overall = intent.asks_change and not _POINTS_AT_TOPIC.search(intent.question)
+    if not _names_topic(intent) and not overall:
         # "and in 2016?", "had that got any better by 2015?": the earlier question, whole.
         earlier = " ".join(part for part in (previous.context, previous.question) if part)
         own = tuple(t for t in intent.terms if t not in previous.terms and t not in FOLLOWUP_FILLER)
         carried = replace(carried, terms=(*previous.terms, *own), context=earlier)
-    elif refers:
-        carried = _carry_slots(carried, intent, previous, pronoun=bool(_REFERS_BACK.search(intent.question)))
+    elif refers and _names_topic(intent):
+        carried = _carry_slots(
+            carried, intent, previous, pronoun=bool(_POINTS_AT_TOPIC.search(intent.question))
+        )
     if refers or not _names_topic(intent):  # "try 2023" after a declined "solihull 2021 grade"
-        carried = _frame(carried, previous, intent.terms)
+        carried = _frame(carried, previous, intent.terms, same_part=not overall)
     if len({p.key for p in carried.places}) > 1 or len({y.year for y in carried.years}) > 1:
         carried = replace(carried, is_comparison=True)
     return carried
@@ -468,7 +477,9 @@ def _carry_dates(carried: QueryIntent, intent: QueryIntent, previous: QueryInten
     return carried
 
 
-def _frame(intent: QueryIntent, previous: QueryIntent, own_terms: tuple[str, ...]) -> QueryIntent:
+def _frame(
+    intent: QueryIntent, previous: QueryIntent, own_terms: tuple[str, ...], *, same_part: bool = True
+) -> QueryIntent:
     """What an elliptical follow-up asks, from the question it continues: a grade ("and for care
     leavers?" after "how were children in care judged?", or "what about the previous
     inspection?"), or the same part of the report. A follow-up with a topic of its own that is not
@@ -482,7 +493,7 @@ def _frame(intent: QueryIntent, previous: QueryIntent, own_terms: tuple[str, ...
     graded = not asks_list and not ASKS_WHY.search(intent.question) and (areas or not own_terms)
     if previous.is_judgement and not intent.is_judgement and graded:
         intent = replace(intent, is_judgement=True, judgement_areas=areas or previous.judgement_areas)
-    if not intent.sections and previous.sections:
+    if not intent.sections and previous.sections and same_part:
         if not own_terms:
             intent = replace(intent, sections=previous.sections)
         elif not _subject(intent.question, own_terms, intent.expansions):
@@ -536,7 +547,9 @@ def _slots(intent: QueryIntent) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """An intent's topic as (whom, what): its subject terms and the other terms that name a topic."""
     text = " ".join([intent.context, intent.question, *(other for _, other in intent.expansions)])
     subject = _subject(text, intent.terms, intent.expansions)
-    return subject, tuple(t for t in intent.terms if t not in subject and t not in _NOT_TOPIC)
+    # (A place outside the index is no topic: "swansea" of "what about swansea's fostering".)
+    places = {w.lower() for name in intent.outside_places for w in _WORD.findall(name)}
+    return subject, tuple(t for t in intent.terms if t not in subject and t not in _NOT_TOPIC | places)
 
 
 def _names_topic(intent: QueryIntent) -> bool:

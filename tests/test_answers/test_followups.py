@@ -256,3 +256,18 @@ def test_what_is_left_to_fix_asks_for_the_list_of_improvements(qa: QAService) ->
     intent = qa.understand("have they turned it round since", history_of("was barnet inadequate in 2017"))
     assert intent.asks_change and intent.relative == "next"
     assert not {"turned", "round"} & set(intent.terms)
+
+
+def test_a_change_in_things_as_a_whole_borrows_no_topic(qa: QAService) -> None:
+    history = history_of("durham 2019 inspection what about the front door")
+    intent = qa.understand("did things get better by the next one", history)
+    assert intent.asks_change and intent.relative == "next" and intent.from_history
+    assert not {"front", "door"} & set(intent.terms) and intent.sections == ()
+    # "That" points at the earlier topic.
+    intent = qa.understand("had that got any better by the next one", history)
+    assert {"front", "door"} <= set(intent.terms)
+    answer = conversation(
+        qa, "durham 2019 inspection what about the front door", "did things get better by the next one"
+    )
+    # The small index holds no later Durham report: declined, not answered from the 2019 one.
+    assert answer.abstained and not answer.citations
