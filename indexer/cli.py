@@ -211,6 +211,12 @@ def info_command(
             f"search     exact below {ann['threshold']:,} passages; {ann['kind']} ({ann['lists']} lists, "
             f"{ann['nprobe']} probed) in {ann['file']}"
         )
+    units = manifest.get("unit_vectors")
+    typer.echo(
+        f"grounding  {units['count']:,} passage sentences and pairs stored ({units['dtype']})"
+        if units
+        else "grounding  no passage sentence vectors stored (the LLM path's checker embeds them)"
+    )
     typer.echo(f"last build {build_report['seconds']} s, {build_report['embedded_chunks']} chunks embedded")
     if check is not None:
         typer.echo(f"checksums  {check.describe()}")

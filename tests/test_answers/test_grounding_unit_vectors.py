@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import index_settings, make_corpus
+from conftest import index_settings, make_corpus, run_cli
 from test_service_llm import CHANGED, PARAPHRASES, QUESTION, FakeChatServer, Handler
 
 from indexer import build, open_index
@@ -107,6 +107,8 @@ def test_the_generation_stores_each_chunks_units_checksummed(unit_index: Path, e
     cosines = [float(found[t] @ v) for t, v in zip(sample, fresh, strict=True)]
     # The same model; int8 varies a little by batch, single words (``novelty``) most.
     assert min(cosines) > 0.95, cosines
+    shown = run_cli("index", "info", "--index", str(unit_index))
+    assert shown.returncode == 0 and f"grounding  {len(units):,} passage sentences and pairs" in shown.stdout
 
 
 def test_the_llm_path_embeds_only_the_answer_and_judges_as_when_it_embeds_passages(
