@@ -318,7 +318,7 @@ class _Builder:
             return unit_vectors.Written(len(stored), 0, 0.0)
         texts = (row[0] for row in connection.execute("SELECT text FROM chunks ORDER BY row_id"))
         return unit_vectors.write(
-            staging, texts, self.passage_units, self.embedder, stored, self.settings.batch_size
+            staging, texts, self.passage_units, self.embedder, stored, self.settings.batch_size, self.progress
         )
 
     def _reading(self, sources: Sequence[SourceFile]) -> AbstractContextManager[Iterable[ReadFile]]:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+from tqdm import tqdm
 
 KEYS_FILE = "unit-keys.npy"
 VECTORS_FILE = "unit-vectors.npy"
@@ -116,6 +117,7 @@ def write(
     embedder: Encoder,
     previous: UnitVectors | None = None,
     batch_size: int = 32,
+    progress: bool = False,
 ) -> Written:
     """Embed the units of ``passages`` (those ``previous`` lacks) and write both arrays to ``target``.
 
@@ -133,9 +135,11 @@ def write(
         vectors[reused] = previous.vectors[at[reused]]
     missing = np.flatnonzero(~reused)
     started = time.perf_counter()
-    for start in range(0, len(missing), EMBED_BATCH):
-        rows = missing[start : start + EMBED_BATCH]
-        vectors[rows] = embedder.encode([by_key[k] for k in keys[rows].tolist()], batch_size=batch_size)
+    with tqdm(total=len(missing), desc="embedding sentences", unit="unit", disable=not progress) as bar:
+        for start in range(0, len(missing), EMBED_BATCH):
+            rows = missing[start : start + EMBED_BATCH]
+            vectors[rows] = embedder.encode([by_key[k] for k in keys[rows].tolist()], batch_size=batch_size)
+            bar.update(len(rows))
     seconds = time.perf_counter() - started
     np.save(target / KEYS_FILE, keys)
     np.save(target / VECTORS_FILE, vectors)
