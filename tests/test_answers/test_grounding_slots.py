@@ -180,3 +180,12 @@ def test_a_word_the_passage_lacks_is_read_as_another_word_or_a_new_fact(embedder
     assert read_claim(unit) == {"new_max": 0.0, "new_count": 0.0, "new_noun": 0.0}
     assert reworded["new_max"] < swapped["new_max"]
     assert swapped["new_noun"] == swapped["new_max"] > 0.3 and reworded["new_noun"] == 0.0
+
+
+def test_a_number_written_in_several_words_is_one_figure() -> None:
+    from service.answers.grounding.facts import numbers
+
+    assert numbers("There were one hundred and eleven unaccompanied children.") == {"111"}
+    assert numbers("Twenty-five per cent of care leavers") == {"25%"}
+    assert numbers("Quality differs from one case to another.") == set()
+    assert numbers("between one and two hundred") == {"1", "2", "100"}  # not one figure

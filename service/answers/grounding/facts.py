@@ -65,7 +65,51 @@ _NUMBER = re.compile(
 )
 
 # "One" that counts nothing: "one of the", "from one case to another", "one way or another".
-_NOT_A_COUNT = re.compile(r"\s+(?:of|another|to|or|who|that|which|way|side)\b|'s\b")
+_NOT_A_COUNT = re.compile(r"\s+(?:of|another|to|or|who|that|which|way|side)\b|'s\b|\s+\w+\s+to\s+another\b")
+
+# Numbers written in several words ("one hundred and eleven", "twenty-five", "two thousand"), read
+# as one figure before the single words are: otherwise "one hundred and eleven" reads as 1, 100, 11.
+_SMALL = {w: int(v) for w, v in _NUMBER_WORDS.items() if v.isdigit() and w != "hundred"}
+_SMALL |= {"seventy": 70, "eighty": 80, "ninety": 90}
+_SCALE = {"hundred": 100, "thousand": 1000}
+_NUMBER_RUN = re.compile(
+    r"\b(?:"
+    + "|".join((*_SMALL, *_SCALE))
+    + r")(?:(?:\s+and\s+|\s+|-)(?:"
+    + "|".join((*_SMALL, *_SCALE))
+    + r"))+\b"
+)
+
+
+def _run_value(run: str) -> int | None:
+    """The figure a run of number words writes, or None when the words do not make one."""
+    total = current = 0
+    last = ""  # the kind of the word before: "unit", "ten", "scale"
+    for word in re.split(r"\s+and\s+|\s+|-", run):
+        if word in _SCALE:
+            if last == "scale" and _SCALE[word] == 100:
+                return None
+            current = max(current, 1) * _SCALE[word]
+            if _SCALE[word] == 1000:
+                total, current = total + current, 0
+            last = "scale"
+            continue
+        value = _SMALL[word]
+        kind = "ten" if value >= 20 and value % 10 == 0 else "unit"
+        if last == "unit" or (last == "ten" and kind == "ten"):
+            return None  # "one two", "twenty thirty": two figures, not one
+        current += value
+        last = kind
+    return total + current
+
+
+def _runs_as_digits(lowered: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        value = _run_value(match.group(0))
+        return match.group(0) if value is None else str(value)
+
+    return _NUMBER_RUN.sub(replace, lowered)
+
 
 _NO_ONE = re.compile(r"\b(?:no|any|every|some|each)[\s-]*$")
 
@@ -86,7 +130,7 @@ _GRADE_NAME = dict(_GRADES)
 def numbers(text: str) -> set[str]:
     """Numbers, percentages and ordinals, normalised ("47 per cent" → "47%", "seven" → "7")."""
     found = set()
-    lowered = fold(text).lower()
+    lowered = _runs_as_digits(fold(text).lower())
     for match in _NUMBER.finditer(lowered):
         digits, pct, word, word_pct = match.groups()
         if word == "one" and (
