@@ -19,7 +19,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from service.answers.figures import figure_bonus
-from service.answers.lexicon import IMPROVE_HINT, LIST_FRAMING, TONE_FRAMING
+from service.answers.lexicon import FRAMING_WORDS, IMPROVE_HINT, LIST_FRAMING, TONE_FRAMING
 from service.answers.lists import (
     ITEM_SENTENCES,
     LIST_ITEMS,
@@ -550,7 +550,10 @@ class Composer:
         puts the grade in words ("for care leavers are inadequate"), never a restatement of a
         grade already given."""
         asks = Asks.of(intent)
-        ordered = [stem(t) for t in asks.topic]
+        # "How were care leavers judged?": the grade answers "judged"; the sentence beside it is
+        # chosen for the topic, not for the word "judgement".
+        topic = [t for t in asks.topic if t.lower() not in FRAMING_WORDS] or list(asks.topic)
+        ordered = [stem(t) for t in topic]
         pairs = [f"{a} {b}" for a, b in itertools.pairwise(ordered)]
         aliased = {abbr for abbr, _ in asks.aliases}
         concepts = [(frozenset((t,)), asks.weight(t, self.stats.idf(t))) for t in ordered if t not in aliased]

@@ -259,3 +259,15 @@ def test_of_two_sentences_that_answer_alike_the_summarys_is_quoted(
     monkeypatch.setattr(answering, "SUMMARY_SENTENCE", 0.0)
     draft = qa.composer.extractive(intent, [body, summary], per_report=3, max_sentences=1)
     assert [p.chunk_id for p in draft.cited.values()] == ["body#1"]
+
+
+def test_the_sentence_beside_an_areas_grade_is_chosen_for_its_topic_not_for_judged(qa: QAService) -> None:
+    # "judged" asks for the grade, which the table row gives; the sentence beside it is about care
+    # leavers, not one that happens to say "judgement" or "judged".
+    for question in (
+        "How were care leavers judged in Durham's 2019 inspection?",
+        "How were care leavers rated in Barnet's 2019 inspection?",
+    ):
+        said = quotes(qa.ask(question))
+        assert len(said) >= 2 and "care leavers" in said[0].lower(), said
+        assert all("care leaver" in s.lower() or "care-experienced" in s.lower() for s in said[1:]), said
