@@ -96,7 +96,7 @@ def build_command(
     )
     if report.embedded_units:
         typer.echo(
-            f"embedded {report.embedded_units} passage sentences and pairs for grounding in "
+            f"embedded {report.embedded_units} passage units (sentences, pairs, words) for grounding in "
             f"{report.unit_embed_seconds:.1f} s"
         )
     if report.rebuild_reason:
@@ -213,7 +213,7 @@ def info_command(
         )
     units = manifest.get("unit_vectors")
     typer.echo(
-        f"grounding  {units['count']:,} passage sentences and pairs stored ({units['dtype']})"
+        f"grounding  {units['count']:,} passage units stored ({units['dtype']})"
         if units
         else "grounding  no passage sentence vectors stored (the LLM path's checker embeds them)"
     )

@@ -1,10 +1,10 @@
 """Vectors of the passage units the grounding checker compares by meaning, stored in the generation.
 
 The LLM path checks every sentence of a written answer against the passages it cites, and the
-checker compares each claim with a few passage units (sentences and pairs of adjacent sentences) by
-MiniLM similarity. Embedding those units when the answer comes costs ten times the rest of the check
-(about 260 of 285 ms for a 6-sentence answer on this machine), yet the units are known when the
-index is built: every cited passage is a chunk. So the build embeds each chunk's units once and
+checker compares each claim with a few passage units (sentences, pairs of adjacent sentences, and
+words) by MiniLM similarity. Embedding those units when the answer comes cost ten times the rest of
+the check (about 260 of 285 ms for a 6-sentence answer on this machine), yet the units are known
+when the index is built: every cited passage is a chunk. So the build embeds each chunk's units once and
 writes two arrays into the generation, beside ``index.faiss``:
 
 - ``unit-keys.npy``: the 64-bit BLAKE2b key of each unit's text, ascending (uint64);

@@ -108,7 +108,7 @@ def test_the_generation_stores_each_chunks_units_checksummed(unit_index: Path, e
     # The same model; int8 varies a little by batch, single words (``novelty``) most.
     assert min(cosines) > 0.95, cosines
     shown = run_cli("index", "info", "--index", str(unit_index))
-    assert shown.returncode == 0 and f"grounding  {len(units):,} passage sentences and pairs" in shown.stdout
+    assert shown.returncode == 0 and f"grounding  {len(units):,} passage units stored" in shown.stdout
 
 
 def test_the_llm_path_embeds_only_the_answer_and_judges_as_when_it_embeds_passages(
