@@ -139,11 +139,14 @@ _PLACES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "earliest",
             rf"\b{_EARLIEST_WORD}\s+(?:ever\s+)?{_NOUN}|\b(?:earliest|oldest)\s+(?:ofsted|ilacs)\b"
-            r"|\b(?:earliest|oldest)\b(?=\W*$)",
+            r"|\b(?:earliest|oldest)\b(?=\W*$)"
+            # "when Ofsted first inspected Leeds", "the first time it was inspected"
+            r"|\bfirst\s+(?:\w+\s+)?inspected\b|\bfirst\s+time\b(?=[^.?!]{0,30}\binspect)",
         ),
         (
             "latest",
-            rf"\b{_LATEST_WORD}\s+{_NOUN}|\b(?:latest|most\s+recent(?:ly)?|newest|current(?:ly)?)\b",
+            rf"\b{_LATEST_WORD}\s+{_NOUN}|\b(?:latest|most\s+recent(?:ly)?|newest|current(?:ly)?)\b"
+            r"|\blast\s+(?:\w+\s+)?inspected\b|\blast\s+time\b(?=[^.?!]{0,30}\binspect)",
         ),
     )
 )

@@ -190,6 +190,8 @@ def test_inspected_in_and_published_in_read_different_dates(catalogue: Catalogue
         ("What did Leeds's inspections 2018-2022 say?", None, 2018, 2022),
         ("How is Leeds currently doing on neglect?", "latest", None, None),
         ("What did Leeds's third most recent inspection say?", "third-latest", None, None),
+        ("What did Ofsted find about care leavers when it first inspected Leeds?", "earliest", None, None),
+        ("What grade did Leeds get the last time it was inspected?", "latest", None, None),
     ],
 )
 def test_read_dates(question: str, relative: str | None, year_from: int | None, year_to: int | None) -> None:
