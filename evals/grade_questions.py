@@ -208,7 +208,9 @@ class Grammar:
         if form == "formal":
             return name, name + ("'" if name.endswith("s") else "'s")
         name = name.lower()
-        return name, name + ("" if name.endswith("s") else "s")
+        # "derbys" is Derbyshire's short form, not Derby's: such a possessive keeps its apostrophe.
+        owner = name if name.endswith("s") else name + "s"
+        return name, owner if owner not in ALIASES else name + "'s"
 
     def area_words(self, area: str) -> str:
         return self.rng.choice(AREA_WORDS[area])
@@ -219,9 +221,10 @@ class Grammar:
         names = self.council(form)
         if names is None:
             return None
+        if form != "formal":
+            template = casual(template)  # before the names go in: "derby's" keeps its apostrophe
         text = template.format(c=names[0], cs=names[1], area=self.area_words(area), year=year, which=which)
-        text = text[0].upper() + text[1:]
-        return text if form == "formal" else casual(text)
+        return text[0].upper() + text[1:] if form == "formal" else text
 
 
 def casual(text: str) -> str:
@@ -358,8 +361,9 @@ def _followup(family: str, grammar: Grammar, graded: Sequence[Inspection], form:
         second_year = rng.choice(sorted(years))
         targets = [years[second_year]]
     elif family == "fu_improved" and n >= 2:
+        # "Since": measured at the next inspection (``service.answers.query._carry_dates``).
         first_at = rng.randrange(0, latest)
-        targets = [graded[first_at], graded[latest]]
+        targets = [graded[first_at], graded[first_at + 1]]
     elif family == "fu_compare" and n >= 2:
         targets = [graded[latest], graded[latest - 1]]
     else:

@@ -77,6 +77,19 @@ _JUDGEMENT_AREAS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("lscb", re.compile(r"\b(?:lscb|local safeguarding children board|safeguarding children board)\b", re.I)),
     ("overall_effectiveness", re.compile(r"\b(?:overall|headline|overall effectiveness)\b", re.I)),
 )
+# A grade asked for by naming its area next to the grade word, however many words the council's
+# name or the area take ("Barking and Dagenham 2014 inspection: children in care grade", "first
+# ever grade for care leavers", "what did they get for LAC at the last inspection"), read on the
+# question with its abbreviations spelt out. The areas are ``_JUDGEMENT_AREAS``' own patterns.
+_AREA_WORDS = "|".join(p.pattern for area, p in _JUDGEMENT_AREAS if area != "overall_effectiveness")
+_GRADE_NOUN = r"(?:grade|grading|rating|judge?ment)s?"
+_AREA_GRADE = re.compile(
+    rf"(?:{_AREA_WORDS})\s+(?:ofsted\s+)?{_GRADE_NOUN}\b"
+    rf"|\b{_GRADE_NOUN}\s+(?:for|of|on)\s+(?:the\s+)?(?:{_AREA_WORDS})"
+    rf"|\b(?:get|got|receive|received|score|scored|awarded)\s+for\s+(?:the\s+)?(?:{_AREA_WORDS})"
+    r"\s*(?:$|[?.!]|\b(?:at|in|from|under|during|last|this|that|then|when)\b)",
+    re.I,
+)
 _PLURAL_JUDGEMENTS = re.compile(r"\b(?:judge?ments|grades|ratings)\b", re.I)
 _ANY_AREA = re.compile(r"\b(?:which|what) (?:areas?|parts?|judgements?) (?:was|were|is|are)\b", re.I)
 
@@ -260,6 +273,7 @@ def parse(question: str | Normalised, gazetteer: Gazetteer) -> QueryIntent:
     # The question with its abbreviations' long forms: "is barnet outstanding for CiC" names the
     # children in care judgement, "hants CLA" the children in care part of a report.
     readable = " ".join([question, *(other for _, other in normalised.expansions)])
+    is_judgement = is_judgement or bool(_AREA_GRADE.search(spelt_out(question, normalised.expansions)))
     areas = (_areas(readable) or ("overall_effectiveness",)) if is_judgement else ()
 
     sections = tuple(name for name, pattern, _ in SECTION_HINTS if pattern.search(readable))
@@ -427,10 +441,11 @@ _DISCUSSED_PREVIOUS = re.compile(
     re.I,
 )
 _DISCUSSED_NEXT = re.compile(
-    r"\b(?:(?:the )?(?:one|inspection|report|visit) after(?! (?:its|their|the|20\d\d))|next time)\b"
-    r"|\bsince(?: then| that(?: one| inspection| report| visit)?)?\W*$",
+    r"\b(?:(?:the )?(?:one|inspection|report|visit) after(?! (?:its|their|the|20\d\d))|next time)\b",
     re.I,
 )
+_THAN = re.compile(r"\bthan\b", re.I)
+_SINCE_DISCUSSED = re.compile(r"\bsince(?: then| that(?: one| inspection| report| visit)?)?\W*$", re.I)
 # "How does that compare with 2024?", "... to the one before": both inspections, side by side.
 _COMPARES = re.compile(r"\b(?:compare[sd]?|comparison|vs|versus|differ(?:ent|ence|ed)?|same as)\b", re.I)
 _COMPARE_WORDS = frozenset(
@@ -445,15 +460,20 @@ def _carry_dates(carried: QueryIntent, intent: QueryIntent, previous: QueryInten
     anchor = previous.years[0] if previous.years else previous.anchor
     compares = bool(_COMPARES.search(intent.question))
     relative = intent.relative
+    # "Is that better than the one before?", "has it improved since?" after a grade: both grades
+    # ("was it any better in the one before" asks for that one's).
+    since = not intent.has_date and bool(_SINCE_DISCUSSED.search(intent.question))
+    measured = since or bool(_THAN.search(intent.question))
+    graded_change = measured and carried.asks_change and previous.is_judgement and not _names_topic(intent)
     if not intent.has_date:
         if _DISCUSSED_PREVIOUS.search(intent.question):
             relative = "previous"
-        elif _DISCUSSED_NEXT.search(intent.question):
+        elif since or _DISCUSSED_NEXT.search(intent.question):
             relative = "next"
     if relative in ("previous", "next") and not intent.years and intent.anchor is None:
         if relative == "next" and anchor is None and previous.relative == "earliest":
             relative = "second"  # the one after the earliest
-        beside = compares and not carried.asks_change
+        beside = (compares and not carried.asks_change) or graded_change
         return replace(
             carried,
             relative=relative,
@@ -584,6 +604,15 @@ def _carry_slots(
         borrowed=borrowed,
         context=earlier if whole else " ".join(borrowed),
     )
+
+
+def spelt_out(question: str, expansions: tuple[tuple[str, str], ...]) -> str:
+    """The question with each abbreviation it uses replaced by its long form ("get for LAC" →
+    "get for looked after children"), for patterns that read words in their place."""
+    for written, other in expansions:
+        if " " not in written.strip() and " " in other.strip():
+            question = re.sub(rf"\b{re.escape(written)}\b", other, question, flags=re.I)
+    return question
 
 
 def content_terms(

@@ -225,7 +225,12 @@ def test_asking_why_after_a_grade_wants_the_findings_behind_it(qa: QAService) ->
         # Relative to the inspection the conversation was about, in words that need one.
         ("barnet 2017 grade", "and the one after?", ("barnet-2019-07-01",)),
         ("barnet 2019 grade", "was it any better in the one before", ("barnet-2017-07-07",)),
-        ("was barnet inadequate in 2017", "have they turned it round since", ("barnet-2019-07-01",)),
+        # A change in a grade is told with both grades: the one discussed and the next.
+        (
+            "was barnet inadequate in 2017",
+            "have they turned it round since",
+            ("barnet-2017-07-07", "barnet-2019-07-01"),
+        ),
         ("southend earliest inspection", "and the one after?", ("southend-on-sea-2019-08-27",)),
         # A comparison keeps the inspection discussed beside the one it names.
         (
