@@ -11,8 +11,9 @@ question mark; ``short``: casual with a county or borough short form ``service.a
 knows; ``typo``: casual with two letters of the council's name swapped). A follow-up's first turn
 and its answer are written from the truth, in the ``history`` format ``/ask`` and ``evals.gold`` use.
 
-An answer **cites** when it cites every expected report; it is **only** right when it cites no other
-report of that council; it states the **grade** when, for every expected report, a sentence citing
+An answer **cites** when it cites every expected report (for a comparing follow-up, the inspection
+it compares with; citing the one discussed as well is allowed); it is **only** right when it cites
+no other report of that council; it states the **grade** when, for every expected report, a sentence citing
 that report names the area and, as the first grade after it, the expected grade. Councils fall
 into ``tune`` and ``heldout`` by ``evals/data/USERS_SETS.md``'s rule (sha1 of the council's slug).
 Sampling is seeded: ``per_council`` questions per council, families cycled so each gets its share.
@@ -78,29 +79,37 @@ TEMPLATES = {
         "What grade did {c} get for {area} at its most recent inspection?",
         "{cs} current Ofsted rating for {area}",
         "How was {area} judged at {cs} last inspection?",
+        "{cs} {area} rating at its last Ofsted",
+        "{c} latest Ofsted {area}",
     ),
     "previous": (
         "What was {cs} {area} grade at the inspection before its most recent one?",
         "What did {c} get for {area} at its previous inspection?",
         "{cs} {area} grade at the one before the latest inspection",
+        "{cs} {area} grade at its last but one inspection",
+        "How was {area} rated at {cs} penultimate inspection?",
     ),
     "earliest": (
         "What was {cs} {area} grade at its earliest inspection?",
         "How was {area} judged at {cs} first inspection?",
         "{cs} first ever Ofsted grade for {area}",
+        "{cs} oldest inspection report: how was {area} rated?",
     ),
     "second": (
         "What was {cs} {area} grade at its second inspection?",
         "How was {area} judged at {cs} second inspection?",
+        "{cs} {area} grade at the inspection after its first one",
     ),
     "in_year": (
         "What was {cs} {area} grade in {year}?",
         "How did Ofsted judge {area} in {c} in {year}?",
         "{c} {year} inspection: {area} grade",
+        "How was {c} rated for {area} in the {year} Ofsted report?",
     ),
     "since_year": (
         "What grades has {c} had for {area} since {year}?",
         "How has {area} in {c} been judged since {year}?",
+        "{c} {area} grades since {year}",
     ),
     "before_year": (
         "What was {cs} {area} grade at its last inspection before {year}?",
@@ -112,13 +121,24 @@ FIRST_TURN = (
     "How was {area} judged at {cs} {which} inspection?",
 )
 FOLLOWUP_TURN = {
-    "fu_before": ("and the one before?", "what about the inspection before that?", "and the previous one?"),
-    "fu_area": ("what about {area}?", "and for {area}?", "what did they get for {area}"),
-    "fu_year": ("and in {year}?", "what about {year}?", "and the {year} one?"),
-    "fu_improved": ("has it improved since?", "has it got better since then?"),
+    "fu_before": (
+        "and the one before?",
+        "what about the inspection before that?",
+        "and the previous one?",
+        "and before that?",
+        "what did they get the time before?",
+    ),
+    "fu_area": ("what about {area}?", "and for {area}?", "what did they get for {area}", "same for {area}?"),
+    "fu_year": ("and in {year}?", "what about {year}?", "and the {year} one?", "what was it in {year}?"),
+    "fu_improved": (
+        "has it improved since?",
+        "has it got better since then?",
+        "did it improve at the next one?",
+    ),
     "fu_compare": (
         "how does that compare to the previous one?",
         "is that better than the inspection before?",
+        "any different from the previous inspection?",
     ),
 }
 
@@ -155,6 +175,9 @@ class GradeQuestion:
     question: str
     history: tuple[Turn, ...]
     expected: tuple[Fact, ...]
+    # Reports an answer may cite besides the expected ones: the inspection a comparing follow-up
+    # measures against (the user has its grade already, so stating it again is not required).
+    allowed: tuple[str, ...] = ()
 
 
 def split_of(slug: str) -> str:
@@ -321,15 +344,17 @@ def generate_for(
         )
         if built is None:
             continue
-        question, history, area, expected = built
+        question, history, area, expected, allowed = built
         qid = f"g-{slug}-{len(made) + 1}"
         made.append(
-            GradeQuestion(qid, name, slug, split_of(slug), family, form, area, question, history, expected)
+            GradeQuestion(
+                qid, name, slug, split_of(slug), family, form, area, question, history, expected, allowed
+            )
         )
     return made
 
 
-Built = tuple[str, tuple[Turn, ...], str, tuple[Fact, ...]]
+Built = tuple[str, tuple[Turn, ...], str, tuple[Fact, ...], tuple[str, ...]]
 
 
 def _facts(targets: Sequence[Inspection], area: str) -> tuple[Fact, ...]:
@@ -342,7 +367,7 @@ def _one(family: str, grammar: Grammar, graded: Sequence[Inspection], form: str)
     if area is None:
         return None
     question = grammar.write(grammar.rng.choice(TEMPLATES[family]), form, area, year)
-    return (question, (), area, _facts(targets, area)) if question else None
+    return (question, (), area, _facts(targets, area), ()) if question else None
 
 
 def _followup(family: str, grammar: Grammar, graded: Sequence[Inspection], form: str) -> Built | None:
@@ -363,9 +388,9 @@ def _followup(family: str, grammar: Grammar, graded: Sequence[Inspection], form:
     elif family == "fu_improved" and n >= 2:
         # "Since": measured at the next inspection (``service.answers.query._carry_dates``).
         first_at = rng.randrange(0, latest)
-        targets = [graded[first_at], graded[first_at + 1]]
+        targets = [graded[first_at + 1]]
     elif family == "fu_compare" and n >= 2:
-        targets = [graded[latest], graded[latest - 1]]
+        targets = [graded[latest - 1]]
     else:
         return None
     first = graded[first_at]
@@ -386,7 +411,7 @@ def _followup(family: str, grammar: Grammar, graded: Sequence[Inspection], form:
     turn = rng.choice(FOLLOWUP_TURN[family]).format(area=grammar.area_words(area), year=second_year)
     if form == "formal":
         turn = turn[0].upper() + turn[1:]
-    return turn, history, area, _facts(targets, area)
+    return turn, history, area, _facts(targets, area), (first.report_id,)
 
 
 def _same_row(inspection: Inspection, a: str, b: str) -> bool:
@@ -471,7 +496,7 @@ def score(question: GradeQuestion, answer: Any, seconds: float) -> GradeResult:
         bool(answer.abstained),
         cited,
         cites=expected <= set(cited),
-        only=own <= expected,
+        only=own <= expected | set(question.allowed),
         grade=not answer.abstained and all(states(sentences, f) for f in question.expected),
         seconds=seconds,
     )

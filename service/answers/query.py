@@ -27,7 +27,7 @@ from service.answers.lexicon import (
 )
 from service.answers.normalise import Correction, Normalised
 from service.answers.text import ACRONYMS, fold, plain, stem
-from service.answers.when import MONTHS, SINCE, YEAR, YearMention, read_dates, undated
+from service.answers.when import MONTHS, SINCE, SINCE_LAST, YEAR, YearMention, read_dates, undated
 
 # "How had X changed since its previous inspection?", "did york get worse since 2016", "lancs 2018
 # still inadequate or not", "did they improve by the next one": a question about change from an
@@ -86,8 +86,9 @@ _GRADE_NOUN = r"(?:grade|grading|rating|judge?ment)s?"
 _AREA_GRADE = re.compile(
     rf"(?:{_AREA_WORDS})\s+(?:ofsted\s+)?{_GRADE_NOUN}\b"
     rf"|\b{_GRADE_NOUN}\s+(?:for|of|on)\s+(?:the\s+)?(?:{_AREA_WORDS})"
-    rf"|\b(?:get|got|receive|received|score|scored|awarded)\s+for\s+(?:the\s+)?(?:{_AREA_WORDS})"
-    r"\s*(?:$|[?.!]|\b(?:at|in|from|under|during|last|this|that|then|when)\b)",
+    rf"|(?:\b(?:get|got|receive|received|score|scored|awarded)|\bhow\s+(?:did|does|do)\b.{{0,60}}?\bdo)"
+    rf"\s+for\s+(?:the\s+)?(?:{_AREA_WORDS})\s*(?:$|[?.!]|\b(?:at|in|from|under|during|last|this|that|then|when)\b)"
+    rf"|\bofsted\s+(?:for\s+)?(?:{_AREA_WORDS})\s*(?:$|[?.!])",
     re.I,
 )
 _PLURAL_JUDGEMENTS = re.compile(r"\b(?:judge?ments|grades|ratings)\b", re.I)
@@ -437,14 +438,15 @@ def with_context(intent: QueryIntent, previous: QueryIntent | None) -> QueryInte
 # better in the one before". ("Last time" is not one of them: "the last time Ofsted visited" is the
 # latest.) (Relative dates a question carries itself are ``parse``'s: ``_PREVIOUS``, ``_NEXT``.)
 _DISCUSSED_PREVIOUS = re.compile(
-    r"\b(?:the )?(?:one|inspection|report|visit) before(?! (?:its|their|the|last|20\d\d))\b",
+    r"\b(?:the )?(?:one|inspection|report|visit|time) before(?! (?:its|their|the|last|20\d\d))\b"
+    r"|^\W*(?:(?:and|so|but|what about|how about)\W+)?before (?:that|then)\b",
     re.I,
 )
 _DISCUSSED_NEXT = re.compile(
     r"\b(?:(?:the )?(?:one|inspection|report|visit) after(?! (?:its|their|the|20\d\d))|next time)\b",
     re.I,
 )
-_THAN = re.compile(r"\bthan\b", re.I)
+_THAN = re.compile(r"\b(?:than|from)\b", re.I)
 _SINCE_DISCUSSED = re.compile(r"\bsince(?: then| that(?: one| inspection| report| visit)?)?\W*$", re.I)
 # "How does that compare with 2024?", "... to the one before": both inspections, side by side.
 _COMPARES = re.compile(r"\b(?:compare[sd]?|comparison|vs|versus|differ(?:ent|ence|ed)?|same as)\b", re.I)
@@ -463,9 +465,16 @@ def _carry_dates(carried: QueryIntent, intent: QueryIntent, previous: QueryInten
     # "Is that better than the one before?", "has it improved since?" after a grade: both grades
     # ("was it any better in the one before" asks for that one's).
     since = not intent.has_date and bool(_SINCE_DISCUSSED.search(intent.question))
-    measured = since or bool(_THAN.search(intent.question))
-    graded_change = measured and carried.asks_change and previous.is_judgement and not _names_topic(intent)
-    if not intent.has_date:
+    # "Any different from the previous inspection?": measured from the one before the one discussed.
+    # (A question measured so reads as one about the latest report, which says what changed.)
+    no_year = not intent.years and intent.year_from is None and intent.year_to is None
+    from_previous = no_year and bool(SINCE_LAST.search(intent.question))
+    measured = since or from_previous or bool(_THAN.search(intent.question))
+    changes = carried.asks_change or compares
+    graded_change = measured and changes and previous.is_judgement and not _names_topic(intent)
+    if from_previous and graded_change:
+        relative = "previous"
+    elif not intent.has_date:
         if _DISCUSSED_PREVIOUS.search(intent.question):
             relative = "previous"
         elif since or _DISCUSSED_NEXT.search(intent.question):
@@ -504,7 +513,7 @@ def _frame(
     leavers?" after "how were children in care judged?", or "what about the previous
     inspection?"), or the same part of the report. A follow-up with a topic of its own that is not
     a judgement area ("and what about accommodation?") asks about that topic, not for a grade."""
-    areas = _areas(intent.question, plural=False)
+    areas = _areas(spelt_out(intent.question, intent.expansions), plural=False)
     # ("How does that compare with 2024?" after a grade question compares the grades.)
     own_terms = tuple(t for t in own_terms if t not in FOLLOWUP_FILLER and t not in _COMPARE_WORDS)
     asks_list = intent.asks_list

@@ -146,7 +146,8 @@ _PLACES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "latest",
             rf"\b{_LATEST_WORD}\s+{_NOUN}|\b(?:latest|most\s+recent(?:ly)?|newest|current(?:ly)?)\b"
-            r"|\blast\s+(?:\w+\s+)?inspected\b|\blast\s+time\b(?=[^.?!]{0,30}\binspect)",
+            r"|\blast\s+(?:\w+\s+)?inspected\b|\blast\s+time\b(?=[^.?!]{0,30}\binspect)"
+            r"|\blast\s+(?:ofsted|ilacs)\b",  # "at its last ofsted"
         ),
     )
 )
