@@ -54,7 +54,7 @@ _JUDGEMENT_ASKS = tuple(
         r"\bhow\b.*\b(?:judged?|rated?|graded?|judge?ments?)\b",
         r"\b(?:was|were|is|are)\b.*\b(?:judged|rated|graded)\b",
         r"\boverall effectiveness\b",
-        r"\b(?:overall|headline) (?:judge?ment|grade|rating)\b",
+        r"\b(?:overall|headline) (?:ofsted )?(?:judge?ment|grade|rating)\b",
         r"\b(?:receive|get|give|given|got|award|awarded)\b.{0,40}\b(?:judge?ment|grade|rating)s?\b",
         # As people type them: "lancs 2018 still inadequate or not", "hants 2024 were care leavers
         # outstanding too", "halton 2020 grade", "sunderland 2023 ILACS result".
@@ -82,6 +82,7 @@ _JUDGEMENT_AREAS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # ever grade for care leavers", "what did they get for LAC at the last inspection"), read on the
 # question with its abbreviations spelt out. The areas are ``_JUDGEMENT_AREAS``' own patterns.
 _AREA_WORDS = "|".join(p.pattern for area, p in _JUDGEMENT_AREAS if area != "overall_effectiveness")
+_AREA_WORDS = rf"(?:children\s+(?:who|that)\s+need\s+)?(?:{_AREA_WORDS})"  # the area's full name
 _GRADE_NOUN = r"(?:grade|grading|rating|judge?ment)s?"
 _AREA_GRADE = re.compile(
     rf"(?:{_AREA_WORDS})\s+(?:ofsted\s+)?{_GRADE_NOUN}\b"
