@@ -21,6 +21,19 @@ from evals.gold import BadGoldFile
 from service.answers.grounding import GroundingChecker
 
 LABELS = ("supported", "unsupported")
+# Every kind of claim the labelled sets use, and the label it carries.
+LABEL_OF_KIND = {
+    "supported": "supported",
+    "paraphrased": "supported",
+    "unsupported_detail": "unsupported",
+    "off_topic": "unsupported",
+    "negation": "unsupported",
+    "antonym": "unsupported",
+    "wrong_number": "unsupported",
+    "wrong_grade": "unsupported",
+    "wrong_place": "unsupported",
+    "wrong_entity": "unsupported",
+}
 
 
 @dataclass(frozen=True)

@@ -12,15 +12,14 @@ Rebuilds reuse the stored vectors by text instead of embedding them again.
 from __future__ import annotations
 
 import shutil
-import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 from conftest import index_settings, make_corpus, run_cli
-from test_service_llm import CHANGED, PARAPHRASES, QUESTION, FakeChatServer, Handler
+from test_service_llm import CHANGED, PARAPHRASES, QUESTION, FakeChatServer, chat_server  # noqa: F401 (a fixture)
 
 from indexer import build, open_index
 from indexer.unit_vectors import KEYS_FILE, VECTORS_FILE, UnitVectors
@@ -64,18 +63,6 @@ def all_chunks(index: Any) -> list[Any]:
     return index.chunks(index.chunk_ids_for_reports([r.report_id for r in index.reports()]).tolist())
 
 
-@pytest.fixture(scope="module")
-def chat_server() -> Iterator[FakeChatServer]:
-    server = FakeChatServer(("127.0.0.1", 0), Handler)
-    server.requests = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join(10)
-
-
 def rewritten_answer(index_dir: Path, embedder: Any, server: FakeChatServer) -> tuple[Any, Any]:
     """The ``rewritten`` LLM answer over ``index_dir``, through a real QAService, and its index."""
     settings = Settings(
@@ -112,7 +99,10 @@ def test_the_generation_stores_each_chunks_units_checksummed(unit_index: Path, e
 
 
 def test_the_llm_path_embeds_only_the_answer_and_judges_as_when_it_embeds_passages(
-    unit_index: Path, small_index: Path, embedder: Any, chat_server: FakeChatServer
+    unit_index: Path,
+    small_index: Path,
+    embedder: Any,
+    chat_server: FakeChatServer,  # noqa: F811 (the fixture imported above)
 ) -> None:
     with_stored = Counting(embedder)
     answer, index = rewritten_answer(unit_index, with_stored, chat_server)

@@ -14,24 +14,12 @@ import pytest
 
 from corpus.loading import load_report
 from corpus.scanning import scan_corpus
-from evals.pairs import load_pairs
+from evals.pairs import LABEL_OF_KIND, load_pairs
 
 DATA = Path(__file__).resolve().parents[2] / "evals" / "data"
 V2 = DATA / "grounding_pairs_v2.jsonl"
 V1 = DATA / "grounding_pairs.jsonl"
 
-LABEL_OF_KIND = {
-    "supported": "supported",
-    "paraphrased": "supported",
-    "unsupported_detail": "unsupported",
-    "off_topic": "unsupported",
-    "negation": "unsupported",
-    "antonym": "unsupported",
-    "wrong_number": "unsupported",
-    "wrong_grade": "unsupported",
-    "wrong_place": "unsupported",
-    "wrong_entity": "unsupported",
-}
 # Floors the finished set meets (raised as batches land).
 MIN_PAIRS, MIN_REPORTS, MIN_EACH = 600, 60, 90
 # Words a verbatim or stitched ("supported") claim may add to the passage's own.

@@ -16,24 +16,12 @@ import pytest
 from corpus.loading import load_report
 from corpus.records import PAGE_SEPARATOR
 from corpus.scanning import scan_corpus
-from evals.pairs import load_pairs
+from evals.pairs import LABEL_OF_KIND, load_pairs
 
 DATA = Path(__file__).resolve().parents[2] / "evals" / "data"
 V3 = DATA / "grounding_pairs_v3.jsonl"
 EARLIER = (DATA / "grounding_pairs.jsonl", DATA / "grounding_pairs_v2.jsonl")
 
-LABEL_OF_KIND = {
-    "supported": "supported",
-    "paraphrased": "supported",
-    "unsupported_detail": "unsupported",
-    "off_topic": "unsupported",
-    "negation": "unsupported",
-    "antonym": "unsupported",
-    "wrong_number": "unsupported",
-    "wrong_grade": "unsupported",
-    "wrong_place": "unsupported",
-    "wrong_entity": "unsupported",
-}
 MIN_PAIRS, MIN_REPORTS = 300, 30
 # Words a verbatim or stitched ("supported") claim may add to the passage's own.
 CONNECTIVES = {"and", "but", "which", "although", "however", "so"}
