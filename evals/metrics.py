@@ -10,6 +10,7 @@ definitions follow issue 4:
   quote's report and matches it by ``evals.evidence``.
 - answer (answerable questions): ``key_fact_recall`` (share of key facts found in the normalised
   answer, averaged), ``cites_gold`` (share of questions with a citation holding evidence),
+  ``cites_gold_report`` (share citing any passage of a gold report),
   ``grounded_sentence_rate`` (share of all answer sentences supported by their own citations),
   ``citation_precision`` (share of all sentence→citation links where the citation supports the
   sentence), ``citation_recall`` (share of sentences with at least one citation supporting it alone).
@@ -128,6 +129,8 @@ def score_question(gold: GoldQuestion, output: SystemOutput, check: Check, k: in
         report_recall_at_5=report_recall,
         key_facts_found=facts,
         cites_gold=(not output.abstained) and any(f.cited for f in found),
+        cites_gold_report=(not output.abstained)
+        and any(c.report_id in gold.report_ids for c in output.citations),
         sentences=sentences,
         error=output.error,
         named_recall=named_recall,
@@ -240,6 +243,7 @@ def _groups(scores: Sequence[QuestionScore]) -> dict[str, Any]:
                 ]
             ),
             "cites_gold": _mean([float(s.cites_gold) for s in answerable]),
+            "cites_gold_report": _mean([float(s.cites_gold_report) for s in answerable]),
             "grounded_sentence_rate": _ratio(sum(c.grounded for c in sentences), len(sentences)),
             "citation_precision": _ratio(sum(n in c.supporting for c, n in links), len(links)),
             "citation_recall": _ratio(sum(bool(c.supporting) for c in sentences), len(sentences)),

@@ -92,6 +92,8 @@ class QuestionScore:
     report_recall_at_5: float = 0.0
     key_facts_found: tuple[bool, ...] = ()
     cites_gold: bool = False
+    # A citation from one of the gold reports, whichever passage of it (the coarser figure).
+    cites_gold_report: bool = False
     sentences: tuple[SentenceCheck, ...] = ()
     failure: str = "ok"
     error: str | None = None

@@ -26,6 +26,7 @@ MAIN_METRICS = (
     ("retrieval", "report_recall@5"),
     ("answer", "key_fact_recall"),
     ("answer", "cites_gold"),
+    ("answer", "cites_gold_report"),
     ("answer", "grounded_sentence_rate"),
     ("answer", "citation_precision"),
     ("answer", "citation_recall"),
@@ -41,6 +42,7 @@ TYPE_METRICS = (
     ("retrieval", "mrr"),
     ("answer", "key_fact_recall"),
     ("answer", "cites_gold"),
+    ("answer", "cites_gold_report"),
     ("answer", "grounded_sentence_rate"),
 )
 FAILURE_HELP = {

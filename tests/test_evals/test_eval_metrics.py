@@ -83,9 +83,24 @@ def test_citing_the_wrong_paragraph_loses_cites_gold_and_precision(gold: list[Go
     assert metrics["retrieval"]["hit@1"] == 1.0
     assert metrics["answer"]["key_fact_recall"] == 1.0
     assert metrics["answer"]["cites_gold"] == 0.0
+    assert metrics["answer"]["cites_gold_report"] == 1.0  # the right report, another paragraph
     assert metrics["answer"]["citation_precision"] == 0.0
     assert metrics["answer"]["grounded_sentence_rate"] == 0.0
     assert metrics["failures"]["answer_composition"] == 16
+
+
+def test_citing_another_report_loses_cites_gold_report(gold: list[GoldQuestion]) -> None:
+    def other_report(question: GoldQuestion) -> SystemOutput:
+        right = perfect(question)
+        if not question.answerable:
+            return right
+        decoy = CitedPassage(1, "decoy#0001", "another-council-2020-01-01", FILLER)
+        return SystemOutput(question.id, right.passages, right.answer, right.sentences, (decoy,), False, 20.0)
+
+    assert run(gold, perfect)["answer"]["cites_gold_report"] == 1.0
+    metrics = run(gold, other_report)
+    assert metrics["answer"]["cites_gold"] == 0.0
+    assert metrics["answer"]["cites_gold_report"] == 0.0
 
 
 def test_ranks_and_partial_credit(gold: list[GoldQuestion]) -> None:
