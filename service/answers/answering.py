@@ -78,7 +78,16 @@ GRADE_IN_WORDS = 0.3  # ...and scores this more when it names the grade ("are in
 # with the dev set's key facts kept within 0.02: unbounded, 0.2 gave users-tune 0.846 but cost
 # dev 0.017; 0.3 within 0.2 gives 0.825 and costs dev 0.008.
 SUMMARY_SENTENCE = 0.3
+PARAGRAPH_NUMBER = re.compile(r"\d{1,3}\.\s*")  # "39. Services provided for ..."
 SUMMARY_ALIKE = 0.2
+
+
+def summary_lift(passage: Passage, score: float, best: float) -> float:
+    """``SUMMARY_SENTENCE`` for a sentence of the report's summary that answers about as well as
+    the best sentence found (``SUMMARY_ALIKE``), else nothing."""
+    return SUMMARY_SENTENCE * passage.scores.get("summary", 0.0) if score >= best - SUMMARY_ALIKE else 0.0
+
+
 CHANGE_SENTENCE = re.compile(
     r"\b(?:since the (?:last|previous|prior|most recent|\d{4})(?: \w+){0,2} (?:inspection|visit)"
     r"|(?:has|have|had) (?:\w+ ){0,2}"
@@ -262,8 +271,7 @@ class Composer:
         for rank, passage, found in scored:
             in_list = asks.improvements and IMPROVE_HINT.search(passage.section or "")
             score = found.score + 0.35 * (passage.score / top_score) - 0.02 * rank
-            if found.score >= best_own - SUMMARY_ALIKE:
-                score += SUMMARY_SENTENCE * passage.scores.get("summary", 0.0)
+            score += summary_lift(passage, found.score, best_own)
             if in_list:
                 score += 0.5
             item = (score, rank, found.position, passage, found.start, found.end)
@@ -535,7 +543,12 @@ class Composer:
                     group.append((clean_sentence(f_passage.text[f_start:f_end]), [f_n]))
             if group and (intent.asks_change or "overall_effectiveness" not in wanted):
                 grades = tuple(j.grade for j in found if j.area in wanted)
-                support = self._support(intent, info.report_id, passages, draft, grades)
+                # One area asked for by name: its own section opens with the inspectors'
+                # conclusion on it ("Services provided for care-experienced young people in
+                # Sunderland are very strong"), a candidate beside the sentences found.
+                areas = [j for j in found if j.area in wanted and j.area in intent.judgement_areas]
+                opening = self._area_opening(info.report_id, areas[0]) if len(areas) == 1 else None
+                support = self._support(intent, info.report_id, passages, draft, grades, opening)
                 if support is not None:
                     s_passage, s_start, s_end = support
                     group.append(
@@ -552,12 +565,15 @@ class Composer:
         passages: Sequence[Passage],
         draft: Draft,
         grades: Sequence[str] = (),
+        opening: tuple[Passage, int, int] | None = None,
     ) -> tuple[Passage, int, int] | None:
         """Beside the grade of one area, or of a question about change ("lancs 2018 still
         inadequate or not"), the report's sentence that best says it: on the question's topic
         (``SUPPORT_COVER``) or saying how things changed (``CHANGE_SENTENCE``), better when it
-        puts the grade in words ("for care leavers are inadequate"), never a restatement of a
-        grade already given."""
+        puts the grade in words ("for care leavers are inadequate") or when it is the summary's
+        (``summary_lift``, as for any answer), never a restatement of a grade already given. The
+        ``opening`` of the area's own section counts as answering as well as the best sentence
+        found and, like the summary's, as a conclusion; a tie goes to the sentence found."""
         asks = Asks.of(intent)
         # "How were care leavers judged?": the grade answers "judged"; the sentence beside it is
         # chosen for the topic, not for the word "judgement".
@@ -570,20 +586,31 @@ class Composer:
         words = [g.split(" to be ")[0].lower() for g in grades]
         best: tuple[float, Passage, int, int] | None = None
         own = [p for p in passages if p.report_id == report_id]
-        for rank, passage in enumerate(own):
-            for found in self.sentences(passage, concepts, pairs, asks):
-                sentence = passage.text[found.start : found.end]
-                vocabulary = set(stems(sentence))
-                if any(len(vocabulary & g) / max(len(vocabulary | g), 1) > 0.6 for g in given):
-                    continue  # the grade's own line, or one restating it
-                changed = asks.change and CHANGE_SENTENCE.search(sentence)
-                if found.cover < SUPPORT_COVER and not changed:
-                    continue
-                score = found.score - 0.02 * rank
-                if any(w and w in sentence.lower() for w in words):
-                    score += GRADE_IN_WORDS
-                if best is None or score > best[0]:
-                    best = (score, passage, found.start, found.end)
+        scored = [
+            (rank, passage, found)
+            for rank, passage in enumerate(own)
+            for found in self.sentences(passage, concepts, pairs, asks)
+        ]
+        best_own = max((found.score for _, _, found in scored), default=0.0)
+        for rank, passage, found in scored:
+            sentence = passage.text[found.start : found.end]
+            vocabulary = set(stems(sentence))
+            if any(len(vocabulary & g) / max(len(vocabulary | g), 1) > 0.6 for g in given):
+                continue  # the grade's own line, or one restating it
+            changed = asks.change and CHANGE_SENTENCE.search(sentence)
+            if found.cover < SUPPORT_COVER and not changed:
+                continue
+            score = found.score - 0.02 * rank + summary_lift(passage, found.score, best_own)
+            if any(w and w in sentence.lower() for w in words):
+                score += GRADE_IN_WORDS
+            if best is None or score > best[0]:
+                best = (score, passage, found.start, found.end)
+        if opening is not None:
+            o_passage, o_start, o_end = opening
+            o_vocabulary = set(stems(o_passage.text[o_start:o_end]))
+            restates = any(len(o_vocabulary & g) / max(len(o_vocabulary | g), 1) > 0.6 for g in given)
+            if not restates and (best is None or best_own + SUMMARY_SENTENCE > best[0]):
+                return opening
         return None if best is None else best[1:]
 
     @staticmethod
@@ -600,6 +627,25 @@ class Composer:
             # After the April 2026 reform there is no overall grade: give every area instead.
             wanted = set(available)
         return wanted
+
+    def _area_opening(self, report_id: str, judgement: Any) -> tuple[Passage, int, int] | None:
+        """The first sentence of the report's section on a judgement's area: the chunk whose
+        section heading is the judgement's own words without the grade ("The experiences and
+        progress of care leavers"), as the ILACS reports are laid out; None where no section is
+        headed so (the single inspection framework's reports)."""
+        heading = fold(re.sub(re.escape(judgement.grade) + r"\W*$", "", judgement.text, flags=re.IGNORECASE))
+        rows = self.index.chunk_ids_for_reports([report_id])
+        for chunk in sorted(self.index.chunks(list(rows)), key=lambda c: c.start):
+            if fold(chunk.section or "") != heading or not heading:
+                continue
+            passage = _as_passage(chunk)
+            for start, end in sentence_spans(passage.text)[:1]:
+                numbered = PARAGRAPH_NUMBER.match(passage.text, start)
+                start = numbered.end() if numbered else start
+                if prose_like(passage.text[start:end]):
+                    return passage, start, end
+            return None
+        return None
 
     def _following_sentence(self, passage: Passage, after: int) -> tuple[Passage, int, int] | None:
         """The headline sentence after a judgements table, when it reads as prose: in the same

@@ -271,3 +271,19 @@ def test_the_sentence_beside_an_areas_grade_is_chosen_for_its_topic_not_for_judg
         said = quotes(qa.ask(question))
         assert len(said) >= 2 and "care leavers" in said[0].lower(), said
         assert all("care leaver" in s.lower() or "care-experienced" in s.lower() for s in said[1:]), said
+
+
+@pytest.mark.slow
+def test_an_areas_section_opening_is_read_from_its_heading(qa: QAService) -> None:
+    # ILACS reports open each area's section, headed by the judgement's own words, with the
+    # inspectors' conclusion on it; the paragraph number is not part of the sentence ("33.Leaders").
+    found = {j.area: j for j in qa.index.judgements("bexley-2018-08-20")}
+    opening = qa.composer._area_opening("bexley-2018-08-20", found["impact_of_leaders"])
+    assert opening is not None
+    passage, start, end = opening
+    assert passage.section == "The impact of leaders on social work practice with children and families"
+    said = passage.text[start:end]
+    assert said.startswith("Leaders in Bexley have significantly improved"), said
+    # The single inspection framework heads its sections otherwise: no opening is claimed.
+    essex = list(qa.index.judgements("essex-2014-03-21"))
+    assert essex and all(qa.composer._area_opening("essex-2014-03-21", j) is None for j in essex)
