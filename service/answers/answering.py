@@ -88,6 +88,12 @@ def summary_lift(passage: Passage, score: float, best: float) -> float:
     return SUMMARY_SENTENCE * passage.scores.get("summary", 0.0) if score >= best - SUMMARY_ALIKE else 0.0
 
 
+def restates(sentence: str, given: Sequence[set[str]]) -> bool:
+    """Whether a sentence says again what one already quoted says (most of its stems shared)."""
+    vocabulary = set(stems(sentence))
+    return any(len(vocabulary & g) / max(len(vocabulary | g), 1) > 0.6 for g in given)
+
+
 CHANGE_SENTENCE = re.compile(
     r"\b(?:since the (?:last|previous|prior|most recent|\d{4})(?: \w+){0,2} (?:inspection|visit)"
     r"|(?:has|have|had) (?:\w+ ){0,2}"
@@ -262,12 +268,7 @@ class Composer:
         candidates: list[tuple[float, int, int, Passage, int, int]] = []
         opposite: list[tuple[float, int, int, Passage, int, int]] = []
         on_topic = False
-        scored = [
-            (rank, passage, found)
-            for rank, passage in enumerate(passages)
-            for found in self.sentences(passage, concepts, pairs, asks)
-        ]
-        best_own = max((found.score for _, _, found in scored), default=0.0)
+        scored, best_own = self._scored(passages, concepts, pairs, asks)
         for rank, passage, found in scored:
             in_list = asks.improvements and IMPROVE_HINT.search(passage.section or "")
             score = found.score + 0.35 * (passage.score / top_score) - 0.02 * rank
@@ -586,16 +587,10 @@ class Composer:
         words = [g.split(" to be ")[0].lower() for g in grades]
         best: tuple[float, Passage, int, int] | None = None
         own = [p for p in passages if p.report_id == report_id]
-        scored = [
-            (rank, passage, found)
-            for rank, passage in enumerate(own)
-            for found in self.sentences(passage, concepts, pairs, asks)
-        ]
-        best_own = max((found.score for _, _, found in scored), default=0.0)
+        scored, best_own = self._scored(own, concepts, pairs, asks)
         for rank, passage, found in scored:
             sentence = passage.text[found.start : found.end]
-            vocabulary = set(stems(sentence))
-            if any(len(vocabulary & g) / max(len(vocabulary | g), 1) > 0.6 for g in given):
+            if restates(sentence, given):
                 continue  # the grade's own line, or one restating it
             changed = asks.change and CHANGE_SENTENCE.search(sentence)
             if found.cover < SUPPORT_COVER and not changed:
@@ -607,9 +602,8 @@ class Composer:
                 best = (score, passage, found.start, found.end)
         if opening is not None:
             o_passage, o_start, o_end = opening
-            o_vocabulary = set(stems(o_passage.text[o_start:o_end]))
-            restates = any(len(o_vocabulary & g) / max(len(o_vocabulary | g), 1) > 0.6 for g in given)
-            if not restates and (best is None or best_own + SUMMARY_SENTENCE > best[0]):
+            answers_best = best is None or best_own + SUMMARY_SENTENCE > best[0]
+            if answers_best and not restates(o_passage.text[o_start:o_end], given):
                 return opening
         return None if best is None else best[1:]
 
@@ -627,6 +621,22 @@ class Composer:
             # After the April 2026 reform there is no overall grade: give every area instead.
             wanted = set(available)
         return wanted
+
+    def _scored(
+        self,
+        passages: Sequence[Passage],
+        concepts: list[tuple[frozenset[str], float]],
+        pairs: list[str],
+        asks: Asks,
+    ) -> tuple[list[tuple[int, Passage, Scored]], float]:
+        """Every sentence of ``passages`` scored for the question, with its passage's rank, and
+        the best sentence's score (what ``summary_lift`` measures "about as well" against)."""
+        scored = [
+            (rank, passage, found)
+            for rank, passage in enumerate(passages)
+            for found in self.sentences(passage, concepts, pairs, asks)
+        ]
+        return scored, max((found.score for _, _, found in scored), default=0.0)
 
     def _area_opening(self, report_id: str, judgement: Any) -> tuple[Passage, int, int] | None:
         """The first sentence of the report's section on a judgement's area: the chunk whose
