@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
@@ -260,3 +262,66 @@ def watched_page(browser: Any, width: int, height: int) -> Iterator[Any]:
     finally:
         context.close()
     assert errors == [], f"uncaught errors or policy violations in the page: {errors}"
+
+
+# --- Labelled claim–passage sets (evals/data/grounding_pairs*.jsonl): what every set's test checks.
+
+# Words a verbatim or stitched ("supported") claim may add to the passage's own.
+CONNECTIVES = {"and", "but", "which", "although", "however", "so"}
+PAIR_FIELDS = {"id", "claim", "passage", "label", "kind", "split", "report_id", "page"}
+
+
+def pair_records(path: Path) -> list[dict[str, object]]:
+    """A pairs file's lines as written (the loader, ``evals.pairs.load_pairs``, is checked apart)."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def check_pair_fields(records: list[dict[str, object]]) -> Counter[str]:
+    """Every record has the set's fields, its kind's label, a claim of its own, and a "supported"
+    claim only the passage's words and a connective; returns the count of each kind."""
+    from evals.pairs import LABEL_OF_KIND
+
+    for record in records:
+        assert set(record) == PAIR_FIELDS, record["id"]
+        assert record["label"] == LABEL_OF_KIND[str(record["kind"])], record["id"]
+        claim, passage = str(record["claim"]), str(record["passage"])
+        assert claim.strip() and squash(claim) != squash(passage), record["id"]
+        if record["kind"] == "supported":
+            assert set(_words(claim)) - set(_words(passage)) <= CONNECTIVES, record["id"]
+    kinds = Counter(str(r["kind"]) for r in records)
+    assert set(kinds) == set(LABEL_OF_KIND)
+    labels = Counter(str(r["label"]) for r in records)
+    assert abs(labels["supported"] - labels["unsupported"]) <= 0.1 * len(records)
+    return kinds
+
+
+def check_passages_on_their_pages(records: list[dict[str, object]], corpus: Path) -> set[int]:
+    """Every passage is text of its report (the real PDF, loaded), starting on its page (its text up
+    to a page break, if it crosses one); returns the years of the reports."""
+    from corpus.loading import load_report
+    from corpus.records import PAGE_SEPARATOR
+    from corpus.scanning import scan_corpus
+
+    sources = {source.report_id: source for source in scan_corpus(corpus)}
+    by_report: dict[str, list[dict[str, object]]] = {}
+    for record in records:
+        by_report.setdefault(str(record["report_id"]), []).append(record)
+    years = set()
+    for report_id, group in sorted(by_report.items()):
+        report = load_report(sources[report_id])
+        years.add(int(report_id.rsplit("-", 3)[1]))
+        pages = {page.number: squash(page.text) for page in report.pages}
+        text = squash(report.text)
+        for record in group:
+            assert squash(str(record["passage"])) in text, record["id"]
+            head = squash(str(record["passage"]).split(PAGE_SEPARATOR)[0])[:40]
+            assert head in pages[int(str(record["page"]))], record["id"]
+    return years
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower().replace("\u2019", "'").replace("\u2018", "'"))

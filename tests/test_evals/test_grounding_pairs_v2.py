@@ -5,16 +5,12 @@ and every kind carries the label it stands for. See evals/data/GROUNDING_PAIRS_V
 from __future__ import annotations
 
 import hashlib
-import json
-import re
-from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import check_pair_fields, check_passages_on_their_pages, pair_records
 
-from corpus.loading import load_report
-from corpus.scanning import scan_corpus
-from evals.pairs import LABEL_OF_KIND, load_pairs
+from evals.pairs import load_pairs
 
 DATA = Path(__file__).resolve().parents[2] / "evals" / "data"
 V2 = DATA / "grounding_pairs_v2.jsonl"
@@ -22,9 +18,6 @@ V1 = DATA / "grounding_pairs.jsonl"
 
 # Floors the finished set meets (raised as batches land).
 MIN_PAIRS, MIN_REPORTS, MIN_EACH = 600, 60, 90
-# Words a verbatim or stitched ("supported") claim may add to the passage's own.
-CONNECTIVES = {"and", "but", "which", "although", "however", "so"}
-FIELDS = {"id", "claim", "passage", "label", "kind", "split", "report_id", "page"}
 
 
 def split_of(report_id: str) -> str:
@@ -32,17 +25,9 @@ def split_of(report_id: str) -> str:
     return "heldout" if hashlib.sha1(report_id.encode()).hexdigest()[0] in "0123456" else "fit"
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", text.lower().replace("\u2019", "'").replace("\u2018", "'"))
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
 @pytest.fixture(scope="module")
 def records() -> list[dict[str, object]]:
-    return [json.loads(line) for line in V2.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return pair_records(V2)
 
 
 def test_loads_with_the_pairs_loader_and_is_large_enough(records: list[dict[str, object]]) -> None:
@@ -55,19 +40,8 @@ def test_loads_with_the_pairs_loader_and_is_large_enough(records: list[dict[str,
 
 
 def test_fields_and_the_label_of_each_kind(records: list[dict[str, object]]) -> None:
-    for record in records:
-        assert set(record) == FIELDS, record["id"]
-        assert record["label"] == LABEL_OF_KIND[str(record["kind"])], record["id"]
-        assert str(record["claim"]).strip() and str(record["claim"]) != str(record["passage"])
-        if record["kind"] == "supported":
-            # Verbatim, trimmed or stitched from the passage's own words: nothing new but a connective.
-            words = set(_words(str(record["passage"])))
-            assert set(_words(str(record["claim"]))) - words <= CONNECTIVES, record["id"]
-    kinds = Counter(str(r["kind"]) for r in records)
-    assert set(kinds) == set(LABEL_OF_KIND)
+    kinds = check_pair_fields(records)
     assert kinds["paraphrased"] >= MIN_EACH and kinds["wrong_entity"] >= MIN_EACH
-    labels = Counter(str(r["label"]) for r in records)
-    assert abs(labels["supported"] - labels["unsupported"]) <= 0.1 * len(records)
 
 
 def test_split_by_report_follows_the_rule(records: list[dict[str, object]]) -> None:
@@ -81,7 +55,7 @@ def test_split_by_report_follows_the_rule(records: list[dict[str, object]]) -> N
     held_out = sum(s == {"heldout"} for s in sides.values())
     assert 0.3 <= held_out / len(sides) <= 0.5
     # None of the reports the first set was written from.
-    old = {json.loads(line)["report_id"] for line in V1.read_text(encoding="utf-8").splitlines()}
+    old = {r["report_id"] for r in pair_records(V1)}
     assert not old & set(sides)
 
 
@@ -89,20 +63,6 @@ def test_split_by_report_follows_the_rule(records: list[dict[str, object]]) -> N
 def test_every_passage_is_text_of_its_report_on_its_page(
     records: list[dict[str, object]], corpus_dir: Path
 ) -> None:
-    sources = {source.report_id: source for source in scan_corpus(corpus_dir)}
-    by_report: dict[str, list[dict[str, object]]] = {}
-    for record in records:
-        by_report.setdefault(str(record["report_id"]), []).append(record)
-    years = set()
-    for report_id, group in sorted(by_report.items()):
-        report = load_report(sources[report_id])
-        years.add(report_id.rsplit("-", 3)[1])
-        pages = {page.number: _squash(page.text) for page in report.pages}
-        text = _squash(report.text)
-        for record in group:
-            passage = _squash(str(record["passage"]))
-            assert passage in text, record["id"]
-            # The page is where the passage starts.
-            assert passage[:40] in pages[int(str(record["page"]))], record["id"]
+    years = check_passages_on_their_pages(records, corpus_dir)
     # Every era: the single inspection framework, ILACS 2018-2025 and the 2026 reform.
-    assert {"2014", "2016", "2017"} <= years and {"2019", "2022", "2024"} <= years and "2026" in years
+    assert {2014, 2016, 2017} <= years and {2019, 2022, 2024} <= years and 2026 in years
