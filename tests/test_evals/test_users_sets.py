@@ -1,6 +1,7 @@
 """The realistic question sets of ``evals/data`` (USERS_SETS.md): they load with the gold loader,
 keep the fixed split by council, cite only real reports, and quote those reports verbatim.
-The blind set (``users-blind.jsonl``) is held out too, and on councils no other question set cites.
+The blind set (``users-blind.jsonl``) is held out too, and on councils no other question set cites;
+the second blind set (``users-blind2.jsonl``) is held out, on reports no other users file cites.
 
 The quotes are checked against the real PDFs' pypdfium2 page text, the text ``check_users.py``
 validates against; the full validation (with its boilerplate and novelty checks over every report)
@@ -24,6 +25,7 @@ DATA = REPO / "evals" / "data"
 USERS = {"tune": DATA / "users-tune.jsonl", "heldout": DATA / "users-heldout.jsonl"}
 SURVEYS = {"tune": DATA / "surveys-tune.jsonl", "heldout": DATA / "surveys-heldout.jsonl"}
 BLIND = DATA / "users-blind.jsonl"
+BLIND2 = DATA / "users-blind2.jsonl"
 STYLES = {"casual", "followup", "temporal", "formal", "unanswerable"}
 
 
@@ -58,6 +60,18 @@ def users() -> dict[str, list[GoldQuestion]]:
 @pytest.fixture(scope="module")
 def blind() -> list[GoldQuestion]:
     return load_gold(BLIND)
+
+
+@pytest.fixture(scope="module")
+def blind2() -> list[GoldQuestion]:
+    return load_gold(BLIND2)
+
+
+@pytest.fixture(scope="module")
+def shared_gold() -> list[GoldQuestion]:
+    """``dev.jsonl`` and ``users-dev.jsonl``, where the checkout has them."""
+    paths = [SHARED / "gold" / name for name in ("dev.jsonl", "users-dev.jsonl")]
+    return [q for path in paths if path.is_file() for q in load_gold(path)]
 
 
 @pytest.fixture(scope="module")
@@ -101,15 +115,32 @@ def test_blind_set_is_heldout_on_councils_no_other_question_set_cites(blind, use
     assert not set(per_council) & {slug(r) for q in others for r in cited(q)}
 
 
-def test_ids_unique_across_all_five_files(users, surveys, blind):
-    ids = [
-        q.id for sets in (users, surveys, {"blind": blind}) for questions in sets.values() for q in questions
-    ]
+def test_second_blind_set_is_heldout_on_reports_no_other_users_file_cites(blind2, blind, users, shared_gold):
+    styles = Counter(q.style for q in blind2)
+    assert len(blind2) >= 40
+    assert {"followup", "temporal", "casual", "unanswerable"} <= set(styles), styles
+    assert min(styles[s] for s in ("followup", "temporal")) >= 12, styles
+    assert all((q.style == "unanswerable") == (not q.answerable) for q in blind2)
+    assert all(q.history and q.history[-1][0] == "assistant" for q in blind2 if q.style == "followup")
+    assert all(re.fullmatch(r"ub2-\d{2}", q.id) for q in blind2)
+    per_council = Counter(s for q in blind2 for s in {slug(r) for r in cited(q)})
+    assert per_council and {split_of(s) for s in per_council} == {"heldout"}
+    assert max(per_council.values()) <= 2, per_council.most_common(3)
+    others = [q for questions in users.values() for q in questions] + blind + shared_gold
+    reports = {r for q in blind2 for r in cited(q)}
+    assert not reports & {r for q in others for r in cited(q)}
+    years = {r[-10:-6] for r in reports}
+    assert len(years) >= 8, sorted(years)
+
+
+def test_ids_unique_across_all_files(users, surveys, blind, blind2, shared_gold):
+    sets = (users, surveys, {"blind": blind, "blind2": blind2, "shared": shared_gold})
+    ids = [q.id for group in sets for questions in group.values() for q in questions]
     assert len(ids) == len(set(ids))
 
 
-def test_every_cited_report_is_in_the_manifest(users, surveys, blind, manifest):
-    for sets in (users, surveys, {"blind": blind}):
+def test_every_cited_report_is_in_the_manifest(users, surveys, blind, blind2, manifest):
+    for sets in (users, surveys, {"blind": blind, "blind2": blind2}):
         for questions in sets.values():
             for question in questions:
                 missing = cited(question) - set(manifest)
@@ -142,8 +173,10 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def test_quotes_are_verbatim_on_their_page_and_key_facts_inside_them(users, surveys, blind, manifest):
-    questions = [q for sets in (users, surveys, {"blind": blind}) for qs in sets.values() for q in qs]
+def test_quotes_are_verbatim_on_their_page_and_key_facts_inside_them(users, surveys, blind, blind2, manifest):
+    questions = [
+        q for sets in (users, surveys, {"blind": blind, "blind2": blind2}) for qs in sets.values() for q in qs
+    ]
     wanted: dict[str, set[int]] = {}
     for question in questions:
         for evidence in question.evidence:
