@@ -296,6 +296,10 @@ def plan(intent: QueryIntent, catalogue: Catalogue, filters: Filters | None = No
                     f" (its reports were published {_years_text(catalogue.council_reports(key))})."
                 )
                 continue
+            if intent.beside_discussed and intent.relative:
+                # "How does that compare with 2022?": that year's report beside the one discussed.
+                discussed = relative_reports(reports, intent.relative, intent.anchor)
+                matching = [r for r in reports if r in matching or r in discussed]
             reports = matching
         elif intent.relative:
             picked = relative_reports(reports, intent.relative, intent.anchor)
@@ -317,7 +321,8 @@ def plan(intent: QueryIntent, catalogue: Catalogue, filters: Filters | None = No
         if not reports:
             missing.append(f"The index holds no {display} report that matches the question.")
             continue
-        if mention is None and intent.is_comparison and len(reports) > 1 and len(keys) == 1:
+        side_by_side = mention is None or intent.beside_discussed
+        if side_by_side and intent.is_comparison and len(reports) > 1 and len(keys) == 1:
             targets.extend(Target((r.report_id,), display, r.label_year) for r in reports)
         else:
             year = mention.year if mention else (reports[0].label_year if len(reports) == 1 else None)

@@ -37,7 +37,12 @@ from service.answers.when import MONTHS, SINCE, SINCE_LAST, YEAR, YearMention, r
 _CHANGE_WORDS = re.compile(
     r"\b(?:chang(?:e|ed|es)|improv(?:e|ed|ing|ement)|progress(?:ed)?|better|worse|deteriorat(?:e|ed|ion)|"
     r"declin(?:e|ed)|still (?:inadequate|good|outstanding|requires improvement)|no longer|any different|"
-    r"turn(?:ed|ing)? (?:it |things |itself )?(?:a)?round)\b",
+    r"turn(?:ed|ing)? (?:it |things |itself )?(?:a)?round)\b"
+    # A grade or a standard kept: "did they keep it up", "did it stay that way", "kept their grade".
+    r"|\b(?:keep|keeps|keeping|kept|hold|holds|held) (?:it|that|this|things|them) up\b"
+    r"|\b(?:stay|stays|stayed|remain|remains|remained) (?:the same|that way|like that|at that level)\b"
+    r"|\b(?:keep|keeps|kept|hold|holds|held)(?: on to| onto)? (?:its|their|the|that|this) "
+    r"(?:grade|rating|judge?ment|standard)s?\b",
     re.I,
 )
 _CHANGE_BASE = re.compile(
@@ -89,7 +94,12 @@ _AREA_GRADE = re.compile(
     rf"|\b{_GRADE_NOUN}\s+(?:for|of|on)\s+(?:the\s+)?(?:{_AREA_WORDS})"
     rf"|(?:\b(?:get|got|receive|received|score|scored|awarded)|\bhow\s+(?:did|does|do)\b.{{0,60}}?\bdo)"
     rf"\s+for\s+(?:the\s+)?(?:{_AREA_WORDS})\s*(?:$|[?.!]|\b(?:at|in|from|under|during|last|this|that|then|when)\b)"
-    rf"|\bofsted\s+(?:for\s+)?(?:{_AREA_WORDS})\s*(?:$|[?.!])",
+    rf"|\bofsted\s+(?:for\s+)?(?:{_AREA_WORDS})\s*(?:$|[?.!])"
+    # "lancs care leavers since 2024 any good", "was adoption good or not", "how was adoption?",
+    # "how good were children in care": how an area was judged, asked without a grade word.
+    rf"|(?:{_AREA_WORDS})\s+(?:\S+\s+){{0,3}}?(?:any good|good or not|up to scratch)\b"
+    rf"|\bhow\s+(?:good\s+)?(?:was|were|is|are)\s+(?:the\s+|its\s+|their\s+)?(?:{_AREA_WORDS})\s*(?:$|[?.!])"
+    rf"|\bhow\s+good\s+(?:was|were|is|are)\s+(?:the\s+|its\s+|their\s+)?(?:{_AREA_WORDS})",
     re.I,
 )
 _PLURAL_JUDGEMENTS = re.compile(r"\b(?:judge?ments|grades|ratings)\b", re.I)
@@ -259,6 +269,11 @@ def parse(question: str | Normalised, gazetteer: Gazetteer) -> QueryIntent:
     question = normalised.text
     mentions = gazetteer.find(question)
     places = tuple(m for m in mentions if m.known)
+    # A council's own name is no topic, nor is its abbreviation ("bournemouth, christchurch and
+    # poole" is "BCP" in its reports): only abbreviations written outside the place names count.
+    expansions = _outside_places(question, mentions, normalised.expansions)
+    if expansions != normalised.expansions:
+        normalised = replace(normalised, expansions=expansions)
     outside = [m.display for m in mentions if not m.known]
     for match in _UNKNOWN_COUNCIL.finditer(question):
         name = match.group(1) or match.group(2)
@@ -282,7 +297,7 @@ def parse(question: str | Normalised, gazetteer: Gazetteer) -> QueryIntent:
     council_count = len({p.key for p in places})
     distinct_years = {y.year for y in years}
     # The words that date the question say which report, not what it is about ("penultimate").
-    terms = content_terms(undated(question, dates), places, years, normalised.expansions)
+    terms = content_terms(_unframed(undated(question, dates)), places, years, normalised.expansions)
     asks_change = _asks_change(question, sections, len(distinct_years), relative)
     if asks_change:
         # The change words frame the question; the year it is measured from is part of its topic
@@ -338,6 +353,44 @@ def parse(question: str | Normalised, gazetteer: Gazetteer) -> QueryIntent:
         phrases=quoted_phrases(question),
         search_phrases=quoted_phrases(question),
     )
+
+
+# Words that frame a question rather than name its topic, in the phrases that make them so: "what
+# was the 2017 inspection *like*" (but "would like" is a verb), "did they *keep it up*", "did it
+# *stay that way*". Blanked before the question's terms are read (offsets kept).
+_FRAMING_PHRASES = re.compile(
+    r"\b(?:what|how)\b[^?.!]*?(?<!\bwould )(?<!\bto )(?<!\bi )(?<!\bd )\b(like)\b"
+    r"|\b((?:keep|keeps|keeping|kept|hold|holds|held) (?:it|that|this|things|them) up)\b"
+    r"|\b((?:stay|stays|stayed|remain|remains|remained) (?:the same|that way|like that|at that level))\b"
+    r"|\b((?:keep|keeps|kept|hold|holds|held)(?: on to| onto)?) (?:its|their|the|that|this) "
+    r"(?:grade|rating|judge?ment|standard)s?\b",
+    re.I,
+)
+
+
+def _unframed(question: str) -> str:
+    for match in _FRAMING_PHRASES.finditer(question):
+        for group in range(1, 5):
+            if match.group(group):
+                start, end = match.span(group)
+                question = question[:start] + " " * (end - start) + question[end:]
+    return question
+
+
+def _outside_places(
+    question: str, places: tuple[PlaceMention, ...], expansions: tuple[tuple[str, str], ...]
+) -> tuple[tuple[str, str], ...]:
+    """The ``expansions`` whose written form occurs somewhere outside the places named."""
+    if not places:
+        return expansions
+    kept = []
+    for written, other in expansions:
+        pattern = r"[\s-]+".join(re.escape(w) for w in written.split())
+        spans = [m.span() for m in re.finditer(rf"\b{pattern}\b", question, re.I)]
+        inside = spans and all(any(p.start <= a and b <= p.end for p in places) for a, b in spans)
+        if not inside:
+            kept.append((written, other))
+    return tuple(kept)
 
 
 def _asks_change(question: str, sections: tuple[str, ...], years: int, relative: str | None) -> bool:
@@ -504,7 +557,22 @@ def _carry_dates(carried: QueryIntent, intent: QueryIntent, previous: QueryInten
     if compares and intent.years and previous.years:
         years = {y.year: y for y in (*previous.years, *intent.years)}
         return replace(carried, years=tuple(years.values()), is_comparison=True)
+    if compares and intent.years and not previous.years:
+        # "How does that compare with 2022?" after "blackburn latest grade" (or a question with no
+        # date, which is about the latest report): the year named beside the report discussed.
+        undated_range = previous.year_from is None and previous.year_to is None
+        if undated_range and (previous.relative or "latest") in _SINGLE_PLACES:
+            return replace(
+                carried,
+                relative=previous.relative or "latest",
+                anchor=previous.anchor,
+                is_comparison=True,
+                beside_discussed=True,
+            )
     return carried
+
+
+_SINGLE_PLACES = frozenset(("latest", "previous", "third-latest", "earliest", "second", "third"))
 
 
 def _frame(
@@ -520,7 +588,13 @@ def _frame(
     asks_list = intent.asks_list
     # "So why did help and protection only require improvement?" asks for the findings behind a
     # grade the conversation gave, not for the grade again.
-    graded = not asks_list and not ASKS_WHY.search(intent.question) and (areas or not own_terms)
+    # "What about housing for care leavers?" names what about them, so it asks about that, not
+    # for their grade; "and for care leavers?" names only whom.
+    subject = set(_subject(spelt_out(intent.question, intent.expansions), own_terms, intent.expansions))
+    own_what = [t for t in own_terms if t not in subject and t not in _NOT_TOPIC]
+    graded = (
+        not asks_list and not ASKS_WHY.search(intent.question) and (areas or not own_terms) and not own_what
+    )
     if previous.is_judgement and not intent.is_judgement and graded:
         intent = replace(intent, is_judgement=True, judgement_areas=areas or previous.judgement_areas)
     if not intent.sections and previous.sections and same_part:
@@ -586,6 +660,16 @@ def _names_topic(intent: QueryIntent) -> bool:
     return any(_slots(intent))
 
 
+# A follow-up asking how someone fared as a whole ("and how were care leavers doing", "how well
+# are children in care supported", "how did care leavers get on"): it names whom, and asks
+# nothing narrower about them, so it borrows no *what* from the earlier question.
+_HOW_FARED = re.compile(
+    r"\bhow\s+(?:(?:is|are|was|were|did|do|does|have|has|had)\b.{0,60}?\b(?:doing|do|fare|fared|faring|"
+    r"getting on|get on|got on|going|served|treated|supported)\b|(?:good|well)\b)",
+    re.I,
+)
+
+
 def _carry_slots(
     carried: QueryIntent, intent: QueryIntent, previous: QueryIntent, *, pronoun: bool
 ) -> QueryIntent:
@@ -599,6 +683,8 @@ def _carry_slots(
     own_subject, own_topic = _slots(intent)
     subject, topic = _slots(previous)
     keep_topic = not (own_subject and own_topic) if pronoun else not own_topic
+    if own_subject and not pronoun and _HOW_FARED.search(intent.question):
+        keep_topic = False  # "and how were care leavers doing?": about them as a whole
     kept = (() if own_subject else subject) + (topic if keep_topic else ())
     borrowed = tuple(t for t in dict.fromkeys(kept) if t not in intent.terms)
     earlier = " ".join(part for part in (previous.context, previous.question) if part)

@@ -88,6 +88,8 @@ _RANGE_OF = re.compile(
     r"|\b(20[0-3]\d)\s*[-–]\s*(20[0-3]\d)\b",
     re.I,
 )
+# "Different from 2014", "differs from the 2019 one": the year a comparison is made with.
+_DIFFERENT = re.compile(r"\b(?:differ|differs|differed|different|difference)\s+$", re.I)
 _PUBLISHED = re.compile(r"\b(?:published|publication|report(?:ed)? (?:in|of))\b", re.I)
 _INSPECTED = re.compile(r"\b(?:inspection|inspected|visit|carried out|took place)\b", re.I)
 
@@ -275,6 +277,8 @@ def _years(
             continue  # "from the 2022 inspection" names its source, not a range
         if word == "from" and _TWO_YEARS.match(question, match.start()):
             continue  # "from 2017 to 2019": two years, read below
+        if word == "from" and _DIFFERENT.search(question, 0, match.start()):
+            continue  # "is that any different from 2014": a year compared with, not a range
         # "after 2020", "since the 2019 inspection": later ones; "since 2020": 2020 included.
         year_from = year + 1 if word in ("after", "later than") or match.group(4) else year
         ranged.add(match.start(3))

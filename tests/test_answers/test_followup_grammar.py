@@ -1,0 +1,234 @@
+"""Follow-ups read slot by slot, over generated conversations on real councils of the manifest.
+
+Each case is a family of phrasings (written for this test from the grammar the service reads,
+not taken from any gold file) asked after an earlier question about real councils with two to
+four inspections, checked against what the intent must say: the reports planned, whether a
+grade is asked for, and the words the topic carries. No index is needed: ``parse`` and
+``with_context`` read the conversation as ``Understanding`` does, without spelling correction.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from service.answers.normalise import Normalised
+from service.answers.planning import Catalogue, ReportInfo, plan
+from service.answers.query import QueryIntent, parse, with_context
+
+
+def _councils(catalogue: Catalogue) -> list[list[ReportInfo]]:
+    """Every fifth council with two to four reports, each published in a different year."""
+    chosen = [
+        reports
+        for _, reports in sorted(catalogue.by_key.items())
+        if 2 <= len(reports) <= 4 and len({r.published.year for r in reports if r.published}) == len(reports)
+    ]
+    return chosen[::5]
+
+
+def _read(catalogue: Catalogue, *questions: str) -> QueryIntent:
+    """The last question read with the ones before it, oldest first (as ``Understanding`` does)."""
+    state = None
+    for question in questions:
+        state = with_context(parse(question, catalogue.gazetteer), state)
+    assert state is not None
+    return state
+
+
+def _year(report: ReportInfo) -> int:
+    assert report.published is not None
+    return report.published.year
+
+
+def _targets(catalogue: Catalogue, intent: QueryIntent) -> list[tuple[str, ...]]:
+    result = plan(intent, catalogue)
+    assert result.abstain_reason is None, result.abstain_reason
+    return [t.report_ids or () for t in result.targets]
+
+
+EARLIER_UNDATED = (
+    ("{c} latest grade", lambda r: r[-1]),
+    ("{c} most recent ofsted", lambda r: r[-1]),
+    ("what grade did {c} get", lambda r: r[-1]),
+    ("{c} earliest inspection grade", lambda r: r[0]),
+    ("what was {c}'s first inspection like", lambda r: r[0]),
+)
+COMPARE_WITH_YEAR = (
+    "how does that compare with {year}",
+    "and compared to {year}?",
+    "is that different from {year}",
+    "how does that compare to the {year} one",
+)
+
+
+def test_comparing_with_a_year_keeps_the_report_discussed_beside_it(catalogue: Catalogue) -> None:
+    wrong = []
+    cases = itertools.product(_councils(catalogue), EARLIER_UNDATED, COMPARE_WITH_YEAR)
+    for reports, (first, discussed_of), then in cases:
+        discussed = discussed_of(reports)
+        for other in reports:
+            if other is discussed:
+                continue
+            name = reports[0].local_authority.lower()
+            intent = _read(catalogue, first.format(c=name), then.format(year=_year(other)))
+            expected = sorted([(discussed.report_id,), (other.report_id,)])
+            if sorted(_targets(catalogue, intent)) != expected or not intent.is_comparison:
+                wrong.append((first.format(c=name), then.format(year=_year(other)), expected))
+    assert not wrong, f"{len(wrong)} wrong, e.g. {wrong[:3]}"
+
+
+def test_a_dated_earlier_question_still_compares_its_own_year(catalogue: Catalogue) -> None:
+    reports = _councils(catalogue)[0]
+    name, first, last = reports[0].local_authority.lower(), reports[0], reports[-1]
+    intent = _read(catalogue, f"{name} {_year(first)} grade", f"how does that compare with {_year(last)}")
+    assert sorted(_targets(catalogue, intent)) == sorted([(first.report_id,), (last.report_id,)])
+    # A year with no comparison is that year's report alone.
+    intent = _read(catalogue, f"{name} latest grade", f"and in {_year(first)}?")
+    assert _targets(catalogue, intent) == [(first.report_id,)]
+
+
+GRADE_QUESTIONS = ("{c} {year} grades", "what grade did {c} get in {year}", "{c} {year} ofsted rating")
+# (follow-up, judgement area asked for, or None when it asks about a topic, with the topic's words)
+AFTER_A_GRADE: tuple[tuple[str, str | None, tuple[str, ...]], ...] = (
+    ("and for care leavers?", "care_leavers", ()),
+    ("what about care leavers", "care_leavers", ()),
+    ("what did they get for children in care", "children_in_care", ()),
+    ("what about housing for care leavers", None, ("housing",)),
+    ("and what about pathway plans for care leavers?", None, ("pathway", "plans")),
+    ("what about life story work for children in care", None, ("life", "story", "work")),
+    ("what about supervision for social workers", None, ("supervision",)),
+)
+
+
+@pytest.mark.parametrize(("then", "area", "topic"), AFTER_A_GRADE)
+def test_after_a_grade_naming_what_about_them_asks_about_it_not_for_the_grade(
+    catalogue: Catalogue, then: str, area: str | None, topic: tuple[str, ...]
+) -> None:
+    wrong = []
+    for reports, first in itertools.product(_councils(catalogue), GRADE_QUESTIONS):
+        name, year = reports[-1].local_authority.lower(), _year(reports[-1])
+        intent = _read(catalogue, first.format(c=name, year=year), then)
+        asked = intent.judgement_areas[0] if intent.is_judgement else None
+        if asked != area or not set(topic) <= set(intent.terms) or not intent.from_history:
+            wrong.append((first.format(c=name, year=year), asked, intent.terms))
+        if _targets(catalogue, intent) != [(reports[-1].report_id,)]:
+            wrong.append((first.format(c=name, year=year), "report", _targets(catalogue, intent)))
+    assert not wrong, f"{len(wrong)} wrong, e.g. {wrong[:3]}"
+
+
+TOPIC_QUESTIONS = (
+    ("what did {c}'s {year} report say about caseloads", ("caseloads",)),
+    ("{c} {year} inspection supervision", ("supervision",)),
+    ("what did ofsted say about return home interviews in {c} in {year}", ("return", "home", "interviews")),
+)
+# How someone fared as a whole: whom is named, and nothing narrower is asked about them.
+HOW_FARED = (
+    "and how were care leavers doing",
+    "how are children in care getting on",
+    "and how well were care leavers supported?",
+    "so how did care leavers fare",
+    "how good was it for children in care",
+)
+# Elliptical: a new whom, the same what ("and for children in care?" after caseloads).
+SAME_WHAT = ("and for care leavers?", "what about children in care", "same for care leavers")
+
+
+def test_asking_how_a_group_fared_borrows_no_earlier_topic(catalogue: Catalogue) -> None:
+    wrong = []
+    cases = itertools.product(_councils(catalogue)[:6], TOPIC_QUESTIONS, (*HOW_FARED, *SAME_WHAT))
+    for reports, (first, what), then in cases:
+        name, year = reports[0].local_authority.lower(), _year(reports[0])
+        intent = _read(catalogue, first.format(c=name, year=year), then)
+        kept = set(what) <= set(intent.terms)
+        if kept != (then in SAME_WHAT) or _targets(catalogue, intent) != [(reports[0].report_id,)]:
+            wrong.append((first.format(c=name, year=year), then, intent.terms))
+    assert not wrong, f"{len(wrong)} wrong, e.g. {wrong[:3]}"
+
+
+KEPT_IT_UP = (
+    "did they keep it up at the next one",
+    "did it stay that way at the next inspection",
+    "and did they hold on to their grade at the next one?",
+    "did things remain the same at the next inspection",
+    "so did they keep that up next time",
+)
+
+
+@pytest.mark.parametrize("then", KEPT_IT_UP)
+def test_a_grade_kept_is_a_question_about_change_and_its_idiom_no_topic(
+    catalogue: Catalogue, then: str
+) -> None:
+    wrong = []
+    for reports in _councils(catalogue):
+        name, year = reports[0].local_authority.lower(), _year(reports[0])
+        intent = _read(catalogue, f"{name} {year} ofsted grade", then)
+        idiom = {"keep", "kept", "stay", "way", "hold", "remain", "same", "up"} & set(intent.terms)
+        if not intent.asks_change or idiom or _targets(catalogue, intent) != [(reports[1].report_id,)]:
+            wrong.append((name, intent.asks_change, intent.terms, _targets(catalogue, intent)))
+    assert not wrong, f"{len(wrong)} wrong, e.g. {wrong[:3]}"
+    # Keeping children safe is a topic, not a change.
+    intent = parse("how does Leeds keep children safe at night", catalogue.gazetteer)
+    assert not intent.asks_change and "keep" in intent.terms
+
+
+@pytest.mark.parametrize(
+    ("question", "area"),
+    [
+        ("lancs care leavers since 2024 any good", "care_leavers"),
+        ("camdens earliest report how was adoption", "adoption"),
+        ("was adoption in leeds good or not in 2017", "adoption"),
+        ("how good were children in care in barnet in 2024", "children_in_care"),
+        ("essex 2023 how were care leavers?", "care_leavers"),
+        ("leeds care leavers up to scratch", "care_leavers"),
+    ],
+)
+def test_how_an_area_did_asked_without_a_grade_word_is_a_grade_question(
+    catalogue: Catalogue, question: str, area: str
+) -> None:
+    intent = parse(question, catalogue.gazetteer)
+    assert intent.is_judgement and intent.judgement_areas == (area,), intent
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how well were care leavers supported in leeds in 2019",
+        "how were care leavers helped into work in leeds",
+        "leeds care leavers any good support for housing",
+    ],
+)
+def test_how_well_a_group_was_supported_is_not_a_grade_question(catalogue: Catalogue, question: str) -> None:
+    intent = parse(question, catalogue.gazetteer)
+    assert not intent.is_judgement or "housing" in question
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("in the 2010s what was bedford's last inspection like for caseloads", ("caseloads",)),
+        ("what's it like for care leavers in leeds", ("care", "leavers")),
+        ("how was leeds's 2019 inspection like on neglect", ("neglect",)),
+    ],
+)
+def test_what_was_it_like_frames_the_question(
+    catalogue: Catalogue, question: str, topic: tuple[str, ...]
+) -> None:
+    assert parse(question, catalogue.gazetteer).terms == topic
+    # ... but "like" as a verb is what was said.
+    assert "like" in parse("what did leeds care leavers say they would like", catalogue.gazetteer).terms
+
+
+def test_a_councils_own_abbreviation_is_no_topic(catalogue: Catalogue) -> None:
+    text = "what did ofsted find about early help in bournemouth christchurch and poole in 2021"
+    named = Normalised(text, text, (), (("bournemouth christchurch and poole", "bcp"), ("early help", "eh")))
+    terms = parse(named, catalogue.gazetteer).terms
+    assert "bcp" not in terms and {"early", "help", "eh"} <= set(terms)
+    # An abbreviation written outside the council's name still counts ("pa" of "PA support").
+    text = "banes care leavers over 21 do they get PA support"
+    typed = Normalised(
+        text, text, (), (("banes", "bath and north east somerset"), ("pa", "personal adviser"))
+    )
+    terms = parse(typed, catalogue.gazetteer).terms
+    assert not {"bath", "somerset"} & set(terms) and {"pa", "personal", "adviser"} <= set(terms)
