@@ -12,6 +12,7 @@ same function serves the API, the CLI and the evaluation.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from service.answers.aliases import Gazetteer, PlaceMention
@@ -378,7 +379,7 @@ def _unframed(question: str) -> str:
 
 
 def _outside_places(
-    question: str, places: tuple[PlaceMention, ...], expansions: tuple[tuple[str, str], ...]
+    question: str, places: Sequence[PlaceMention], expansions: tuple[tuple[str, str], ...]
 ) -> tuple[tuple[str, str], ...]:
     """The ``expansions`` whose written form occurs somewhere outside the places named."""
     if not places:
