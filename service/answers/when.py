@@ -85,8 +85,34 @@ _NOUN = r"(?:(?:ofsted|ilacs|full|standard)\s+)?(?:inspections?|reports?|one|jud
 _RANGE_OF = re.compile(
     rf"\b{_NOUN}\s+(?:(?:published|carried out|done|held)\s+)?(?:between\s+(20[0-3]\d)\s+and"
     r"|from\s+(20[0-3]\d)\s+(?:to|until|till|through))\s+(20[0-3]\d)\b"
-    r"|\b(20[0-3]\d)\s*[-–]\s*(20[0-3]\d)\b",
+    r"|\b(20[0-3]\d)\s*[-–]\s*(20[0-3]\d)\b"
+    rf"|\b{_NOUN}\s+(?:(?:published|carried out|done|held)\s+)?"
+    r"(20[0-3]\d)\s+(?:to|until|till|through)\s+(20[0-3]\d)\b",
     re.I,
+)
+# Ranges typed around the year rather than before it, each (pattern, bound) read before the
+# others: "pre-2018" and "post 2020" (exclusive); "2020 onwards", "2022 or later", "2019 or
+# earlier", "in or after 2022", "no later than 2019" (inclusive); "since the start of 2022",
+# "before the end of 2019" (the start of a year is the year, its end the year after).
+_OPEN_RANGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.I), bound)
+    for pattern, bound in (
+        (r"\bpre[- ]?(20[0-3]\d)\b", "before"),
+        (r"\bpost[- ]?(20[0-3]\d)\b", "after"),
+        (r"\b(?:in|during)\s+or\s+(?:after|since|later\s+than)\s+(20[0-3]\d)\b", "from"),
+        (r"\b(?:in|during)\s+or\s+(?:before|prior\s+to|earlier\s+than)\s+(20[0-3]\d)\b", "to"),
+        (r"\b(?:no|not)\s+later\s+than\s+(20[0-3]\d)\b", "to"),
+        (r"\b(?:no|not)\s+earlier\s+than\s+(20[0-3]\d)\b", "from"),
+        (
+            r"\b(20[0-3]\d)\s+(?:or|and)\s+(?:later|after|since|beyond|onwards?)\b|\b(20[0-3]\d)\s+onwards?\b",
+            "from",
+        ),
+        (r"\b(20[0-3]\d)\s+(?:or|and)\s+(?:earlier|before|prior)\b", "to"),
+        (r"\b(?:since|from|after)\s+the\s+(?:start|beginning)\s+of\s+(20[0-3]\d)\b", "from"),
+        (r"\b(?:since|from|after)\s+the\s+end\s+of\s+(20[0-3]\d)\b", "after"),
+        (r"\b(?:before|until|till|up\s+to|by)\s+the\s+end\s+of\s+(20[0-3]\d)\b", "to"),
+        (r"\b(?:before|until|till|up\s+to|by)\s+the\s+(?:start|beginning)\s+of\s+(20[0-3]\d)\b", "before"),
+    )
 )
 # "Different from 2014", "differs from the 2019 one": the year a comparison is made with.
 _DIFFERENT = re.compile(r"\b(?:differ|differs|differed|different|difference)\s+$", re.I)
@@ -98,11 +124,13 @@ _INSPECTED = re.compile(r"\b(?:inspection|inspected|visit|carried out|took place
 # earliest"), or a step from a year ("the inspection before the 2019 one").
 _OF = r"(?:the\s+|its\s+|their\s+|[a-z-]+['’]s\s+)?"
 _LATEST_WORD = r"(?:latest|most\s+recent|newest|last|current|recent|present|up[- ]to[- ]date)"
-_EARLIEST_WORD = r"(?:earliest|first|oldest|initial|original)"
+_EARLIEST_WORD = r"(?:earliest|first|1st|oldest|initial|original)"
 _STEP = r"(?:just\s+|immediately\s+)?"
 _BEFORE_WORD = r"(?:before|prior\s+to|preceding|ahead\s+of)"
 _AFTER_WORD = r"(?:after|following|that\s+followed|which\s+followed|succeeding)"
 _THING = rf"(?:{_NOUN}|time)"
+# What a step counts from may be Ofsted itself: "the ofsted before the latest".
+_STEPPED = rf"(?:{_THING}|ofsted|ilacs)"
 _COUNT = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}
 _PLURAL = r"(?:(?:ofsted|ilacs|full)\s+)?(?:inspections|reports|visits)"
 _PLACES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -115,23 +143,24 @@ _PLACES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("recent", rf"\b(?:recent|latest|last|most\s+recent)\s+{_PLURAL}\b"),
         (
             "third-latest",
-            rf"\bthird[- ](?:most[- ]recent|latest|newest|to[- ]last|last)\b|\blast\s+but\s+two\b"
-            rf"|\b{_THING}\s+{_STEP}{_BEFORE_WORD}\s+{_OF}(?:previous|penultimate)\b",
+            rf"\b(?:third|3rd)[- ](?:most[- ]recent|latest|newest|to[- ]last|last)\b|\blast\s+but\s+two\b"
+            rf"|\b{_STEPPED}\s+{_STEP}{_BEFORE_WORD}\s+{_OF}(?:previous|penultimate)\b",
         ),
         (
             "previous",
             rf"\b(?:previous|prior|preceding|penultimate|earlier)\s+{_THING}"
-            r"|\blast[- ]but[- ]one\b|\bsecond[- ](?:to[- ])?last\b"
-            r"|\bsecond[- ](?:most[- ]recent|latest|newest)\b"
-            r"|\bnext[- ]to[- ]last\b|\b(?:one|inspection|report|time)\s+before\s+last\b"
-            rf"|\b{_THING}\s+{_STEP}{_BEFORE_WORD}\s+{_OF}{_LATEST_WORD}\b(?:\s+{_NOUN}\b)?"
+            r"|\blast[- ]but[- ]one\b|\b(?:second|2nd)[- ](?:to[- ])?last\b"
+            r"|\b(?:second|2nd)[- ](?:most[- ]recent|latest|newest)\b|\bpenultimate\b(?=\W*$)"
+            r"|\bnext[- ]to[- ](?:last|latest|newest|most[- ]recent)\b"
+            r"|\b(?:one|inspection|report|time)\s+before\s+last\b"
+            rf"|\b{_STEPPED}\s+{_STEP}{_BEFORE_WORD}\s+{_OF}{_LATEST_WORD}\b(?:\s+{_NOUN}\b)?"
             rf"|\b(?:one|{_NOUN}|time)\s+{_STEP}{_BEFORE_WORD}\s+(?:that|this|it)\b|\bthe\s+time\s+before\b",
         ),
-        ("third", rf"\bthird\s+{_NOUN}|\b{_THING}\s+{_STEP}{_AFTER_WORD}\s+{_OF}second\b"),
+        ("third", rf"\b(?:third|3rd)\s+{_NOUN}|\b{_STEPPED}\s+{_STEP}{_AFTER_WORD}\s+{_OF}(?:second|2nd)\b"),
         (
             "second",
-            rf"\b{_THING}\s+{_STEP}{_AFTER_WORD}\s+{_OF}{_EARLIEST_WORD}\b(?:\s+{_NOUN}\b)?"
-            rf"|\bsecond\s+{_NOUN}",
+            rf"\b{_STEPPED}\s+{_STEP}{_AFTER_WORD}\s+{_OF}{_EARLIEST_WORD}\b(?:\s+{_NOUN}\b)?"
+            rf"|\b(?:second|2nd)\s+{_NOUN}",
         ),
         (
             "next",
@@ -140,7 +169,7 @@ _PLACES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         (
             "earliest",
-            rf"\b{_EARLIEST_WORD}\s+(?:ever\s+)?{_NOUN}|\b(?:earliest|oldest)\s+(?:ofsted|ilacs)\b"
+            rf"\b{_EARLIEST_WORD}\s+(?:ever\s+)?{_NOUN}|\b(?:earliest|oldest|first|1st)\s+(?:ever\s+)?(?:ofsted|ilacs)\b"
             r"|\b(?:earliest|oldest)\b(?=\W*$)"
             # "when Ofsted first inspected Leeds", "the first time it was inspected"
             r"|\bfirst\s+(?:\w+\s+)?inspected\b|\bfirst\s+time\b(?=[^.?!]{0,30}\binspect)",
@@ -268,10 +297,24 @@ def _blank(text: str, start: int, end: int) -> str:
 def _years(
     question: str,
 ) -> tuple[tuple[YearMention, ...], int | None, int | None, list[tuple[int, int]]]:
-    year_from = year_to = None
+    year_from: int | None = None
+    year_to: int | None = None
     ranged: set[int] = set()
     spans: list[tuple[int, int]] = []
-    for match in SINCE.finditer(question):
+    typed = question
+    for pattern, bound in _OPEN_RANGES:
+        for match in pattern.finditer(typed):
+            group = next(i for i in range(1, (pattern.groups or 0) + 1) if match.group(i))
+            year = int(match.group(group))
+            if bound in ("from", "after"):
+                year_from = year + (bound == "after")
+            else:
+                year_to = year - (bound == "before")
+            ranged.add(match.start(group))
+            spans.append(match.span())
+            typed = _blank(typed, *match.span())
+    opened = year_from is not None or year_to is not None
+    for match in SINCE.finditer(typed):
         word, year = (match.group(1) or match.group(2)).lower(), int(match.group(3))
         if word == "from" and match.group(4):
             continue  # "from the 2022 inspection" names its source, not a range
@@ -283,18 +326,18 @@ def _years(
         year_from = year + 1 if word in ("after", "later than") or match.group(4) else year
         ranged.add(match.start(3))
         spans.append(match.span())
-    for match in _BEFORE.finditer(question):
+    for match in _BEFORE.finditer(typed):
         word, year = match.group(1).lower(), int(match.group(2))
         if word == "by" and not match.group(3):
             continue  # "by 2015" dates a figure more often than it bounds the reports
         year_to = year - 1 if word in ("before", "prior to", "earlier than") else year
         ranged.add(match.start(2))
         spans.append(match.span())
-    within = _RANGE_OF.search(question)
+    within = None if opened else _RANGE_OF.search(question)
     if within and year_from is None and year_to is None:
         bounds = [int(y) for y in within.groups() if y]
         year_from, year_to = min(bounds), max(bounds)
-        ranged |= {within.start(i) for i in range(1, 6) if within.group(i)}
+        ranged |= {within.start(i) for i in range(1, 8) if within.group(i)}
         spans.append(within.span())
     decade = _DECADE.search(question)
     if decade and year_from is None and year_to is None:

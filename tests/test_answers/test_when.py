@@ -46,6 +46,9 @@ PLACES: dict[str, tuple[Pick, tuple[str, ...]]] = {
             "second-to-last inspection",
             "inspection prior to its latest",
             "report preceding the most recent one",
+            "2nd most recent inspection",
+            "next-to-latest report",
+            "ofsted before the latest one",
         ),
     ),
     "earliest": (
@@ -56,6 +59,8 @@ PLACES: dict[str, tuple[Pick, tuple[str, ...]]] = {
             "oldest report",
             "first Ofsted inspection",
             "earliest report",
+            "1st inspection",
+            "first ever Ofsted",
         ),
     ),
     "second": (
@@ -65,6 +70,7 @@ PLACES: dict[str, tuple[Pick, tuple[str, ...]]] = {
             "inspection after its earliest one",
             "inspection after its first",
             "inspection that followed its first one",
+            "2nd inspection",
         ),
     ),
 }
@@ -137,6 +143,20 @@ def test_ranges_and_steps_from_a_year(catalogue: Catalogue) -> None:
                 (f"What did {name}'s inspection after the {before} one say about neglect?", [reports[i]]),
                 (
                     f"What did {name}'s reports from {before} to {year} say about neglect?",
+                    reports[i - 1 : i + 1],
+                ),
+                # Ranges typed around the year: before it ("pre-2018") or after ("2020 onwards").
+                (f"What did {name}'s pre-{year} inspections say about neglect?", reports[:i]),
+                (f"{name} post {before} inspections care leavers", reports[i:]),
+                (f"What did {name}'s reports from {year} onwards say about neglect?", reports[i:]),
+                (f"What did {name}'s reports {year} or later say about care leavers?", reports[i:]),
+                (f"{name} inspections {before} or earlier what about neglect", reports[:i]),
+                (f"What did {name}'s inspections in or after {year} say about neglect?", reports[i:]),
+                (f"What did {name}'s reports no later than {before} say about neglect?", reports[:i]),
+                (f"{name} reports since the start of {year} on care leavers", reports[i:]),
+                (f"What did {name}'s reports before the end of {before} say?", reports[:i]),
+                (
+                    f"What did {name}'s inspections {before} to {year} say about neglect?",
                     reports[i - 1 : i + 1],
                 ),
             ]
