@@ -2,6 +2,8 @@
 keep the fixed split by council, cite only real reports, and quote those reports verbatim.
 The blind set (``users-blind.jsonl``) is held out too, and on councils no other question set cites;
 the second blind set (``users-blind2.jsonl``) is held out, on reports no other users file cites.
+``users-tune-body.jsonl`` is more tuning questions, on tune-side councils, whose quotes come mostly
+from the body of the report (page 3 or later) rather than its two-page summary.
 
 The quotes are checked against the real PDFs' pypdfium2 page text, the text ``check_users.py``
 validates against; the full validation (with its boilerplate and novelty checks over every report)
@@ -26,6 +28,7 @@ USERS = {"tune": DATA / "users-tune.jsonl", "heldout": DATA / "users-heldout.jso
 SURVEYS = {"tune": DATA / "surveys-tune.jsonl", "heldout": DATA / "surveys-heldout.jsonl"}
 BLIND = DATA / "users-blind.jsonl"
 BLIND2 = DATA / "users-blind2.jsonl"
+BODY = DATA / "users-tune-body.jsonl"
 STYLES = {"casual", "followup", "temporal", "formal", "unanswerable"}
 
 
@@ -65,6 +68,11 @@ def blind() -> list[GoldQuestion]:
 @pytest.fixture(scope="module")
 def blind2() -> list[GoldQuestion]:
     return load_gold(BLIND2)
+
+
+@pytest.fixture(scope="module")
+def body() -> list[GoldQuestion]:
+    return load_gold(BODY)
 
 
 @pytest.fixture(scope="module")
@@ -133,14 +141,33 @@ def test_second_blind_set_is_heldout_on_reports_no_other_users_file_cites(blind2
     assert len(years) >= 8, sorted(years)
 
 
-def test_ids_unique_across_all_files(users, surveys, blind, blind2, shared_gold):
-    sets = (users, surveys, {"blind": blind, "blind2": blind2, "shared": shared_gold})
+def test_body_set_is_tune_side_and_quotes_the_body(body, users, shared_gold):
+    styles = Counter(q.style for q in body)
+    assert len(body) >= 25
+    assert set(styles) == STYLES, styles
+    assert all(re.fullmatch(r"ut-b\d{2}", q.id) for q in body)
+    assert all((q.style == "unanswerable") == (not q.answerable) for q in body)
+    assert all(q.history and q.history[-1][0] == "assistant" for q in body if q.style == "followup")
+    assert all(not q.history for q in body if q.style != "followup")
+    per_council = Counter(s for q in body for s in {slug(r) for r in cited(q)})
+    assert per_council and {split_of(s) for s in per_council} == {"tune"}
+    assert max(per_council.values()) <= 3, per_council.most_common(3)
+    pages = [e.page for q in body for e in q.evidence]
+    assert sum(page >= 3 for page in pages) >= 0.6 * len(pages), Counter(pages)
+    # no quote repeats one of another users set or of dev.jsonl / users-dev.jsonl
+    others = [q for questions in users.values() for q in questions] + shared_gold
+    known = {_norm(e.quote) for q in others for e in q.evidence}
+    assert not {_norm(e.quote) for q in body for e in q.evidence} & known
+
+
+def test_ids_unique_across_all_files(users, surveys, blind, blind2, body, shared_gold):
+    sets = (users, surveys, {"blind": blind, "blind2": blind2, "body": body, "shared": shared_gold})
     ids = [q.id for group in sets for questions in group.values() for q in questions]
     assert len(ids) == len(set(ids))
 
 
-def test_every_cited_report_is_in_the_manifest(users, surveys, blind, blind2, manifest):
-    for sets in (users, surveys, {"blind": blind, "blind2": blind2}):
+def test_every_cited_report_is_in_the_manifest(users, surveys, blind, blind2, body, manifest):
+    for sets in (users, surveys, {"blind": blind, "blind2": blind2, "body": body}):
         for questions in sets.values():
             for question in questions:
                 missing = cited(question) - set(manifest)
@@ -173,10 +200,11 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def test_quotes_are_verbatim_on_their_page_and_key_facts_inside_them(users, surveys, blind, blind2, manifest):
-    questions = [
-        q for sets in (users, surveys, {"blind": blind, "blind2": blind2}) for qs in sets.values() for q in qs
-    ]
+def test_quotes_are_verbatim_on_their_page_and_key_facts_inside_them(
+    users, surveys, blind, blind2, body, manifest
+):
+    groups = (users, surveys, {"blind": blind, "blind2": blind2, "body": body})
+    questions = [q for sets in groups for qs in sets.values() for q in qs]
     wanted: dict[str, set[int]] = {}
     for question in questions:
         for evidence in question.evidence:
