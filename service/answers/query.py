@@ -593,9 +593,9 @@ def _frame(
     # for their grade; "and for care leavers?" names only whom.
     subject = set(_subject(spelt_out(intent.question, intent.expansions), own_terms, intent.expansions))
     own_what = [t for t in own_terms if t not in subject and t not in _NOT_TOPIC]
-    graded = (
-        not asks_list and not ASKS_WHY.search(intent.question) and (areas or not own_terms) and not own_what
-    )
+    # "How had they improved by the next one?" asks how, as "why" does: the findings, not a grade.
+    asks_how = bool(ASKS_WHY.search(intent.question) or _HOW_CHANGED.search(intent.question))
+    graded = not asks_list and not asks_how and (areas or not own_terms) and not own_what
     if previous.is_judgement and not intent.is_judgement and graded:
         intent = replace(intent, is_judgement=True, judgement_areas=areas or previous.judgement_areas)
     if not intent.sections and previous.sections and same_part:
@@ -607,6 +607,15 @@ def _frame(
             intent = replace(intent, sections=kept)
     return intent
 
+
+# A question that asks how things changed ("how had they improved by the next one", "how did it
+# get better"), not whether: the findings that say so.
+_HOW_CHANGED = re.compile(
+    r"\bhow\s+(?:had|have|has|did|do|does|is|are|was|were)\b[^?.!]{0,40}?\b(?:improv\w*|chang\w*|"
+    r"progress\w*|develop\w*|(?:got|get|gotten|become|became) (?:better|worse)|"
+    r"turn\w* (?:it |things )?(?:a)?round|deteriorat\w*|declin\w*)",
+    re.I,
+)
 
 # A question that asks for reasons: the findings behind a grade or a recommendation, not the
 # grade or the list itself ("why did care leavers need to improve", "how come it was inadequate").

@@ -232,3 +232,25 @@ def test_a_councils_own_abbreviation_is_no_topic(catalogue: Catalogue) -> None:
     )
     terms = parse(typed, catalogue.gazetteer).terms
     assert not {"bath", "somerset"} & set(terms) and {"pa", "personal", "adviser"} <= set(terms)
+
+
+HOW_IT_CHANGED = (
+    "how had they improved by the next one",
+    "how did things change at the next inspection",
+    "and how did it get better by the next one?",
+    "how have they progressed since then",
+)
+WHETHER_IT_CHANGED = ("did they improve by the next one", "was it any better at the next one")
+
+
+def test_asking_how_things_changed_wants_the_findings_and_whether_the_grade(catalogue: Catalogue) -> None:
+    wrong = []
+    for reports, then in itertools.product(_councils(catalogue), (*HOW_IT_CHANGED, *WHETHER_IT_CHANGED)):
+        name, year = reports[0].local_authority.lower(), _year(reports[0])
+        intent = _read(catalogue, f"was {name} inadequate in {year}", then)
+        graded = then in WHETHER_IT_CHANGED
+        if intent.is_judgement != graded or not intent.asks_change or intent.relative != "next":
+            wrong.append((name, then, intent.is_judgement, intent.asks_change, intent.relative))
+        if reports[1].report_id not in {r for t in _targets(catalogue, intent) for r in t}:
+            wrong.append((name, then, _targets(catalogue, intent)))
+    assert not wrong, f"{len(wrong)} wrong, e.g. {wrong[:3]}"
