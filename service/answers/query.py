@@ -284,7 +284,13 @@ def parse(question: str | Normalised, gazetteer: Gazetteer) -> QueryIntent:
         if not gazetteer.find(name) and name.lower() not in {"the", "a", "which", "this", "that", "each"}:
             outside.append(name if match.group(1) else name.title())
 
-    dates = read_dates(question)
+    # Dates are read with the councils' names blanked, so "the previous Leeds report" is a place
+    # among Leeds's reports as "Leeds's previous report" is (offsets kept).
+    unnamed = question
+    for place in mentions:
+        end = place.end + 2 if question[place.end : place.end + 2] in ("'s", "’s") else place.end
+        unnamed = unnamed[: place.start] + " " * (end - place.start) + unnamed[end:]
+    dates = read_dates(unnamed)
     years, year_from, year_to, relative = dates.years, dates.year_from, dates.year_to, dates.relative
     anchor = dates.anchor
     is_judgement = any(p.search(question.strip()) for p in _JUDGEMENT_ASKS)
@@ -320,7 +326,8 @@ def parse(question: str | Normalised, gazetteer: Gazetteer) -> QueryIntent:
         years=tuple(sorted(distinct_years)),
         tone=wants.tone,
     )
-    if places and not is_judgement and ask is None and not sections and all(t in NO_TOPIC for t in terms):
+    headline = all(t in NO_TOPIC for t in terms) and not (asks_change and _ASKS_WHAT.search(question))
+    if places and not is_judgement and ask is None and not sections and headline:
         is_judgement, areas = True, ("overall_effectiveness",)  # "greenwich most recent ofsted"
     is_comparison = bool(
         council_count > 1
@@ -594,7 +601,11 @@ def _frame(
     subject = set(_subject(spelt_out(intent.question, intent.expansions), own_terms, intent.expansions))
     own_what = [t for t in own_terms if t not in subject and t not in _NOT_TOPIC]
     # "How had they improved by the next one?" asks how, as "why" does: the findings, not a grade.
-    asks_how = bool(ASKS_WHY.search(intent.question) or _HOW_CHANGED.search(intent.question))
+    asks_how = bool(
+        ASKS_WHY.search(intent.question)
+        or _HOW_CHANGED.search(intent.question)
+        or (intent.asks_change and _ASKS_WHAT.search(intent.question))
+    )
     graded = not asks_list and not asks_how and (areas or not own_terms) and not own_what
     if previous.is_judgement and not intent.is_judgement and graded:
         intent = replace(intent, is_judgement=True, judgement_areas=areas or previous.judgement_areas)
@@ -616,6 +627,10 @@ _HOW_CHANGED = re.compile(
     r"turn\w* (?:it |things )?(?:a)?round|deteriorat\w*|declin\w*)",
     re.I,
 )
+
+# A question that opens by asking how or what ("what has improved since ...", "how have they
+# progressed"): about change, it wants the findings that say what changed, not a grade.
+_ASKS_WHAT = re.compile(r"^\W*(?:(?:and|so|but|ok(?:ay)?|then)\W+)?(?:how|what|which|in what ways?)\b", re.I)
 
 # A question that asks for reasons: the findings behind a grade or a recommendation, not the
 # grade or the list itself ("why did care leavers need to improve", "how come it was inadequate").

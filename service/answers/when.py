@@ -148,13 +148,13 @@ _PLACES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         (
             "previous",
-            rf"\b(?:previous|prior|preceding|penultimate|earlier)\s+{_THING}"
+            rf"\b(?:previous|prior|preceding|penultimate|earlier)\s+(?:{_THING}|ofsted|ilacs)\b"
             r"|\blast[- ]but[- ]one\b|\b(?:second|2nd)[- ](?:to[- ])?last\b"
             r"|\b(?:second|2nd)[- ](?:most[- ]recent|latest|newest)\b|\bpenultimate\b(?=\W*$)"
             r"|\bnext[- ]to[- ](?:last|latest|newest|most[- ]recent)\b"
             r"|\b(?:one|inspection|report|time)\s+before\s+last\b"
             rf"|\b{_STEPPED}\s+{_STEP}{_BEFORE_WORD}\s+{_OF}{_LATEST_WORD}\b(?:\s+{_NOUN}\b)?"
-            rf"|\b(?:one|{_NOUN}|time)\s+{_STEP}{_BEFORE_WORD}\s+(?:that|this|it)\b|\bthe\s+time\s+before\b",
+            rf"|\b(?:one|{_NOUN}|time)\s+{_STEP}{_BEFORE_WORD}\s+(?:that|this|it)\b|\bthe\s+time\s+before(?:\s+last)?\b",
         ),
         ("third", rf"\b(?:third|3rd)\s+{_NOUN}|\b{_STEPPED}\s+{_STEP}{_AFTER_WORD}\s+{_OF}(?:second|2nd)\b"),
         (
@@ -177,8 +177,12 @@ _PLACES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "latest",
             rf"\b{_LATEST_WORD}\s+{_NOUN}|\b(?:latest|most\s+recent(?:ly)?|newest|current(?:ly)?)\b"
-            r"|\blast\s+(?:\w+\s+)?inspected\b|\blast\s+time\b(?=[^.?!]{0,30}\binspect)"
-            r"|\blast\s+(?:ofsted|ilacs)\b",  # "at its last ofsted"
+            r"|\blast\s+(?:\w+\s+)?(?:inspected|visited|came|went in|looked)\b"
+            r"|\blast\s+time\b(?=[^.?!]{0,30}\b(?:inspect|visit|came|come|went in|looked))"
+            r"|\blast\s+(?:ofsted|ilacs)\b"  # "at its last ofsted"
+            # how things stand now: "at the moment", "these days", "as things stand"
+            r"|\b(?:at the moment|at present|presently|nowadays|these days|today|right now)\b"
+            r"|\bas (?:things|it) stands?\b",
         ),
     )
 )
@@ -197,6 +201,12 @@ SINCE_LAST = re.compile(
     rf"(?:previous|last|prior|earlier|preceding) (?:{_THING}|visit)\b|\bsince last time\b",
     re.I,
 )
+# "How had X improved since the last inspection in 2018?": measured from 2018's inspection, so
+# about the one after it (as "since the 2018 inspection" is).
+_SINCE_LAST_YEAR = re.compile(
+    rf"(?:{SINCE_LAST.pattern})\s+(?:in|of|from)\s+(?:(?:{_MONTH_WORDS})\s+)?(20[0-3]\d)\b", re.I
+)
+_SINCE_LAST_YEAR_GROUP = _SINCE_LAST_YEAR.groups
 _SINGLE_REPORT = re.compile(
     r"\b(?:the|its|their) (?:ofsted )?(?:inspection|report|one|grade|judgement)\b", re.I
 )
@@ -240,11 +250,17 @@ def read_dates(question: str) -> Dates:
         relative = "previous" if stepped.group(1) else "next"
         spans.append(stepped.span())
         masked = _blank(masked, stepped.start(), stepped.end())
+    measured = _SINCE_LAST_YEAR.search(masked) if anchor is None else None
+    if measured:
+        anchor, relative = YearMention(int(measured.group(_SINCE_LAST_YEAR_GROUP))), "next"
+        spans.append(measured.span())
+        masked = _blank(masked, *measured.span())
     years, year_from, year_to, ranged = _years(masked)
     spans.extend(ranged)
     basis = "inspection" if _INSPECTION_DATE.search(question) else "publication"
     # "since the previous inspection" measures change from it; it does not ask about that inspection.
     dated = SINCE_LAST.sub(lambda m: " " * len(m.group(0)), masked)
+    spans.extend(m.span() for m in SINCE_LAST.finditer(masked))
     if relative is None:
         # The report asked about is named first ("the earliest inspection ... the one before it");
         # a place named later is what it is compared with.

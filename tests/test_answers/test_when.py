@@ -235,3 +235,47 @@ def test_a_place_the_councils_reports_do_not_reach_gives_nothing(catalogue: Cata
     assert pick_relative(reports, "next") == []  # nothing named to step from
     assert pick_relative(reports, "next", anchored=0) == [reports[1]]
     assert pick_relative(reports, "previous", anchor_year=2100) == [reports[-1]]
+
+
+# A place named around the council's name, the present in everyday words, the last visit.
+AROUND_THE_NAME: tuple[tuple[str, Pick], ...] = (
+    ("What did the previous {C} report say about care leavers?", lambda r: r[-2:-1]),
+    ("In the inspection before {C}'s most recent one, what was the grade?", lambda r: r[-2:-1]),
+    ("what did {c}'s first ever ofsted say about neglect", lambda r: r[:1]),
+    ("what did the first {C} inspection say about neglect", lambda r: r[:1]),
+    ("What did the latest {C} Ofsted report say about neglect?", lambda r: r[-1:]),
+    ("{c} previous ofsted neglect", lambda r: r[-2:-1]),
+    ("How is {C} doing on neglect at the moment?", lambda r: r[-1:]),
+    ("how does {c} handle neglect these days", lambda r: r[-1:]),
+    ("{c} care leavers as things stand", lambda r: r[-1:]),
+    ("What did Ofsted find about neglect when it last visited {C}?", lambda r: r[-1:]),
+    ("{c} care leavers last time ofsted came", lambda r: r[-1:]),
+    ("{c} care leavers the time before last", lambda r: r[-2:-1]),
+)
+
+
+def test_places_around_the_councils_name_and_the_present(catalogue: Catalogue) -> None:
+    wrong = []
+    for reports, (frame, pick) in itertools.product(_councils(catalogue), AROUND_THE_NAME):
+        name = reports[0].local_authority
+        question = frame.format(C=name, c=name.lower())
+        intent = parse(question, catalogue.gazetteer)
+        leaked = {"last", "moment", "days", "stand", "today"} & set(intent.terms)
+        if _chosen(catalogue, question) != tuple(r.report_id for r in pick(reports)) or leaked:
+            wrong.append((question, leaked))
+    assert not wrong, f"{len(wrong)} wrong, e.g. {wrong[:5]}"
+
+
+def test_change_since_the_last_inspection_in_a_year_is_the_one_after_it(catalogue: Catalogue) -> None:
+    wrong = []
+    for reports in _councils(catalogue):
+        name = reports[0].local_authority
+        for before, after in itertools.pairwise(reports):
+            question = f"How had {name} improved since the last inspection in {_published(before)}?"
+            if _chosen(catalogue, question) != (after.report_id,):
+                wrong.append(question)
+    assert not wrong, f"{len(wrong)} wrong, e.g. {wrong[:5]}"
+    # ... and since the previous inspection, with no year: the latest, which says what changed.
+    reports = _councils(catalogue)[0]
+    question = f"What has improved in {reports[0].local_authority} since the previous inspection?"
+    assert _chosen(catalogue, question) == (reports[-1].report_id,)
