@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from service.answers.grounding.lemmas import lemma
+from service.answers.grounding.tokens import fold
 
 # The head nouns (as lemmas) that make a phrase a member of a class.
 CLASS_HEADS: dict[str, frozenset[str]] = {
@@ -49,13 +50,19 @@ _SAME = (
 _DATA = Path(__file__).with_name("data") / "entities.json"
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'-]*")
 _DROP = frozenset({"the", "a", "an", "its", "their", "s"})
+# Spellings the reports use for one word ("advisor" and "adviser" both occur).
+_SPELLING = {"advisor": "adviser", "advisors": "advisers"}
+
+
+def _word(token: str) -> str:
+    """A token as a lemma, the possessive dropped, spelling variants met."""
+    word = token.lower().split("'")[0]
+    return lemma(_SPELLING.get(word, word))
 
 
 def phrase_key(phrase: str) -> list[str]:
     """A phrase's words as lemmas, articles dropped: "the Care Leavers" → ["care", "leaver"]."""
-    return [
-        lemma(w) for w in (t.lower().split("'")[0] for t in _TOKEN.findall(phrase)) if w and w not in _DROP
-    ]
+    return [_word(t) for t in _TOKEN.findall(fold(phrase)) if _word(t) and _word(t) not in _DROP]
 
 
 @dataclass(frozen=True)
@@ -77,8 +84,8 @@ class Vocabulary:
         return list(_mentions(self, text))
 
     def find(self, text: str) -> tuple[Entity, ...]:
-        tokens = [t for t in _TOKEN.findall(text)]
-        keys = [lemma(t.lower().split("'")[0]) for t in tokens]
+        tokens = _TOKEN.findall(fold(text))  # curly apostrophes as straight ones
+        keys = [_word(t) for t in tokens]
         found: dict[str, Entity] = {}
         i = 0
         while i < len(keys):

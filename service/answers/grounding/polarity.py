@@ -9,6 +9,8 @@ about (the ones it covers best), not anywhere in the passage.
 
 from __future__ import annotations
 
+import re
+
 from service.answers.grounding.coverage import coverage
 from service.answers.grounding.lemmas import lemma
 from service.answers.grounding.tokens import (
@@ -25,11 +27,14 @@ _QUANTIFIERS = frozenset({"always", "all", "every", "everyone", "consistently"})
 # Words to pass over when looking for what a negation negates ("not yet been fully assessed").
 _HEAD_SKIP = CLAIM_STOPWORDS | {"yet", "longer", "been", "always", "enough", "any", "sufficiently", "fully"}
 _NEGATING_PREFIXES = ("in", "un", "im", "ir", "non-", "dis")
+# "Is yet to be embedded" says "is not yet embedded" with no negation word.
+_YET_TO = re.compile(r"\b(?:yet|still) to (?:be )?\w+")
 
 
 def negation_count(text: str) -> int:
     lowered = fold(text).lower()
-    return sum(1 for w in words(lowered) if w in NEGATIONS) + len(NEGATED_CONTRACTION.findall(lowered))
+    cues = sum(1 for w in words(lowered) if w in NEGATIONS) + len(NEGATED_CONTRACTION.findall(lowered))
+    return cues + len(_YET_TO.findall(lowered))
 
 
 def _negated_spans(text: str) -> list[list[str]]:
@@ -39,7 +44,8 @@ def _negated_spans(text: str) -> list[list[str]]:
     for sentence in split_sentences(text) or [text]:
         tokens = words(sentence)
         for i, token in enumerate(tokens):
-            if token not in NEGATIONS and not token.endswith("n't"):
+            yet_to = token == "yet" and tokens[i + 1 : i + 2] == ["to"]
+            if token not in NEGATIONS and not token.endswith("n't") and not yet_to:
                 continue
             following = tokens[i + 1 : i + 7]
             if following and following[0] in _QUANTIFIERS:
@@ -65,7 +71,7 @@ def negation_conflict(source: str, target: str) -> str | None:
     sentences = []
     for sentence in split_sentences(target) or [target]:
         tokens = words(sentence)
-        negated = any(t in NEGATIONS or t.endswith("n't") for t in tokens)
+        negated = any(t in NEGATIONS or t.endswith("n't") for t in tokens) or _YET_TO.search(sentence.lower())
         sentences.append(([_key(t) for t in tokens], negated))
     for span in _negated_spans(source):
         keys = [_key(w) for w in span]
@@ -106,8 +112,9 @@ def polarity_conflict(claim: str, sentences: list[str]) -> str | None:
         if (OPPOSITE.get(word, set()) & aligned_words) - negated_words:
             return f"'{word}' contradicts passage"
         for prefix in _NEGATING_PREFIXES:
+            # "unrecorded" for "recorded" turns it over; for "not recorded" it says the same.
             base = word[len(prefix) :]
-            if word.startswith(prefix) and len(base) >= 4 and base in aligned_words:
+            if word.startswith(prefix) and len(base) >= 4 and base in aligned_words - negated_words:
                 return f"'{word}' contradicts passage"
             if prefix + word in aligned_words:
                 return f"'{word}' contradicts passage"

@@ -17,7 +17,7 @@ from service.answers.grounding.facts import grades, is_year, months, numbers
 from service.answers.grounding.places import places
 from service.answers.grounding.polarity import polarity_conflict
 from service.answers.grounding.tokens import words
-from service.answers.grounding.vocabulary import FREQUENCY, PROPORTION
+from service.answers.grounding.vocabulary import FREQUENCY, NEGATIONS, PROPORTION
 
 SLOTS = (
     "number",
@@ -36,6 +36,9 @@ SLOTS = (
 )
 
 
+_TOP = 5  # the top step of both scales: "always", "all"
+
+
 def _ranked(text: str, scale: dict[str, int]) -> dict[str, int]:
     tokens = words(text)
     found = {w: scale[w] for w in tokens if w in scale}
@@ -44,6 +47,12 @@ def _ranked(text: str, scale: dict[str, int]) -> dict[str, int]:
     )
     for phrase in [p for p in found if " " in p]:  # "small minority" ranks as itself, not as "minority"
         found.pop(phrase.split()[1], None)
+    for i, word in enumerate(tokens):  # "not always", "do not give every": any step short of the top
+        if scale.get(word) == _TOP and any(
+            t in NEGATIONS or t.endswith("n't") for t in tokens[max(0, i - 3) : i]
+        ):
+            found.pop(word, None)
+            found.update({f"not {word}~{step}": step for step in range(1, _TOP)})
     return found
 
 
@@ -66,6 +75,10 @@ _NOT_QUANTITIES = re.compile(
 )
 
 
+def _bare(word: str) -> str:
+    return word.split("~")[0].removeprefix("not ")
+
+
 def _quantity_change(claim: str, aligned: str) -> tuple[str, str] | None:
     """A quantity or frequency of the claim on another step of its scale than the passage's
     (``quantity``), or an "all"/"always" where the passage gives none (``quantity_added``)."""
@@ -74,10 +87,17 @@ def _quantity_change(claim: str, aligned: str) -> tuple[str, str] | None:
         said, have = _ranked(claim, scale), _ranked(aligned, scale)
         if scale is PROPORTION:
             have.update(_percent_steps(aligned))
-        for word, rank in sorted(said.items()):
-            if have and rank not in have.values():
+        steps: dict[str, set[int]] = {}  # each quantity of the claim with the steps it may mean
+        for word, rank in said.items():
+            steps.setdefault(word.split("~")[0], set()).add(rank)
+        # "all" for "not all" is a negation turned over (the negation slot's), not a step moved.
+        theirs = {h.split("~")[0] for h in have}
+        for word, ranks in sorted(steps.items()):
+            if word not in theirs and _bare(word) in {_bare(h) for h in theirs}:
+                continue
+            if have and not ranks & set(have.values()):
                 return "quantity", f"'{word}' changes how many or how often the passage says"
-            if not have and rank == 5:
+            if not have and _TOP in ranks:
                 return "quantity_added", f"'{word}' says more than the passage does"
     return None
 
