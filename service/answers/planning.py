@@ -211,6 +211,16 @@ def relative_reports(
     return pick_relative(reports, relative, anchored, anchor.year if anchor else None)
 
 
+def _discussed(reports: Sequence[ReportInfo], intent: QueryIntent) -> list[ReportInfo]:
+    """The report a conversation was about: of the year it named, at the place it named ("its
+    previous inspection"), else the latest."""
+    if intent.anchor is not None:
+        return pick_year(reports, intent.anchor)[:1]
+    if intent.discussed is not None:
+        return pick_relative(reports, intent.discussed)
+    return list(reports[-1:])
+
+
 def _years_text(reports: Sequence[ReportInfo]) -> str:
     labels = []
     for report in reports:
@@ -296,16 +306,16 @@ def plan(intent: QueryIntent, catalogue: Catalogue, filters: Filters | None = No
                     f" (its reports were published {_years_text(catalogue.council_reports(key))})."
                 )
                 continue
-            if intent.beside_discussed and intent.relative:
+            if intent.beside_discussed:
                 # "How does that compare with 2022?": that year's report beside the one discussed.
-                discussed = relative_reports(reports, intent.relative, intent.anchor)
+                discussed = _discussed(reports, intent)
                 matching = [r for r in reports if r in matching or r in discussed]
             reports = matching
         elif intent.relative:
             picked = relative_reports(reports, intent.relative, intent.anchor)
             if picked and intent.beside_discussed:
                 # "How does that compare to the one before?": that one and the report discussed.
-                base = pick_year(reports, intent.anchor)[:1] if intent.anchor else reports[-1:]
+                base = _discussed(reports, intent)
                 picked = [r for r in reports if r in picked or r in base]
             reports = picked
         elif (

@@ -28,7 +28,17 @@ from service.answers.lexicon import (
 )
 from service.answers.normalise import Correction, Normalised
 from service.answers.text import ACRONYMS, fold, plain, stem
-from service.answers.when import MONTHS, SINCE, SINCE_LAST, YEAR, YearMention, read_dates, undated
+from service.answers.when import (
+    MONTHS,
+    SINCE,
+    SINCE_LAST,
+    SINGLE_PLACES,
+    YEAR,
+    YearMention,
+    read_dates,
+    step_place,
+    undated,
+)
 
 # "How had X changed since its previous inspection?", "did york get worse since 2016", "lancs 2018
 # still inadequate or not", "did they improve by the next one": a question about change from an
@@ -192,6 +202,10 @@ class QueryIntent:
     from_history: bool = False  # the council (or year) came from earlier turns
     # "How does that compare to the one before?": the inspection named and the one discussed, side by side.
     beside_discussed: bool = False
+    # The report discussed, when the conversation named it by its place ("croydon's previous
+    # inspection"), not by a year (``anchor``): what "the one before" steps from and "how does
+    # that compare" sets beside.
+    discussed: str | None = None
     is_judgement: bool = False
     judgement_areas: tuple[str, ...] = ()
     sections: tuple[str, ...] = ()
@@ -505,7 +519,8 @@ _DISCUSSED_PREVIOUS = re.compile(
     re.I,
 )
 _DISCUSSED_NEXT = re.compile(
-    r"\b(?:(?:the )?(?:one|inspection|report|visit) after(?! (?:its|their|the|20\d\d))|next time)\b",
+    r"\b(?:(?:the )?(?:one|inspection|report|visit) after(?! (?:its|their|the|20\d\d))|next time)\b"
+    r"|\bafter (?:that|then)\W*$",
     re.I,
 )
 _THAN = re.compile(r"\b(?:than|from)\b", re.I)
@@ -522,6 +537,10 @@ def _carry_dates(carried: QueryIntent, intent: QueryIntent, previous: QueryInten
     conversation was about ("the one before", "since then"); else the earlier question's. One that
     compares ("how does that compare with 2024?") keeps the earlier inspection beside its own."""
     anchor = previous.years[0] if previous.years else previous.anchor
+    # A report discussed by its place ("its previous inspection"), not a year.
+    undated_range = previous.year_from is None and previous.year_to is None
+    place = previous.relative if anchor is None and undated_range else None
+    place = place if place in SINGLE_PLACES else None
     compares = bool(_COMPARES.search(intent.question))
     relative = intent.relative
     # "Is that better than the one before?", "has it improved since?" after a grade: both grades
@@ -534,25 +553,41 @@ def _carry_dates(carried: QueryIntent, intent: QueryIntent, previous: QueryInten
     measured = since or from_previous or bool(_THAN.search(intent.question))
     changes = carried.asks_change or compares
     graded_change = measured and changes and previous.is_judgement and not _names_topic(intent)
+    # "Was that better than the previous one?" names no report of its own: measured from the one
+    # before the report discussed, it is about that report (as a question alone is about the latest).
+    blanked = SINCE_LAST.sub(lambda m: " " * len(m.group(0)), intent.question)
+    dated = intent.has_date and not (from_previous and read_dates(blanked).relative is None and no_year)
     if from_previous and graded_change:
         relative = "previous"
-    elif not intent.has_date:
+    elif not dated:
         if _DISCUSSED_PREVIOUS.search(intent.question):
             relative = "previous"
         elif since or _DISCUSSED_NEXT.search(intent.question):
             relative = "next"
     if relative in ("previous", "next") and not intent.years and intent.anchor is None:
-        if relative == "next" and anchor is None and previous.relative == "earliest":
-            relative = "second"  # the one after the earliest
         beside = (compares and not carried.asks_change) or graded_change
+        if place is not None:
+            # A step from a place is a place: the one after the earliest is the second, the one
+            # before the previous the third latest.
+            relative = step_place(place, -1 if relative == "previous" else 1)
         return replace(
             carried,
             relative=relative,
             anchor=anchor,
+            discussed=place,
             is_comparison=carried.is_comparison or beside,
             beside_discussed=beside,
         )
-    if not intent.has_date:
+    if compares and intent.relative in SINGLE_PLACES and not intent.years and intent.anchor is None:
+        # "How does that compare with the first one?": that place beside the report discussed.
+        return replace(
+            carried,
+            anchor=anchor,
+            discussed=place,
+            is_comparison=True,
+            beside_discussed=anchor is not None or place is not None or not previous.has_date,
+        )
+    if not dated:
         return replace(
             carried,
             years=previous.years,
@@ -565,22 +600,14 @@ def _carry_dates(carried: QueryIntent, intent: QueryIntent, previous: QueryInten
     if compares and intent.years and previous.years:
         years = {y.year: y for y in (*previous.years, *intent.years)}
         return replace(carried, years=tuple(years.values()), is_comparison=True)
-    if compares and intent.years and not previous.years:
-        # "How does that compare with 2022?" after "blackburn latest grade" (or a question with no
-        # date, which is about the latest report): the year named beside the report discussed.
-        undated_range = previous.year_from is None and previous.year_to is None
-        if undated_range and (previous.relative or "latest") in _SINGLE_PLACES:
-            return replace(
-                carried,
-                relative=previous.relative or "latest",
-                anchor=previous.anchor,
-                is_comparison=True,
-                beside_discussed=True,
-            )
+    # "How does that compare with 2022?" after "blackburn latest grade" (or a question with no
+    # date, which is about the latest report): the year named beside the report discussed.
+    discussed_by_place = undated_range and (previous.relative is None or place is not None)
+    if compares and intent.years and not previous.years and discussed_by_place:
+        return replace(
+            carried, anchor=previous.anchor, discussed=place, is_comparison=True, beside_discussed=True
+        )
     return carried
-
-
-_SINGLE_PLACES = frozenset(("latest", "previous", "third-latest", "earliest", "second", "third"))
 
 
 def _frame(

@@ -390,7 +390,32 @@ class Dated(Protocol):
 R = TypeVar("R", bound=Dated)
 
 # Each place as an index into the council's reports, oldest first (negative: from the newest).
-_FROM_END = {"latest": -1, "previous": -2, "third-latest": -3, "earliest": 0, "second": 1, "third": 2}
+_FROM_END = {
+    "latest": -1,
+    "previous": -2,
+    "third-latest": -3,
+    "fourth-latest": -4,
+    "earliest": 0,
+    "second": 1,
+    "third": 2,
+    "fourth": 3,
+}
+_PLACE_AT = {index: place for place, index in _FROM_END.items()}
+SINGLE_PLACES = frozenset(_FROM_END)
+NOWHERE = "none"  # a place past either end: no report is there
+
+
+def step_place(place: str, step: int) -> str | None:
+    """The place ``step`` reports after (> 0) or before (< 0) a place counted from one end: the one
+    before the previous is the third latest, the one after the earliest the second, the one after
+    the latest ``NOWHERE``. None for a place that is not one report's."""
+    if place not in _FROM_END:
+        return None
+    index = _FROM_END[place]
+    moved = index + step
+    if (index < 0) != (moved < 0):
+        return NOWHERE  # stepped past the newest (or before the oldest)
+    return _PLACE_AT.get(moved, NOWHERE)
 
 
 def pick_relative(

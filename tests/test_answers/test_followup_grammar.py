@@ -254,3 +254,45 @@ def test_asking_how_things_changed_wants_the_findings_and_whether_the_grade(cata
         if reports[1].report_id not in {r for t in _targets(catalogue, intent) for r in t}:
             wrong.append((name, then, _targets(catalogue, intent)))
     assert not wrong, f"{len(wrong)} wrong, e.g. {wrong[:3]}"
+
+
+# The report discussed named by its place, as an index into the council's reports (oldest first).
+DISCUSSED_BY_PLACE = (
+    ("how did {c} do in its previous inspection", -2),
+    ("{c} earliest inspection", 0),
+    ("{c} latest grade", -1),
+    ("what did {c}'s second inspection say", 1),
+)
+# (follow-up, the report it asks about as a step from the one discussed, compared beside it?)
+STEPS_FROM_IT = (
+    ("and the one before?", -1, False),
+    ("and the one after that?", 1, False),
+    ("and what happened after that?", 1, False),
+    ("how does that compare to the one before", -1, True),
+)
+# (follow-up, a place of its own counted from an end, compared beside the one discussed)
+PLACES_BESIDE_IT = (("how does that compare with the first one", 0), ("compared with the latest?", -1))
+
+
+def test_a_step_from_a_report_discussed_by_its_place(catalogue: Catalogue) -> None:
+    wrong = []
+    councils = [r for r in _councils(catalogue) if len(r) >= 3]
+    assert len(councils) >= 5
+    for reports, (first, at) in itertools.product(councils, DISCUSSED_BY_PLACE):
+        name, here = reports[0].local_authority.lower(), at % len(reports)
+        for then, step, beside in STEPS_FROM_IT:
+            there = here + step
+            expected = (
+                {reports[i].report_id for i in ({there, here} if beside else {there})}
+                if (0 <= there < len(reports))
+                else set()
+            )
+            result = plan(_read(catalogue, first.format(c=name), then), catalogue)
+            if set(result.report_ids or ()) != expected:
+                wrong.append((first.format(c=name), then, sorted(expected), result.report_ids))
+        for then, end in PLACES_BESIDE_IT:
+            expected = {reports[here].report_id, reports[end].report_id}
+            result = plan(_read(catalogue, first.format(c=name), then), catalogue)
+            if set(result.report_ids or ()) != expected:
+                wrong.append((first.format(c=name), then, sorted(expected), result.report_ids))
+    assert not wrong, f"{len(wrong)} wrong, e.g. {wrong[:3]}"
