@@ -390,6 +390,16 @@ _FRAMING_PHRASES = re.compile(
 )
 
 
+# "Did it stay that way?", "did they keep it up?": a grade or standard kept, at the next inspection.
+_KEPT = re.compile(
+    r"\b(?:keep|keeps|keeping|kept|hold|holds|held) (?:it|that|this|things|them) up\b"
+    r"|\b(?:stay|stays|stayed|remain|remains|remained) (?:the same|that way|like that|at that level)\b"
+    r"|\b(?:keep|keeps|kept|hold|holds|held)(?: on to| onto)? (?:its|their|the|that|this) "
+    r"(?:grade|rating|judge?ment|standard)s?\b",
+    re.I,
+)
+
+
 def _unframed(question: str) -> str:
     for match in _FRAMING_PHRASES.finditer(question):
         for group in range(1, 5):
@@ -562,8 +572,10 @@ def _carry_dates(carried: QueryIntent, intent: QueryIntent, previous: QueryInten
     elif not dated:
         if _DISCUSSED_PREVIOUS.search(intent.question):
             relative = "previous"
-        elif since or _DISCUSSED_NEXT.search(intent.question):
+        elif since or _DISCUSSED_NEXT.search(intent.question) or _KEPT.search(intent.question):
             relative = "next"
+            # "Did it stay that way?": whether a grade was kept at the next one is a change.
+            carried = replace(carried, asks_change=carried.asks_change or bool(_KEPT.search(intent.question)))
     if relative in ("previous", "next") and not intent.years and intent.anchor is None:
         beside = (compares and not carried.asks_change) or graded_change
         if place is not None:

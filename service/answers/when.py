@@ -182,6 +182,7 @@ _PLACES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"|\blast\s+(?:ofsted|ilacs)\b"  # "at its last ofsted"
             # how things stand now: "at the moment", "these days", "as things stand"
             r"|\b(?:at the moment|at present|presently|nowadays|these days|today|right now)\b"
+            r"|\bnow\W*$"  # "and now?", "how are they doing now"
             r"|\bas (?:things|it) stands?\b",
         ),
     )

@@ -148,6 +148,8 @@ def test_asking_how_a_group_fared_borrows_no_earlier_topic(catalogue: Catalogue)
 
 
 KEPT_IT_UP = (
+    "did they keep it up",
+    "did it stay that way?",
     "did they keep it up at the next one",
     "did it stay that way at the next inspection",
     "and did they hold on to their grade at the next one?",
@@ -295,4 +297,15 @@ def test_a_step_from_a_report_discussed_by_its_place(catalogue: Catalogue) -> No
             result = plan(_read(catalogue, first.format(c=name), then), catalogue)
             if set(result.report_ids or ()) != expected:
                 wrong.append((first.format(c=name), then, sorted(expected), result.report_ids))
+    assert not wrong, f"{len(wrong)} wrong, e.g. {wrong[:3]}"
+
+
+@pytest.mark.parametrize("then", ["and now?", "what about now", "how are they doing now"])
+def test_now_after_an_earlier_inspection_is_the_latest(catalogue: Catalogue, then: str) -> None:
+    wrong = []
+    for reports in _councils(catalogue):
+        name, year = reports[0].local_authority.lower(), _year(reports[0])
+        intent = _read(catalogue, f"{name} {year} care leavers", then)
+        if _targets(catalogue, intent) != [(reports[-1].report_id,)]:
+            wrong.append((name, _targets(catalogue, intent)))
     assert not wrong, f"{len(wrong)} wrong, e.g. {wrong[:3]}"

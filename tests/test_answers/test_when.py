@@ -248,6 +248,7 @@ AROUND_THE_NAME: tuple[tuple[str, Pick], ...] = (
     ("How is {C} doing on neglect at the moment?", lambda r: r[-1:]),
     ("how does {c} handle neglect these days", lambda r: r[-1:]),
     ("{c} care leavers as things stand", lambda r: r[-1:]),
+    ("how is {c} doing on neglect now", lambda r: r[-1:]),
     ("What did Ofsted find about neglect when it last visited {C}?", lambda r: r[-1:]),
     ("{c} care leavers last time ofsted came", lambda r: r[-1:]),
     ("{c} care leavers the time before last", lambda r: r[-2:-1]),
