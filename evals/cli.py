@@ -533,3 +533,31 @@ def eval_fit_abstention_command(
         measured = rates(gate, collect(service, load_gold(path)))
         typer.echo(f"measured on {path.name}: {json.dumps(measured)}")
     typer.echo(f"wrote {out}")
+
+
+@eval_app.command("fit-sentences")
+def eval_fit_sentences_command(
+    gold: Annotated[
+        list[Path], typer.Option("--gold", help="Question files to fit on (repeat the option for several).")
+    ],
+    index: IndexOption = None,
+    out: Annotated[Path, typer.Option("--out", help="Where to write the fitted ranker.")] = Path(
+        "service/answers/sentence_rank.json"
+    ),
+) -> None:
+    """Fit the sentence ranker on gold questions (grouped cross-validation by council chooses its
+    regularisation); write it where the service reads it and print its cross-validated score."""
+    import json
+
+    from evals.fit_sentences import collect, describe, fit
+    from evals.gold import load_gold
+    from service.answers.qa import QAService
+
+    resources = _resources(index)
+    service = QAService(resources.index, resources.embedder, resources.settings)
+    rankings = [r for path in gold for r in collect(service, load_gold(path))]
+    ranker, figures = fit(rankings, ", ".join(p.name for p in gold), service.composer.ranker)
+    out.write_text(json.dumps(ranker.to_json(), indent=2) + "\n")
+    typer.echo(f"fitted on {ranker.fitted_on}: {json.dumps(figures)}")
+    typer.echo(describe(ranker))
+    typer.echo(f"wrote {out}")

@@ -34,6 +34,7 @@ from service.answers.query import QueryIntent
 from service.answers.quoting import REFERENCE_ONLY, prose_like, quote_span
 from service.answers.records import Citation, Passage
 from service.answers.retrieval import BORROWED_WEIGHT, TermStats
+from service.answers.sentence_rank import Parts, Place, Ranker, as_conclusion, features
 from service.answers.text import ACRONYMS, clean_sentence, fold, sentence_spans, stem, stems
 from service.answers.tone import (
     agreement,
@@ -46,6 +47,9 @@ from service.answers.tone import (
 if TYPE_CHECKING:
     from indexer.backend import SearchIndex
 
+# A candidate sentence as the ranker sees it: its features, its passage and where it is in it.
+Candidate = tuple[tuple[float, ...], Passage, int, int]
+
 # A question about one area is also answered by the combined area of older frameworks.
 AREA_FALLBACKS = {
     "care_leavers": ("children_in_care_and_care_leavers",),
@@ -56,36 +60,28 @@ AREA_FALLBACKS = {
 SURVEY_KEEP = 0.6
 # Share of a concept's weight a sentence gets when only an earlier sentence of its paragraph names it.
 CONTEXT = 0.5
-# Score for a sentence whose tone is the one asked for (a shortfall for "what concerns ...?").
-TONE_WEIGHT = 0.4
+TONE_WEIGHT = 0.4  # × the tone's agreement with the one asked for (a shortfall for "what concerns ...?")
 # A sentence holding this share of the question's topic is about it: when one of the tone asked
 # for (or neutral) is found, sentences of the opposite tone are left out.
 ON_TOPIC = 0.5
-# Score for a sentence naming the kind of thing asked for: "team" for "which team ...?".
+# The designed sum of a sentence's parts (``Scored.score``), which the survey of councils
+# compares: a phrase of the question kept whole, the kind of thing asked for named ("team" for
+# "which team ...?"), a change stated, the tone asked for. Answers from passages weigh the same
+# parts by the fitted ranker (``service.answers.sentence_rank``).
+PAIR_WEIGHT = 0.15
 KIND_WEIGHT = 0.15
-# Score for a sentence saying how things changed from an earlier inspection, when the question asks
-# that (``QueryIntent.asks_change``): "have deteriorated since the previous inspection in 2015",
-# "has improved so that this is now outstanding", "are no longer inadequate".
+# A sentence saying how things changed from an earlier inspection, when the question asks that
+# (``QueryIntent.asks_change``, ``CHANGE_SENTENCE``): "have deteriorated since the previous
+# inspection in 2015", "has improved so that this is now outstanding", "are no longer inadequate".
 CHANGE_WEIGHT = 0.4
 # A sentence beside a grade must hold this share of the question's topic (or say how it changed).
 SUPPORT_COVER = 0.5
-GRADE_IN_WORDS = 0.3  # ...and scores this more when it names the grade ("are inadequate")
-# Score for a sentence of the report's opening summary (a passage retrieval marks ``summary``: its
-# first pages, the headline findings and "what needs to improve"), where a finding the body
-# restates in detail is concluded: of two sentences that answer alike (the summary's own score
-# within ``SUMMARY_ALIKE`` of the best sentence's), the conclusion is quoted. Chosen with
-# retrieval's ``Weights.summary`` on users-tune over a grid (0.2, 0.3 × 0.1, 0.2, unbounded),
-# with the dev set's key facts kept within 0.02: unbounded, 0.2 gave users-tune 0.846 but cost
-# dev 0.017; 0.3 within 0.2 gives 0.825 and costs dev 0.008.
-SUMMARY_SENTENCE = 0.3
 PARAGRAPH_NUMBER = re.compile(r"\d{1,3}\.\s*")  # "39. Services provided for ..."
-SUMMARY_ALIKE = 0.2
-
-
-def summary_lift(passage: Passage, score: float, best: float) -> float:
-    """``SUMMARY_SENTENCE`` for a sentence of the report's summary that answers about as well as
-    the best sentence found (``SUMMARY_ALIKE``), else nothing."""
-    return SUMMARY_SENTENCE * passage.scores.get("summary", 0.0) if score >= best - SUMMARY_ALIKE else 0.0
+# An answer's sentences: those at least this share as likely to hold the answer as the best one
+# (``sentence_rank.Ranker.probability``), up to the answer's limits. Chosen on users-tune and
+# dev.jsonl so that answers keep as many sentences as the hand-weighted score gave (2.2 and 2.8
+# a question; 0.55, that score's own share, kept 1.8 and 2.3 on the probability scale).
+KEEP = 0.1
 
 
 def restates(sentence: str, given: Sequence[set[str]]) -> bool:
@@ -151,7 +147,10 @@ class Asks:
 
 @dataclass(frozen=True)
 class Scored:
-    """A sentence of a passage (``text[start:end]``) with its score and topic cover."""
+    """A sentence of a passage (``text[start:end]``) with its topic cover and what else it holds
+    (``parts``: the features ``sentence_rank`` weighs). ``score`` is the designed sum of those
+    parts, which the survey of councils compares across councils; answers from passages rank
+    sentences by the fitted ``sentence_rank.Ranker`` instead."""
 
     score: float
     cover: float
@@ -159,6 +158,7 @@ class Scored:
     start: int
     end: int
     agrees: float = 0.0  # how far its tone goes the way the question asks (``tone.agreement``)
+    parts: Parts = field(default_factory=Parts)
 
 
 @dataclass
@@ -208,10 +208,16 @@ def report_label(info: ReportInfo | None, passage: Passage | None = None, *, lea
 class Composer:
     """Builds drafts from passages; needs the index only for page texts and judgements."""
 
-    def __init__(self, index: SearchIndex, catalogue: Catalogue, stats: TermStats) -> None:
+    def __init__(
+        self, index: SearchIndex, catalogue: Catalogue, stats: TermStats, ranker: Ranker | None = None
+    ) -> None:
         self.index = index
         self.catalogue = catalogue
         self.stats = stats
+        self.ranker = ranker or Ranker.load()
+        # ``eval fit-sentences`` sets a list here: each ranking of candidates is appended to it as
+        # (kind, [(features, passage, start, end), ...]). None when serving.
+        self.record: list[tuple[str, list[Candidate]]] | None = None
 
     # --- citations ------------------------------------------------------------------------------
     def cite(self, draft: Draft, passage: Passage, start: int, end: int) -> int:
@@ -258,31 +264,24 @@ class Composer:
         self, intent: QueryIntent, passages: Sequence[Passage], *, per_report: int, max_sentences: int = 6
     ) -> Draft:
         """Pick the sentences that best answer the question, grouped and labelled by report."""
-        asks = Asks.of(intent)
-        ordered = [stem(t) for t in asks.topic]
-        pairs = [f"{a} {b}" for a, b in itertools.pairwise(ordered)]
-        aliased = {abbr for abbr, _ in asks.aliases}
-        weights = {t: asks.weight(t, self.stats.idf(t)) for t in ordered if t not in aliased}
-        concepts = [(frozenset((t,)), w) for t, w in weights.items()]
-        top_score = max((p.score for p in passages), default=1.0) or 1.0
         candidates: list[tuple[float, int, int, Passage, int, int]] = []
         opposite: list[tuple[float, int, int, Passage, int, int]] = []
         on_topic = False
-        scored, best_own = self._scored(passages, concepts, pairs, asks)
-        for rank, passage, found in scored:
-            in_list = asks.improvements and IMPROVE_HINT.search(passage.section or "")
-            score = found.score + 0.35 * (passage.score / top_score) - 0.02 * rank
-            score += summary_lift(passage, found.score, best_own)
-            if in_list:
-                score += 0.5
+        agreeing: set[tuple[str, int]] = set()
+        for score, rank, passage, found in self.ranked_sentences(intent, passages):
             item = (score, rank, found.position, passage, found.start, found.end)
             (opposite if found.agrees < 0 else candidates).append(item)
             on_topic = on_topic or (found.agrees >= 0 and found.cover >= ON_TOPIC)
+            if found.agrees > 0 and found.cover >= ON_TOPIC:
+                agreeing.add((passage.chunk_id, found.start))
         if not on_topic:
             # Praise does not answer "what concerns ...?" (nor a shortfall "what was praised?"),
             # but when nothing else on the topic is found, what the report does say is shown.
             candidates += opposite
-        candidates.sort(key=lambda c: -c[0])
+        # A sentence on the topic of the tone asked for comes before a neutral one: "what concerns
+        # ...?" is answered by the concerns first (the tune sets hold too few such questions for
+        # the ranker to learn the tone's weight), each tier in the ranker's order.
+        candidates.sort(key=lambda c: (-((c[3].chunk_id, c[4]) in agreeing), -c[0]))
         if not candidates:
             return Draft()
         best = candidates[0][0]
@@ -291,7 +290,7 @@ class Composer:
         seen: list[set[str]] = []
         for candidate in candidates:
             score, _rank, _pos, passage, start, end = candidate
-            if score < 0.55 * best or len(chosen) >= max_sentences:
+            if score < KEEP * best or len(chosen) >= max_sentences:
                 break
             if per.get(passage.report_id, 0) >= per_report:
                 continue
@@ -306,6 +305,50 @@ class Composer:
             if follow is not None:
                 chosen.append(follow)
         return self._assemble(chosen)
+
+    def rerank(
+        self, intent: QueryIntent, passages: Sequence[Passage], depth: int, keep: int
+    ) -> list[Passage]:
+        """The ``keep`` passages of the first ``depth`` whose best sentence is likeliest to answer
+        (the fitted ranker; ties keep retrieval's order), in retrieval's order so that each
+        keeps the rank it was fitted with, then the rest as retrieved. Not while ``record``
+        collects candidates for fitting: what is collected then does not depend on the ranker."""
+        head = list(passages[:depth])
+        if len(head) <= keep or self.record is not None:
+            return list(passages)
+        best: dict[str, float] = {}
+        for score, _rank, passage, _found in self.ranked_sentences(intent, head, kind="rerank"):
+            best[passage.chunk_id] = max(best.get(passage.chunk_id, 0.0), score)
+        order = sorted(range(len(head)), key=lambda i: -best.get(head[i].chunk_id, 0.0))
+        chosen = sorted(order[:keep])
+        rest = [head[i] for i in range(len(head)) if i not in chosen]
+        return [head[i] for i in chosen] + rest + list(passages[depth:])
+
+    def ranked_sentences(
+        self, intent: QueryIntent, passages: Sequence[Passage], *, kind: str = "extractive"
+    ) -> list[tuple[float, int, Passage, Scored]]:
+        """Every candidate sentence of ``passages`` with the fitted ranker's probability that it
+        answers (``sentence_rank``), its passage's rank and the passage, in the passages' order."""
+        asks = Asks.of(intent)
+        ordered = [stem(t) for t in asks.topic]
+        pairs = [f"{a} {b}" for a, b in itertools.pairwise(ordered)]
+        aliased = {abbr for abbr, _ in asks.aliases}
+        weights = {t: asks.weight(t, self.stats.idf(t)) for t in ordered if t not in aliased}
+        concepts = [(frozenset((t,)), w) for t, w in weights.items()]
+        top_score = max((p.score for p in passages), default=1.0) or 1.0
+        scored, _ = self._scored(passages, concepts, pairs, asks)
+        best_cover = max((found.cover for _, _, found in scored), default=0.0)
+        out: list[tuple[float, int, Passage, Scored]] = []
+        recorded: list[Candidate] = []
+        for rank, passage, found in scored:
+            in_list = bool(asks.improvements and IMPROVE_HINT.search(passage.section or ""))
+            place = Place(passage, rank, top_score, found.position)
+            vector = features(found.parts, place, best_cover, in_list=in_list)
+            recorded.append((vector, passage, found.start, found.end))
+            out.append((self.ranker.probability(vector), rank, passage, found))
+        if self.record is not None:
+            self.record.append((kind, recorded))
+        return out
 
     def sentences(
         self,
@@ -352,18 +395,28 @@ class Composer:
             borrowed = sum(w for group, w in concepts if group & inherited and not group & present)
             joined = f" {' '.join(sentence_stems)} "
             cover = (own + CONTEXT * borrowed) / total
-            score = cover + 0.15 * sum(1 for pair in pairs if f" {pair} " in joined)
-            if asks.figure:
-                score += figure_bonus(sentence, asks.figure_stems)
-            if asks.kind and asks.kind in present:
-                score += KIND_WEIGHT
-            if asks.change and CHANGE_SENTENCE.search(sentence):
-                score += CHANGE_WEIGHT
             agrees = 0.0
             if asks.tone:
                 agrees = agreement(asks.tone, sentence_tone(sentence, passage.section, ranges, start))
-                score += TONE_WEIGHT * agrees
-            out.append(Scored(score, cover, position, start, end, agrees))
+            parts = Parts(
+                own=own / total,
+                inherited=borrowed / total,
+                pairs=sum(1 for pair in pairs if f" {pair} " in joined),
+                figure=figure_bonus(sentence, asks.figure_stems) if asks.figure else 0.0,
+                kind=bool(asks.kind and asks.kind in present),
+                change=bool(asks.change and CHANGE_SENTENCE.search(sentence)),
+                tone=agrees,
+                words=len(sentence.split()),
+            )
+            score = (
+                cover
+                + PAIR_WEIGHT * parts.pairs
+                + parts.figure
+                + KIND_WEIGHT * parts.kind
+                + CHANGE_WEIGHT * parts.change
+                + TONE_WEIGHT * agrees
+            )
+            out.append(Scored(score, cover, position, start, end, agrees, parts))
         return out
 
     def concepts(self, terms: Sequence[str]) -> list[tuple[frozenset[str], float]]:
@@ -570,11 +623,12 @@ class Composer:
     ) -> tuple[Passage, int, int] | None:
         """Beside the grade of one area, or of a question about change ("lancs 2018 still
         inadequate or not"), the report's sentence that best says it: on the question's topic
-        (``SUPPORT_COVER``) or saying how things changed (``CHANGE_SENTENCE``), better when it
-        puts the grade in words ("for care leavers are inadequate") or when it is the summary's
-        (``summary_lift``, as for any answer), never a restatement of a grade already given. The
-        ``opening`` of the area's own section counts as answering as well as the best sentence
-        found and, like the summary's, as a conclusion; a tie goes to the sentence found."""
+        (``SUPPORT_COVER``) or saying how things changed (``CHANGE_SENTENCE``), never a
+        restatement of a grade already given; the ``opening`` of the area's own section is a
+        candidate too, as answering as well as the best sentence found and as a conclusion
+        (``sentence_rank.as_conclusion``). The fitted ranker chooses among them, with whether a
+        sentence puts the grade in words ("for care leavers are inadequate") among its
+        features; a tie goes to the sentence found first."""
         asks = Asks.of(intent)
         # "How were care leavers judged?": the grade answers "judged"; the sentence beside it is
         # chosen for the topic, not for the word "judgement".
@@ -585,9 +639,16 @@ class Composer:
         concepts = [(frozenset((t,)), asks.weight(t, self.stats.idf(t))) for t in ordered if t not in aliased]
         given = [set(stems(c.quote)) for c in draft.citations]
         words = [g.split(" to be ")[0].lower() for g in grades]
-        best: tuple[float, Passage, int, int] | None = None
+
+        def names_grade(sentence: str) -> bool:
+            return any(w and w in sentence.lower() for w in words)
+
         own = [p for p in passages if p.report_id == report_id]
-        scored, best_own = self._scored(own, concepts, pairs, asks)
+        top_score = max((p.score for p in own), default=1.0) or 1.0
+        scored, _ = self._scored(own, concepts, pairs, asks)
+        best_cover = max((found.cover for _, _, found in scored), default=0.0)
+        pool: list[Candidate] = []
+        covers: list[float] = []
         for rank, passage, found in scored:
             sentence = passage.text[found.start : found.end]
             if restates(sentence, given):
@@ -595,17 +656,25 @@ class Composer:
             changed = asks.change and CHANGE_SENTENCE.search(sentence)
             if found.cover < SUPPORT_COVER and not changed:
                 continue
-            score = found.score - 0.02 * rank + summary_lift(passage, found.score, best_own)
-            if any(w and w in sentence.lower() for w in words):
-                score += GRADE_IN_WORDS
-            if best is None or score > best[0]:
-                best = (score, passage, found.start, found.end)
-        if opening is not None:
+            place = Place(passage, rank, top_score, found.position)
+            vector = features(found.parts, place, best_cover, grade=names_grade(sentence))
+            pool.append((vector, passage, found.start, found.end))
+            covers.append(found.cover)
+        if opening is not None and not restates(opening[0].text[opening[1] : opening[2]], given):
             o_passage, o_start, o_end = opening
-            answers_best = best is None or best_own + SUMMARY_SENTENCE > best[0]
-            if answers_best and not restates(o_passage.text[o_start:o_end], given):
+            sentence = o_passage.text[o_start:o_end]
+            if not pool:
                 return opening
-        return None if best is None else best[1:]
+            # The best found by cover, so that the features do not depend on the ranker in use.
+            best_found = pool[max(range(len(pool)), key=lambda i: covers[i])][0]
+            vector = as_conclusion(best_found, grade=names_grade(sentence), words=len(sentence.split()))
+            pool.append((vector, o_passage, o_start, o_end))
+        if self.record is not None:
+            self.record.append(("support", pool))
+        if not pool:
+            return None
+        best = max(pool, key=lambda c: self.ranker.score(c[0]))  # the first of equals
+        return best[1], best[2], best[3]
 
     @staticmethod
     def _wanted(requested: Sequence[str], available: Sequence[str]) -> set[str]:
@@ -630,7 +699,7 @@ class Composer:
         asks: Asks,
     ) -> tuple[list[tuple[int, Passage, Scored]], float]:
         """Every sentence of ``passages`` scored for the question, with its passage's rank, and
-        the best sentence's score (what ``summary_lift`` measures "about as well" against)."""
+        the best sentence's designed score."""
         scored = [
             (rank, passage, found)
             for rank, passage in enumerate(passages)

@@ -265,8 +265,15 @@ class WhichCouncil:
         return composed(draft, passages)
 
 
+# The four passages read are those of the first six retrieved whose best sentence is likeliest to
+# answer (``Composer.rerank``): a passage ranked fifth or sixth whose sentence answers better is
+# quoted.
+RERANK_DEPTH = 6
+
+
 class Extractive:
-    """The sentences that best answer the question, from the four best passages."""
+    """The sentences that best answer the question, from the four best passages (of the first
+    ``RERANK_DEPTH``, by their best sentence)."""
 
     name = "extractive"
 
@@ -274,8 +281,10 @@ class Extractive:
         return True
 
     def answer(self, case: Case) -> Reply | None:
-        draft = case.tools.composer.extractive(case.intent, case.passages[:4], per_report=3, max_sentences=3)
-        return composed(draft, case.passages)
+        composer = case.tools.composer
+        passages = composer.rerank(case.intent, case.passages, RERANK_DEPTH, keep=4)
+        draft = composer.extractive(case.intent, passages[:4], per_report=3, max_sentences=3)
+        return composed(draft, passages)
 
 
 def _title(index: SearchIndex, report_id: str) -> str | None:

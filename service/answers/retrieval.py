@@ -47,8 +47,9 @@ class Weights:
     phrase: float = 0.5
     # A passage of the report's opening pages, where inspectors state their conclusions ("the
     # quality of support to care leavers is a standout strength"): among passages that answer
-    # about as well, the conclusion rather than one of the details behind it. Fitted with
-    # ``answering.SUMMARY_SENTENCE`` on users-tune (0.07 → 0.15: hit@5 0.947 → 0.958).
+    # about as well, the conclusion rather than one of the details behind it. Chosen on
+    # users-tune (0.07 → 0.15: hit@5 0.947 → 0.958); the sentence quoted is then the fitted
+    # ranker's (``service.answers.sentence_rank``, whose ``summary`` feature reads this flag).
     summary: float = 0.15
     candidates: int = 60  # from each of dense and lexical
     rescore: int = 40  # fused candidates looked inside

@@ -242,11 +242,11 @@ def test_of_two_sentences_that_answer_alike_the_summarys_is_quoted(
     qa: QAService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The same real passage twice: once as a body passage ranked first, once as the report's opening
-    # summary ranked second. The summary's sentence is quoted (answering.SUMMARY_SENTENCE); with
-    # no preference the first-ranked copy would be.
+    # summary ranked second. The fitted ranker quotes the summary's sentence (its ``summary`` and
+    # ``page`` features); without them the first-ranked copy would be.
     from dataclasses import replace
 
-    import service.answers.answering as answering
+    from service.answers.sentence_rank import FEATURES
 
     question = "durham 2019 care leavers support"
     found = qa.search(question, k=5)
@@ -256,7 +256,10 @@ def test_of_two_sentences_that_answer_alike_the_summarys_is_quoted(
     intent = qa.understand(question)
     draft = qa.composer.extractive(intent, [body, summary], per_report=3, max_sentences=1)
     assert [p.chunk_id for p in draft.cited.values()] == ["summary#1"]
-    monkeypatch.setattr(answering, "SUMMARY_SENTENCE", 0.0)
+    ranker = qa.composer.ranker
+    placing = {"summary", "summary_gap", "page"}
+    unplaced = tuple(0.0 if n in placing else c for n, c in zip(FEATURES, ranker.coef, strict=True))
+    monkeypatch.setattr(qa.composer, "ranker", replace(ranker, coef=unplaced))
     draft = qa.composer.extractive(intent, [body, summary], per_report=3, max_sentences=1)
     assert [p.chunk_id for p in draft.cited.values()] == ["body#1"]
 
