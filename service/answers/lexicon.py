@@ -300,6 +300,19 @@ FOLLOWUP_FILLER = frozenset((
 ))  # fmt: skip
 
 
+# --- the summary section ---------------------------------------------------------------------
+# Where a report states its conclusions when they do not open it: the single inspection
+# framework's reports (2013-2018) put them on pages 2-5 under "Executive summary" (112 reports of
+# the shared corpus) or "Summary of key findings" (23), or under their headline judgement ("The
+# overall judgement is that children's services require improvement", "Children's services in
+# Torbay are ..."). Not "Summary for children and young people", a letter to the children.
+SUMMARY_SECTION = re.compile(
+    r"executive summary|summary of (?:key )?findings|^children[’']s services in .{3,80}? (?:are|is|require)"
+    r"|overall judgement is",
+    re.I,
+)
+
+
 # --- the improvement section ------------------------------------------------------------------
 # Titles of a report's list of improvements as the reports write them: "What does the local
 # authority need to improve?", "What needs to improve", "Areas for improvement", "Recommendations".

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from indexer.fusion import reciprocal_rank_fusion
+from service.answers.lexicon import SUMMARY_SECTION
 from service.answers.records import Passage
 from service.answers.text import fold, sentence_spans, stem, stems
 
@@ -55,7 +56,7 @@ class Weights:
     rescore: int = 40  # fused candidates looked inside
 
 
-SUMMARY_PAGES = 2  # a report's headline findings and "what needs to improve" open it
+SUMMARY_PAGES = 2  # a report's headline findings and "what needs to improve" open it (or ``SUMMARY_SECTION``)
 LEXICAL_TERMS = 8  # the question's rarest words sent to the keyword search
 ANALYSIS_CACHE = 8_000  # chunks whose stems are kept (about 10 kB each)
 
@@ -263,7 +264,8 @@ class Retriever:
             if f" {a} {b} " in analysis.joined:
                 phrase = max(phrase, 0.4)
         section = 1.0 if any(p.search(chunk.section or "") for p in query.section_patterns) else 0.0
-        summary = 1.0 if chunk.pages and min(chunk.pages) <= SUMMARY_PAGES else 0.0
+        opening = bool(chunk.pages) and min(chunk.pages) <= SUMMARY_PAGES
+        summary = 1.0 if opening or SUMMARY_SECTION.search(chunk.section or "") else 0.0
         parts = {
             "rrf": rrf,
             "dense": dense,

@@ -290,3 +290,18 @@ def test_an_areas_section_opening_is_read_from_its_heading(qa: QAService) -> Non
     # The single inspection framework heads its sections otherwise: no opening is claimed.
     essex = list(qa.index.judgements("essex-2014-03-21"))
     assert essex and all(qa.composer._area_opening("essex-2014-03-21", j) is None for j in essex)
+
+
+def test_an_older_reports_summary_section_counts_as_its_summary_past_page_two(qa: QAService) -> None:
+    # The single inspection framework's reports state their conclusions under "Executive summary"
+    # on pages 2-5: retrieval marks those passages as the summary, as it marks the first pages.
+    from service.answers.lexicon import SUMMARY_SECTION
+
+    found = qa.search("essex 2014 care leavers", k=40)
+    summaries = [p for p in found if SUMMARY_SECTION.search(p.section or "")]
+    assert summaries, [p.section for p in found]
+    late = [p for p in summaries if min(p.pages) > 2]
+    assert late and all(p.scores["summary"] == 1.0 for p in late), [(p.section, p.pages) for p in summaries]
+    body = [p for p in found if min(p.pages) > 2 and not SUMMARY_SECTION.search(p.section or "")]
+    assert body and all(p.scores["summary"] == 0.0 for p in body)
+    assert not SUMMARY_SECTION.search("Summary for children and young people")
