@@ -264,6 +264,17 @@ def watched_page(browser: Any, width: int, height: int) -> Iterator[Any]:
     assert errors == [], f"uncaught errors or policy violations in the page: {errors}"
 
 
+def councils_with_several_reports(catalogue: Any) -> list[list[Any]]:
+    """Every fifth council of the corpus with two to four reports, each published in a different
+    year: the real councils the generated date and follow-up phrasings are read against."""
+    chosen = [
+        reports
+        for _, reports in sorted(catalogue.by_key.items())
+        if 2 <= len(reports) <= 4 and len({r.published.year for r in reports if r.published}) == len(reports)
+    ]
+    return chosen[::5]
+
+
 # --- Labelled claim–passage sets (evals/data/grounding_pairs*.jsonl): what every set's test checks.
 
 # Words a verbatim or stitched ("supported") claim may add to the passage's own.

@@ -12,20 +12,11 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from conftest import councils_with_several_reports
 
 from service.answers.normalise import Normalised
 from service.answers.planning import Catalogue, ReportInfo, plan
 from service.answers.query import QueryIntent, parse, with_context
-
-
-def _councils(catalogue: Catalogue) -> list[list[ReportInfo]]:
-    """Every fifth council with two to four reports, each published in a different year."""
-    chosen = [
-        reports
-        for _, reports in sorted(catalogue.by_key.items())
-        if 2 <= len(reports) <= 4 and len({r.published.year for r in reports if r.published}) == len(reports)
-    ]
-    return chosen[::5]
 
 
 def _read(catalogue: Catalogue, *questions: str) -> QueryIntent:
@@ -65,7 +56,7 @@ COMPARE_WITH_YEAR = (
 
 def test_comparing_with_a_year_keeps_the_report_discussed_beside_it(catalogue: Catalogue) -> None:
     wrong = []
-    cases = itertools.product(_councils(catalogue), EARLIER_UNDATED, COMPARE_WITH_YEAR)
+    cases = itertools.product(councils_with_several_reports(catalogue), EARLIER_UNDATED, COMPARE_WITH_YEAR)
     for reports, (first, discussed_of), then in cases:
         discussed = discussed_of(reports)
         for other in reports:
@@ -80,7 +71,7 @@ def test_comparing_with_a_year_keeps_the_report_discussed_beside_it(catalogue: C
 
 
 def test_a_dated_earlier_question_still_compares_its_own_year(catalogue: Catalogue) -> None:
-    reports = _councils(catalogue)[0]
+    reports = councils_with_several_reports(catalogue)[0]
     name, first, last = reports[0].local_authority.lower(), reports[0], reports[-1]
     intent = _read(catalogue, f"{name} {_year(first)} grade", f"how does that compare with {_year(last)}")
     assert sorted(_targets(catalogue, intent)) == sorted([(first.report_id,), (last.report_id,)])
@@ -107,7 +98,7 @@ def test_after_a_grade_naming_what_about_them_asks_about_it_not_for_the_grade(
     catalogue: Catalogue, then: str, area: str | None, topic: tuple[str, ...]
 ) -> None:
     wrong = []
-    for reports, first in itertools.product(_councils(catalogue), GRADE_QUESTIONS):
+    for reports, first in itertools.product(councils_with_several_reports(catalogue), GRADE_QUESTIONS):
         name, year = reports[-1].local_authority.lower(), _year(reports[-1])
         intent = _read(catalogue, first.format(c=name, year=year), then)
         asked = intent.judgement_areas[0] if intent.is_judgement else None
@@ -137,7 +128,9 @@ SAME_WHAT = ("and for care leavers?", "what about children in care", "same for c
 
 def test_asking_how_a_group_fared_borrows_no_earlier_topic(catalogue: Catalogue) -> None:
     wrong = []
-    cases = itertools.product(_councils(catalogue)[:6], TOPIC_QUESTIONS, (*HOW_FARED, *SAME_WHAT))
+    cases = itertools.product(
+        councils_with_several_reports(catalogue)[:6], TOPIC_QUESTIONS, (*HOW_FARED, *SAME_WHAT)
+    )
     for reports, (first, what), then in cases:
         name, year = reports[0].local_authority.lower(), _year(reports[0])
         intent = _read(catalogue, first.format(c=name, year=year), then)
@@ -163,7 +156,7 @@ def test_a_grade_kept_is_a_question_about_change_and_its_idiom_no_topic(
     catalogue: Catalogue, then: str
 ) -> None:
     wrong = []
-    for reports in _councils(catalogue):
+    for reports in councils_with_several_reports(catalogue):
         name, year = reports[0].local_authority.lower(), _year(reports[0])
         intent = _read(catalogue, f"{name} {year} ofsted grade", then)
         idiom = {"keep", "kept", "stay", "way", "hold", "remain", "same", "up"} & set(intent.terms)
@@ -247,7 +240,9 @@ WHETHER_IT_CHANGED = ("did they improve by the next one", "was it any better at 
 
 def test_asking_how_things_changed_wants_the_findings_and_whether_the_grade(catalogue: Catalogue) -> None:
     wrong = []
-    for reports, then in itertools.product(_councils(catalogue), (*HOW_IT_CHANGED, *WHETHER_IT_CHANGED)):
+    for reports, then in itertools.product(
+        councils_with_several_reports(catalogue), (*HOW_IT_CHANGED, *WHETHER_IT_CHANGED)
+    ):
         name, year = reports[0].local_authority.lower(), _year(reports[0])
         intent = _read(catalogue, f"was {name} inadequate in {year}", then)
         graded = then in WHETHER_IT_CHANGED
@@ -278,7 +273,7 @@ PLACES_BESIDE_IT = (("how does that compare with the first one", 0), ("compared 
 
 def test_a_step_from_a_report_discussed_by_its_place(catalogue: Catalogue) -> None:
     wrong = []
-    councils = [r for r in _councils(catalogue) if len(r) >= 3]
+    councils = [r for r in councils_with_several_reports(catalogue) if len(r) >= 3]
     assert len(councils) >= 5
     for reports, (first, at) in itertools.product(councils, DISCUSSED_BY_PLACE):
         name, here = reports[0].local_authority.lower(), at % len(reports)
@@ -303,7 +298,7 @@ def test_a_step_from_a_report_discussed_by_its_place(catalogue: Catalogue) -> No
 @pytest.mark.parametrize("then", ["and now?", "what about now", "how are they doing now"])
 def test_now_after_an_earlier_inspection_is_the_latest(catalogue: Catalogue, then: str) -> None:
     wrong = []
-    for reports in _councils(catalogue):
+    for reports in councils_with_several_reports(catalogue):
         name, year = reports[0].local_authority.lower(), _year(reports[0])
         intent = _read(catalogue, f"{name} {year} care leavers", then)
         if _targets(catalogue, intent) != [(reports[-1].report_id,)]:

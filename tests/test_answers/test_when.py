@@ -12,6 +12,7 @@ import itertools
 from collections.abc import Callable, Sequence
 
 import pytest
+from conftest import councils_with_several_reports
 
 from service.answers.planning import Catalogue, ReportInfo, plan
 from service.answers.query import parse
@@ -84,16 +85,6 @@ FRAMES = (
 )
 
 
-def _councils(catalogue: Catalogue) -> list[list[ReportInfo]]:
-    """Every fifth council with two to four reports, each published in a different year."""
-    chosen = [
-        reports
-        for _, reports in sorted(catalogue.by_key.items())
-        if 2 <= len(reports) <= 4 and len({r.published.year for r in reports if r.published}) == len(reports)
-    ]
-    return chosen[::5]
-
-
 def _chosen(catalogue: Catalogue, question: str) -> tuple[str, ...]:
     result = plan(parse(question, catalogue.gazetteer), catalogue)
     assert result.abstain_reason is None, (question, result.abstain_reason)
@@ -101,7 +92,7 @@ def _chosen(catalogue: Catalogue, question: str) -> tuple[str, ...]:
 
 
 def test_places_among_a_councils_inspections(catalogue: Catalogue) -> None:
-    councils = _councils(catalogue)
+    councils = councils_with_several_reports(catalogue)
     assert len(councils) >= 15
     wrong = []
     for reports, (pick, phrasings), frame in itertools.product(councils, PLACES.values(), FRAMES):
@@ -121,7 +112,7 @@ def _published(report: ReportInfo) -> int:
 
 def test_ranges_and_steps_from_a_year(catalogue: Catalogue) -> None:
     wrong = []
-    for reports in _councils(catalogue):
+    for reports in councils_with_several_reports(catalogue):
         name, years = reports[0].local_authority, [_published(r) for r in reports]
         cases: list[tuple[str, list[ReportInfo]]] = []
         for i in range(1, len(reports)):
@@ -257,7 +248,9 @@ AROUND_THE_NAME: tuple[tuple[str, Pick], ...] = (
 
 def test_places_around_the_councils_name_and_the_present(catalogue: Catalogue) -> None:
     wrong = []
-    for reports, (frame, pick) in itertools.product(_councils(catalogue), AROUND_THE_NAME):
+    for reports, (frame, pick) in itertools.product(
+        councils_with_several_reports(catalogue), AROUND_THE_NAME
+    ):
         name = reports[0].local_authority
         question = frame.format(C=name, c=name.lower())
         intent = parse(question, catalogue.gazetteer)
@@ -269,7 +262,7 @@ def test_places_around_the_councils_name_and_the_present(catalogue: Catalogue) -
 
 def test_change_since_the_last_inspection_in_a_year_is_the_one_after_it(catalogue: Catalogue) -> None:
     wrong = []
-    for reports in _councils(catalogue):
+    for reports in councils_with_several_reports(catalogue):
         name = reports[0].local_authority
         for before, after in itertools.pairwise(reports):
             question = f"How had {name} improved since the last inspection in {_published(before)}?"
@@ -277,6 +270,6 @@ def test_change_since_the_last_inspection_in_a_year_is_the_one_after_it(catalogu
                 wrong.append(question)
     assert not wrong, f"{len(wrong)} wrong, e.g. {wrong[:5]}"
     # ... and since the previous inspection, with no year: the latest, which says what changed.
-    reports = _councils(catalogue)[0]
+    reports = councils_with_several_reports(catalogue)[0]
     question = f"What has improved in {reports[0].local_authority} since the previous inspection?"
     assert _chosen(catalogue, question) == (reports[-1].report_id,)
