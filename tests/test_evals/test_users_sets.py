@@ -4,6 +4,8 @@ The blind set (``users-blind.jsonl``) is held out too, and on councils no other 
 the second blind set (``users-blind2.jsonl``) is held out, on reports no other users file cites.
 ``users-tune-body.jsonl`` is more tuning questions, on tune-side councils, whose quotes come mostly
 from the body of the report (page 3 or later) rather than its two-page summary.
+``users-tune2.jsonl`` mirrors the second blind set's kinds of question on tune-side councils and on
+reports no other users file cites, so that failures of that kind can be read without the blind set.
 
 The quotes are checked against the real PDFs' pypdfium2 page text, the text ``check_users.py``
 validates against; the full validation (with its boilerplate and novelty checks over every report)
@@ -29,6 +31,7 @@ SURVEYS = {"tune": DATA / "surveys-tune.jsonl", "heldout": DATA / "surveys-heldo
 BLIND = DATA / "users-blind.jsonl"
 BLIND2 = DATA / "users-blind2.jsonl"
 BODY = DATA / "users-tune-body.jsonl"
+TUNE2 = DATA / "users-tune2.jsonl"
 STYLES = {"casual", "followup", "temporal", "formal", "unanswerable"}
 
 
@@ -73,6 +76,11 @@ def blind2() -> list[GoldQuestion]:
 @pytest.fixture(scope="module")
 def body() -> list[GoldQuestion]:
     return load_gold(BODY)
+
+
+@pytest.fixture(scope="module")
+def tune2() -> list[GoldQuestion]:
+    return load_gold(TUNE2)
 
 
 @pytest.fixture(scope="module")
@@ -160,14 +168,39 @@ def test_body_set_is_tune_side_and_quotes_the_body(body, users, shared_gold):
     assert not {_norm(e.quote) for q in body for e in q.evidence} & known
 
 
-def test_ids_unique_across_all_files(users, surveys, blind, blind2, body, shared_gold):
-    sets = (users, surveys, {"blind": blind, "blind2": blind2, "body": body, "shared": shared_gold})
+def test_tune2_set_mirrors_blind2_on_tune_side_reports_no_other_users_file_cites(
+    tune2, blind2, blind, body, users, shared_gold
+):
+    styles = Counter(q.style for q in tune2)
+    assert len(tune2) >= 30
+    assert {"followup", "temporal", "casual", "unanswerable"} <= set(styles), styles
+    assert min(styles[s] for s in ("followup", "temporal")) >= 12, styles
+    assert all(re.fullmatch(r"ut2-\d{2}", q.id) for q in tune2)
+    assert all((q.style == "unanswerable") == (not q.answerable) for q in tune2)
+    assert all(q.history and q.history[-1][0] == "assistant" for q in tune2 if q.style == "followup")
+    assert all(not q.history for q in tune2 if q.style != "followup")
+    per_council = Counter(s for q in tune2 for s in {slug(r) for r in cited(q)})
+    assert per_council and {split_of(s) for s in per_council} == {"tune"}
+    assert max(per_council.values()) <= 2, per_council.most_common(3)
+    others = [q for questions in users.values() for q in questions] + blind + blind2 + body + shared_gold
+    reports = {r for q in tune2 for r in cited(q)}
+    assert not reports & {r for q in others for r in cited(q)}
+    known = {_norm(e.quote) for q in others for e in q.evidence}
+    assert not {_norm(e.quote) for q in tune2 for e in q.evidence} & known
+
+
+def test_ids_unique_across_all_files(users, surveys, blind, blind2, body, tune2, shared_gold):
+    sets = (
+        users,
+        surveys,
+        {"blind": blind, "blind2": blind2, "body": body, "tune2": tune2, "shared": shared_gold},
+    )
     ids = [q.id for group in sets for questions in group.values() for q in questions]
     assert len(ids) == len(set(ids))
 
 
-def test_every_cited_report_is_in_the_manifest(users, surveys, blind, blind2, body, manifest):
-    for sets in (users, surveys, {"blind": blind, "blind2": blind2, "body": body}):
+def test_every_cited_report_is_in_the_manifest(users, surveys, blind, blind2, body, tune2, manifest):
+    for sets in (users, surveys, {"blind": blind, "blind2": blind2, "body": body, "tune2": tune2}):
         for questions in sets.values():
             for question in questions:
                 missing = cited(question) - set(manifest)
@@ -201,9 +234,9 @@ def _norm(text: str) -> str:
 
 
 def test_quotes_are_verbatim_on_their_page_and_key_facts_inside_them(
-    users, surveys, blind, blind2, body, manifest
+    users, surveys, blind, blind2, body, tune2, manifest
 ):
-    groups = (users, surveys, {"blind": blind, "blind2": blind2, "body": body})
+    groups = (users, surveys, {"blind": blind, "blind2": blind2, "body": body, "tune2": tune2})
     questions = [q for sets in groups for qs in sets.values() for q in qs]
     wanted: dict[str, set[int]] = {}
     for question in questions:
