@@ -66,8 +66,9 @@ class Understanding:
         return replace(intent, terms=topic) if topic and topic != intent.terms else intent
 
 
-# "Not good", "weren't good": a grade word after a negation names a shortfall.
-_NEGATED = re.compile(r"\b(?:not|never|no longer|\w+n['’]?t)\s+(?:\w+\s+){0,3}$", re.I)
+# "Not good", "weren't good": a grade word after a negation names a shortfall; so does one after a
+# word that limits it ("only got good", "just good"): why it was not better.
+_NEGATED = re.compile(r"\b(?:not|never|no longer|only|just|merely|\w+n['’]?t)\s+(?:\w+\s+){0,3}$", re.I)
 
 
 def _reasons(intent: QueryIntent) -> QueryIntent:

@@ -212,6 +212,9 @@ def test_asking_why_after_a_grade_wants_the_findings_behind_it(qa: QAService) ->
     assert not intent.is_judgement and intent.wants.tone == -1
     intent = qa.understand("why werent children in care good", history)
     assert not intent.is_judgement and intent.wants.tone == -1
+    # A grade limited by "only" asks why it was not better; unlimited, the strengths behind it.
+    assert qa.understand("how come care leavers only got good then", history).wants.tone == -1
+    assert qa.understand("why were care leavers good", history).wants.tone == 1
     # "Why did X need to improve": the reasons, not the report's list of recommendations.
     assert not qa.understand("why did care leavers need to improve", history).asks_list
     answer = conversation(qa, "barnet 2017 inspection overall", "so why was help and protection inadequate")
