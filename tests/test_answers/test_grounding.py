@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from evals.pairs import judge, load_pairs, summarise
-from service.answers.grounding import GroundingChecker, negation_conflict, numbers, places
+from service.answers.grounding import GroundingChecker, negation_conflict, numbers, places, polarity_conflict
 from service.answers.grounding.entities import swaps, vocabulary
 from service.answers.grounding.features import LEXICAL_FEATURES, SEMANTIC_FEATURES
 from service.answers.grounding.model import MODEL_FILE
@@ -77,6 +77,55 @@ def test_helpers() -> None:
     }
     assert negation_conflict("training is not yet available.", "Training is now available.") == "available"
     assert negation_conflict("training is not yet available.", "Training is still not available.") is None
+
+
+def test_a_negation_reaches_the_words_after_it_not_its_whole_sentence() -> None:
+    """Claims and passages of the v2 fitting pairs (Bromley 2019, Isle of Wight 2023, Richmond
+    2025, Southwark 2017, Oldham 2024). A negation elsewhere in a sentence ("without delay", "are not
+    clear") does not negate what it states; a passage that negates the span too agrees with the claim
+    whatever another sentence says; "not only" and "less effective" state nothing the other way."""
+    permanence = (
+        "Early permanence (foster to adopt) is always considered as an option for a child and an "
+        "effective family finding system supports children to achieve permanence without delay."
+    )
+    missing = (
+        "When children go missing, they are offered a return home conversation, although current "
+        "recording problems mean that take-up rates are not clear."
+    )
+    assert (
+        polarity_conflict(
+            "Early permanence (foster to adopt) is not always considered as an option.", [permanence]
+        )
+        is not None
+    )
+    assert polarity_conflict(
+        "When children go missing, they are not offered a return home conversation.", [missing]
+    )
+    richmond = [
+        "Children in care in Richmond are not placed in unregistered children’s homes.",
+        "There is strong oversight and monitoring of children’s placements by senior leaders and by the "
+        "commissioning team to avoid the use of these placements.",
+    ]
+    assert (
+        polarity_conflict(
+            "Children in care in Richmond are not placed in unregistered children’s homes.", richmond
+        )
+        is None
+    )
+    board = [
+        "The partners’ commitment to the Board is apparent, not only in the time that they give to the "
+        "LSCB, but also in the financial contributions made."
+    ]
+    claim = "Partners show their commitment to the Board both through the time they devote to the LSCB."
+    assert polarity_conflict(claim, board) is None
+    oldham = [
+        "For a small number of children, arrangements for progressing permanence in long-term foster care "
+        "are not as effective."
+    ]
+    claim = (
+        "For a small number of children, permanence arrangements in long-term foster care are less effective."
+    )
+    assert polarity_conflict(claim, oldham) is None
 
 
 def test_check_sentences_uses_each_sentences_own_citations(lexical: GroundingChecker) -> None:

@@ -29,6 +29,7 @@ _HEAD_SKIP = CLAIM_STOPWORDS | {"yet", "longer", "been", "always", "enough", "an
 _NEGATING_PREFIXES = ("in", "un", "im", "ir", "non-", "dis")
 # "Is yet to be embedded" says "is not yet embedded" with no negation word.
 _YET_TO = re.compile(r"\b(?:yet|still) to (?:be )?\w+")
+_REACH = 6  # words after a negation cue that it negates (``_negated_spans`` reads as far)
 
 
 def negation_count(text: str) -> int:
@@ -48,6 +49,8 @@ def _negated_spans(text: str) -> list[list[str]]:
             if token not in NEGATIONS and not token.endswith("n't") and not yet_to:
                 continue
             following = tokens[i + 1 : i + 7]
+            if following[:1] == ["only"]:  # "not only X but also Y" states both
+                continue
             if following and following[0] in _QUANTIFIERS:
                 spans.append([following[0]])
                 continue
@@ -61,29 +64,42 @@ def _key(word: str) -> str:
     return word if word in _QUANTIFIERS else stem(lemma(word))
 
 
+def _cues(tokens: list[str]) -> list[int]:
+    """Where ``tokens`` hold a negation cue ("not", "no", "n't", "yet to", "still to"), or a word
+    that says less than the plain statement ("less effective" is no claim that it is effective)."""
+    return [
+        i
+        for i, t in enumerate(tokens)
+        if t in NEGATIONS
+        or t.endswith("n't")
+        or t == "less"
+        or (t in {"yet", "still"} and tokens[i + 1 : i + 2] == ["to"])
+    ]
+
+
 def negation_conflict(source: str, target: str) -> str | None:
-    """A phrase that ``source`` negates and ``target`` states in a sentence without any negation.
+    """A phrase that ``source`` negates and ``target`` states plainly, out of any negation's reach.
 
     E.g. source "training is not yet available", target "training is now available" → "available".
     The target must hold the negated span's first word and, for longer spans, one more of its words
     close by; a span the target does not mention says nothing either way (coverage judges it).
+    A negation reaches the few words after it (``_REACH``), as the spans it negates are read, not its
+    whole sentence: "networks are explored routinely but are not always used" states "explored".
+    Where the target negates the span too, they agree, whatever another sentence says of it.
     """
     sentences = []
     for sentence in split_sentences(target) or [target]:
         tokens = words(sentence)
-        negated = any(t in NEGATIONS or t.endswith("n't") for t in tokens) or _YET_TO.search(sentence.lower())
-        sentences.append(([_key(t) for t in tokens], negated))
+        sentences.append(([_key(t) for t in tokens], _cues(tokens)))
     for span in _negated_spans(source):
         keys = [_key(w) for w in span]
-        for tokens, negated in sentences:
-            if negated:
-                continue
-            for i, token in enumerate(tokens):
-                if token != keys[0]:
-                    continue
-                nearby = set(tokens[max(0, i - 3) : i + 9])
-                if len(keys) == 1 or any(k in nearby for k in keys[1:]):
-                    return " ".join(span)
+        hits = [(tokens, i, cues) for tokens, cues in sentences for i, t in enumerate(tokens) if t == keys[0]]
+        if any(0 < i - c <= _REACH for _, i, cues in hits for c in cues):
+            continue
+        for tokens, i, _ in hits:
+            nearby = set(tokens[max(0, i - 3) : i + 9])
+            if len(keys) == 1 or any(k in nearby for k in keys[1:]):
+                return " ".join(span)
     return None
 
 
@@ -100,7 +116,9 @@ def polarity_conflict(claim: str, sentences: list[str]) -> str | None:
         return None
     ranked = sorted(sentences, key=lambda s: coverage(claim_stems, set(content_stems(s))), reverse=True)
     aligned = " ".join(ranked[:2])
-    conflict = negation_conflict(claim, aligned) or negation_conflict(aligned, claim)
+    # What the passage negates is read in the one sentence the claim rests on most: a second
+    # sentence's "do not attend regularly" is not what a claim copying the first one states.
+    conflict = negation_conflict(claim, aligned) or negation_conflict(ranked[0], claim)
     if conflict:
         return f"negation differs from passage ('{conflict}')"
     claim_words = set(words(claim))
@@ -108,9 +126,12 @@ def polarity_conflict(claim: str, sentences: list[str]) -> str | None:
     passage_words = {w for s in sentences for w in words(s)}
     aligned_tokens = words(aligned)
     negated_words = {t for i, t in enumerate(aligned_tokens) if _negated_at(aligned_tokens, i)}
-    for word in sorted(claim_words - passage_words):
+    # A word the aligned sentences lack, whose opposite they hold: "more changes" where they say
+    # "fewer changes" even when "more" is used elsewhere in the passage.
+    for word in sorted(claim_words - aligned_words):
         if (OPPOSITE.get(word, set()) & aligned_words) - negated_words:
             return f"'{word}' contradicts passage"
+    for word in sorted(claim_words - passage_words):
         for prefix in _NEGATING_PREFIXES:
             # "unrecorded" for "recorded" turns it over; for "not recorded" it says the same.
             base = word[len(prefix) :]
