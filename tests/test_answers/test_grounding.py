@@ -13,6 +13,7 @@ from service.answers.grounding import GroundingChecker, negation_conflict, numbe
 from service.answers.grounding.entities import swaps, vocabulary
 from service.answers.grounding.features import LEXICAL_FEATURES, SEMANTIC_FEATURES
 from service.answers.grounding.model import MODEL_FILE
+from service.answers.grounding.replacements import read
 
 DATA = Path(__file__).resolve().parents[2] / "evals" / "data"
 PAIRS = DATA / "grounding_pairs.jsonl"
@@ -126,6 +127,26 @@ def test_a_negation_reaches_the_words_after_it_not_its_whole_sentence() -> None:
         "For a small number of children, permanence arrangements in long-term foster care are less effective."
     )
     assert polarity_conflict(claim, oldham) is None
+
+
+def test_opposites_and_steps_meet_in_any_form_of_the_word() -> None:
+    """v2 fitting pairs (Devon 2025, Camden 2017, Somerset 2026): "deteriorated" against
+    "improvements" and "occasional" against "regular" are met whatever form either is written in; a
+    word the claim itself negates ("not working together effectively") is no opposite of "ineffective"."""
+    devon = [
+        "1. An increasingly stable senior leadership team has brought about improvements in services for "
+        "some children in need of help and protection, including those in need of targeted early help."
+    ]
+    claim = "Services for some children in need of help and protection have deteriorated under a stable team."
+    assert polarity_conflict(claim, devon) == "'deteriorated' contradicts passage"
+    assert read("occasional", "regular").scale
+    somerset = [
+        "Strengthening partnership arrangements has been a key area of focus for leaders since the JTAI in "
+        "2024, which found ineffective partnership working between agencies in Somerset."
+    ]
+    claim = "Since the 2024 JTAI, which found that agencies were not working together effectively, leaders "
+    claim += "have concentrated on strengthening partnership arrangements."
+    assert polarity_conflict(claim, somerset) is None
 
 
 def test_check_sentences_uses_each_sentences_own_citations(lexical: GroundingChecker) -> None:

@@ -10,6 +10,7 @@ about (the ones it covers best), not anywhere in the passage.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from service.answers.grounding.coverage import coverage
 from service.answers.grounding.lemmas import lemma
@@ -19,6 +20,7 @@ from service.answers.grounding.tokens import (
     fold,
     split_sentences,
     stem,
+    unsuffixed,
     words,
 )
 from service.answers.grounding.vocabulary import NEGATED_CONTRACTION, NEGATIONS, OPPOSITE
@@ -62,6 +64,26 @@ def _negated_spans(text: str) -> list[list[str]]:
 
 def _key(word: str) -> str:
     return word if word in _QUANTIFIERS else stem(lemma(word))
+
+
+def form(word: str) -> str:
+    """What opposites are met as: the lemma less its suffix ("improvements", "improved" →
+    "improve"), not cut to six letters, so "effect" does not meet "effective"."""
+    return word if word in _QUANTIFIERS else unsuffixed(lemma(word))
+
+
+def opposites(word: str) -> frozenset[str]:
+    """The forms (``form``) of the opposites of ``word``, whichever form of it is given."""
+    return _opposite_forms().get(form(word), frozenset())
+
+
+@lru_cache(maxsize=1)
+def _opposite_forms() -> dict[str, frozenset[str]]:
+    """``vocabulary.OPPOSITE`` as forms: each word's form with the forms of all its opposites."""
+    out: dict[str, set[str]] = {}
+    for word, opposites in OPPOSITE.items():
+        out.setdefault(form(word), set()).update(form(o) for o in opposites)
+    return {k: frozenset(v - {k}) for k, v in out.items()}
 
 
 def _cues(tokens: list[str]) -> list[int]:
@@ -128,8 +150,15 @@ def polarity_conflict(claim: str, sentences: list[str]) -> str | None:
     negated_words = {t for i, t in enumerate(aligned_tokens) if _negated_at(aligned_tokens, i)}
     # A word the aligned sentences lack, whose opposite they hold: "more changes" where they say
     # "fewer changes" even when "more" is used elsewhere in the passage.
-    for word in sorted(claim_words - aligned_words):
-        if (OPPOSITE.get(word, set()) & aligned_words) - negated_words:
+    # Opposites are met as forms, so that every form of a word meets every form of its opposite
+    # ("deteriorated" for "improvements", "slow" for "quickly").
+    aligned_forms = {form(w) for w in aligned_words - negated_words}
+    held = {form(w) for w in aligned_words}
+    # A claim word in a negation's reach says its opposite already ("not working effectively").
+    claim_tokens = words(claim)
+    plain = claim_words - {t for i, t in enumerate(claim_tokens) if _negated_at(claim_tokens, i)}
+    for word in sorted(plain - aligned_words):
+        if form(word) not in held and opposites(word) & aligned_forms:
             return f"'{word}' contradicts passage"
     for word in sorted(claim_words - passage_words):
         for prefix in _NEGATING_PREFIXES:

@@ -29,9 +29,10 @@ from service.answers.grounding.coordination import coordinated
 from service.answers.grounding.entities import CLASS_HEADS, vocabulary
 from service.answers.grounding.facts import numbers
 from service.answers.grounding.lemmas import lemma, noun_only
+from service.answers.grounding.polarity import form, opposites
 from service.answers.grounding.tokens import words
 from service.answers.grounding.valence import valence
-from service.answers.grounding.vocabulary import DEGREE, FREQUENCY, OPPOSITE, ORDINAL, PERIOD, PROPORTION
+from service.answers.grounding.vocabulary import DEGREE, FREQUENCY, ORDINAL, PERIOD, PROPORTION
 
 _WHO = frozenset().union(*CLASS_HEADS.values())
 _SCALES = (FREQUENCY, PROPORTION, DEGREE, PERIOD, ORDINAL)
@@ -72,7 +73,15 @@ def _head_noun(span: str) -> bool:
 
 
 def _steps(span: str, scale: dict[str, int]) -> set[int]:
-    return {scale[w] for w in words(span) if w in scale}
+    """The steps of ``scale`` that ``span`` names, each word met in any of its forms
+    ("occasional" as "occasionally", "regular" as "regularly")."""
+    steps = _forms(tuple(scale.items()))
+    return {steps[form(w)] for w in words(span) if form(w) in steps}
+
+
+@lru_cache(maxsize=8)
+def _forms(scale: tuple[tuple[str, int], ...]) -> dict[str, int]:
+    return {form(w): step for w, step in scale if " " not in w}
 
 
 def _scale_changed(said: str, instead: str) -> bool:
@@ -87,8 +96,8 @@ def _scale_changed(said: str, instead: str) -> bool:
 def read(said: str, instead: str) -> Replacement:
     a, b = valence(said), valence(instead)
     turned = min(abs(a), abs(b)) if a * b < 0 else 0.0
-    theirs = set(words(instead))
-    if any(OPPOSITE.get(w, set()) & theirs for w in words(said)):
+    theirs = {form(w) for w in words(instead)}
+    if any(opposites(w) & theirs for w in words(said)):
         turned = max(turned, 1.0)
     return Replacement(
         said,

@@ -69,11 +69,17 @@ def stem(word: str) -> str:
     Crude on purpose: it only has to make "assessed", "assessment" and "assessments" meet, and it
     costs nothing.
     """
+    return unsuffixed(word)[:6]
+
+
+@lru_cache(maxsize=65536)
+def unsuffixed(word: str) -> str:
+    """``word`` with its first common suffix stripped, and not cut short: where six letters would
+    make two words meet that only begin alike ("effect", "effective"), this keeps them apart."""
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            word = word[: -len(suffix)]
-            break
-    return word[:6]
+            return word[: -len(suffix)]
+    return word
 
 
 def words(text: str) -> list[str]:
