@@ -10,10 +10,11 @@ import pytest
 
 from evals.pairs import judge, load_pairs, summarise
 from service.answers.grounding import GroundingChecker, negation_conflict, numbers, places, polarity_conflict
-from service.answers.grounding.entities import swaps, vocabulary
+from service.answers.grounding.entities import local_swaps, swaps, vocabulary
 from service.answers.grounding.features import LEXICAL_FEATURES, SEMANTIC_FEATURES
 from service.answers.grounding.model import MODEL_FILE
 from service.answers.grounding.replacements import read
+from service.answers.grounding.tokens import split_clauses
 
 DATA = Path(__file__).resolve().parents[2] / "evals" / "data"
 PAIRS = DATA / "grounding_pairs.jsonl"
@@ -147,6 +148,29 @@ def test_opposites_and_steps_meet_in_any_form_of_the_word() -> None:
     claim = "Since the 2024 JTAI, which found that agencies were not working together effectively, leaders "
     claim += "have concentrated on strengthening partnership arrangements."
     assert polarity_conflict(claim, somerset) is None
+
+
+def test_who_a_near_copy_names_is_compared_with_its_own_sentence() -> None:
+    """v2 fitting pairs (Bradford 2018, Dudley 2016): the claim copies one sentence but names a team
+    or role that the passage names elsewhere ("assessment teams"), or too rarely across reports to be
+    mined ("elected members")."""
+    bradford = (
+        "Inspectors did see examples of good work throughout children’s services, but more consistently in "
+        "the throughcare teams."
+    )
+    claim = "Inspectors saw good work throughout children's services, but more in the assessment teams."
+    assert [(a.name, b.name) for a, b in local_swaps(claim, bradford)] == [
+        ("assessment teams", "throughcare teams")
+    ]
+    dudley = "Elected members’ involvement as corporate parents is inadequate."
+    assert local_swaps("Senior leaders’ involvement as corporate parents is inadequate.", dudley)
+
+
+def test_a_clause_is_cut_at_a_conjunction_not_inside_a_word() -> None:
+    """A claim of the v2 fitting pairs (Bolton 2014) on "police, social workers and health services"
+    once lost "so" from "social", read as the conjunction "so"."""
+    claim = "Staff from agencies, such as police, social workers and health services, do not always meet."
+    assert split_clauses(claim, 3)[1].startswith("social workers and health services")
 
 
 def test_check_sentences_uses_each_sentences_own_citations(lexical: GroundingChecker) -> None:

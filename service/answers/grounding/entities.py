@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from lemminflect import getAllLemmas
+
 from service.answers.grounding.lemmas import lemma
 from service.answers.grounding.tokens import fold
 
@@ -167,3 +169,56 @@ def unmatched(claim: str, passage: str) -> list[Entity]:
     vocab = vocabulary()
     in_passage = vocab.mentions(passage)
     return [e for e in vocab.mentions(claim) if not any(_related(e, p) for p in in_passage)]
+
+
+# Heads that name who on their own, without a mined name ("managers", "elected members"); the
+# generic groups ("children", "young people", "families") are left to the mined cohorts.
+_BARE_HEADS = CLASS_HEADS["unit"] | CLASS_HEADS["role"] | {"leaver", "parent", "sibling", "adolescent"}
+_HEAD_CLASS = {head: cls for cls, heads in CLASS_HEADS.items() for head in heads}
+
+
+@lru_cache(maxsize=4096)
+def named(text: str) -> tuple[Entity, ...]:
+    """Who ``text`` names: the mined vocabulary's entities, and any phrase of up to two words before
+    a class head noun ("throughcare teams", "elected members", "police managers", "managers"), since a
+    passage often names a team or role too rare across reports to be mined."""
+    from service.answers.lexicon import STOPWORDS
+
+    found = {e.words: e for e in vocabulary().mentions(text)}
+    tokens = _TOKEN.findall(fold(text))
+    for i, token in enumerate(tokens):
+        head = _word(token)
+        if head not in _BARE_HEADS:
+            continue
+        start = i
+        while start > max(0, i - 2) and _modifier(tokens[start - 1], STOPWORDS):
+            start -= 1
+        words = frozenset(_word(t) for t in tokens[start : i + 1])
+        found.setdefault(words, Entity(" ".join(tokens[start : i + 1]).lower(), _HEAD_CLASS[head], words))
+    return tuple(found.values())
+
+
+def _modifier(token: str, stopwords: frozenset[str]) -> bool:
+    """A word that can name a kind of team or role: a noun, an adjective or a participle
+    ("throughcare", "police", "elected"); not a verb, an adverb or a function word ("get", "recently")."""
+    word = token.lower().split("'")[0]
+    if word in stopwords or _word(word) in _DROP or not word.isalpha():
+        return False
+    tags = set(getAllLemmas(word)) or {"NOUN"}  # a word the lexicon lacks: a name ("throughcare")
+    return bool(tags & {"NOUN", "ADJ", "PROPN"}) or word.endswith("ed")  # "elected members"
+
+
+def local_swaps(clause: str, unit: str) -> list[tuple[Entity, Entity]]:
+    """``swaps`` between a clause and the one passage unit it copies, with every name ``named``
+    finds: a claim that puts the passage's own "assessment teams" where this sentence says
+    "throughcare teams" names someone the passage has, but not here."""
+    in_clause, in_unit = named(clause), named(unit)
+    out = []
+    for said in in_clause:
+        if any(_related(said, p) for p in in_unit):
+            continue
+        for other in in_unit:
+            if other.cls == said.cls and not any(_related(other, c) for c in in_clause):
+                out.append((said, other))
+                break
+    return out

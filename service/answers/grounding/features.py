@@ -25,6 +25,7 @@ from service.answers.grounding.alignment import (
     uncovered_run,
     view,
 )
+from service.answers.grounding.entities import local_swaps
 from service.answers.grounding.facts import is_year, numbers
 from service.answers.grounding.novelty import NOVELTY, novelty, unmatched
 from service.answers.grounding.novelty import words as novelty_words
@@ -196,6 +197,13 @@ def signals(
         weakest = min(range(len(clauses)), key=lambda i: covs[i] + sims[i])
         detail = f"coverage {covs[weakest]:.2f}, similarity {sims[weakest]:.2f}"
     reasons = compare(claim, passage, list(pv.sentences), aligned, [u for u, _ in nearest])
+    # Who a near copy names against who its sentence names, rare names too (``entities.named``).
+    local = [
+        s for c, (u, e) in zip(clauses, nearest, strict=True) if e.near >= _NEAR for s in local_swaps(c, u)
+    ]
+    if local:
+        said, other = local[0]
+        reasons["entity_swap_copy"] = f"'{said.name}' where the passage sentence names '{other.name}'"
     changed = [r for _, r in found if not r.same]
     if changed:
         first = max(changed, key=lambda r: (r.scale, r.listed, r.turned > 0, r.who))

@@ -32,6 +32,7 @@ SLOTS = (
     "quantity_added",
     "entity_swap",
     "entity_swap_aligned",
+    "entity_swap_copy",
     "entity_missing",
 )
 

@@ -35,7 +35,7 @@ _FOLD = str.maketrans(
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*%?(?:'[a-z]+)?")
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+(?=[\"'(A-Z0-9•\-])|\n\s*(?:[•\-\u2022]\s*)?(?=\S)")
 _CLAUSE_SPLIT = re.compile(
-    r",\s+(?:and|but|while|whereas|which|although|though|so|because)?\s*|;\s*|:\s+"
+    r",\s+(?:(?:and|but|while|whereas|which|although|though|so|because)\b)?\s*|;\s*|:\s+"
     r"|\s+(?:because|although|whereas|while|but|and so|as a result of|due to|which means)\s+"
     r"|\s+and\s+(?=(?:the|a|an|there|this|these|they|it|its|their|children|staff|leaders|"
     r"social|managers|young|care|most|all|some|many|few|no)\b|\d)"
