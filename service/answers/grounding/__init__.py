@@ -10,7 +10,8 @@ faithful paraphrase changes most of them. So the checker (``checker.GroundingChe
 2. **compares slots** on that alignment (``slots``): numbers, years, months and grades (``facts``),
    councils (``places``), negation and opposite words (``polarity``, over ``vocabulary``),
    quantities and frequencies on one scale, and teams, agencies, roles and groups of children from a
-   vocabulary mined from the reports (``entities``, ``data/entities.json``).
+   vocabulary mined from the reports (``entities``, ``data/entities.json``), compared with the whole
+   passage and, in a near copy, with the one sentence copied, rare names too (``entities.local_swaps``).
    In a near copy of one sentence (``alignment.closest``), each stretch of words put in another's
    place is read for what it changes (``replacements``): words the reports list side by side
    (``coordination``, ``data/coordinated.json``), words that lean the other way in inspectors'
