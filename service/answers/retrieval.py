@@ -8,8 +8,10 @@
    the question's content words (weighted by inverse document frequency over the whole index, so
    "foster" counts for more than "children") found in that sentence, with a bonus for the
    question's phrases appearing verbatim ('Speaker Box', "annual reviews"). Passages in the
-   section a question points at ("what needs to improve", "care leavers") get a boost, and so,
-   a little, do those of the report's opening summary, where its conclusions are stated.
+   section a question points at ("what needs to improve", "care leavers") get a boost, as do
+   passages of the report's opening summary that name that section's subject (the summary
+   states the conclusion on each area); every summary passage gets a little, since that is
+   where the report's conclusions are stated.
 3. **Diversity.** A greedy pass that skips near-copies of passages already chosen (two councils'
    boilerplate, or one point restated in a summary), so five passages carry five points.
 """
@@ -104,6 +106,9 @@ class Query:
     report_ids: tuple[str, ...] | None = None
     section_patterns: tuple[re.Pattern[str], ...] = ()
     section_boost: float = 0.25  # "what needs to improve" points at one section: worth more
+    # A summary passage that names the section's subject counts as in it (not for "what needs to
+    # improve": the report's own list answers that, not a summary that says "improve").
+    summary_in_section: bool = True
     phrases: tuple[str, ...] = ()
     # An abbreviation among ``terms`` whose long form's words are there too ("cic": "children",
     # "care"): one concept, not two. Its own weight leaves the total, and a passage that writes
@@ -266,6 +271,11 @@ class Retriever:
         section = 1.0 if any(p.search(chunk.section or "") for p in query.section_patterns) else 0.0
         opening = bool(chunk.pages) and min(chunk.pages) <= SUMMARY_PAGES
         summary = 1.0 if opening or SUMMARY_SECTION.search(chunk.section or "") else 0.0
+        if summary and not section and query.summary_in_section:
+            # The report's summary states its conclusion on each area ("Care leavers receive
+            # ..."): a summary passage on the area asked about is where the question points as
+            # much as the area's own section.
+            section = 1.0 if any(p.search(chunk.text) for p in query.section_patterns) else 0.0
         parts = {
             "rrf": rrf,
             "dense": dense,

@@ -215,6 +215,7 @@ def retrieval_query(
         report_ids=report_ids,
         section_patterns=tuple(patterns),
         section_boost=1.0 if intent.asks_list else 0.25,
+        summary_in_section=not intent.asks_list,
         phrases=intent.search_phrases if with_context else intent.phrases,
         aliases=intent.aliases,
         borrowed=intent.borrowed,
