@@ -17,7 +17,14 @@ name a class; the members are what the reports write, counted across reports:
   in need", "children looked after": modifiers before, or a prepositional tail after, a head noun for
   children or young people;
 - **agencies**: the members of lists that follow "partners" or "agencies" ("partners such as the police,
-  health and schools").
+  health and schools");
+- **coordinated names**: a modifier and a plural noun that the reports join by "and" or "or" to a
+  name of people already mined ("elected members and senior leaders", "social workers and first-line
+  managers"), in enough reports and in enough of its first word's uses, take that name's class (or
+  their head noun's). The patterns above reject a participle as a modifier ("elected"), since before
+  a group of children it is as often a verb. Bare plurals joined the same way ("managers",
+  "adopters") were tried and not kept: as names of their own they lowered held-out accuracy, since
+  a bare "managers" is what every kind of manager shares.
 
 A phrase is kept when enough reports write it (``--min-reports``), and a shorter phrase is dropped
 when a longer one holds nearly all its uses (it is a fragment). The result is a small JSON file that
@@ -60,6 +67,12 @@ _CONNECTORS = frozenset({"and", "of", "to", "for", "from"})  # allowed inside a 
 _MIN_SHARE = 0.08
 _MIN_TAIL_SHARE = 0.04
 _MIN_AGENCY_REPORTS = 4
+# A coordinated name: the share of its first word's uses that are next to "and"/"or" and a mined
+# name, and the share of those whose neighbour is of its class.
+_MIN_COORDINATED_SHARE = 0.03
+_MIN_CLASS_SHARE = 0.6
+# The generic groups: entities.py leaves them to the mined cohorts ("children in need"), not bare.
+_GENERIC = frozenset({"children", "young_people", "people", "families", "family", "child"})
 
 
 def _tokens(text: str) -> list[str]:
@@ -105,6 +118,8 @@ class _Counts:
         self.reports: Counter[tuple[str, ...]] = Counter()  # how many reports write each candidate
         self.agencies: Counter[str] = Counter()
         self.acronyms: dict[str, Counter[str]] = defaultdict(Counter)
+        self.coordinated: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)  # class of neighbour
+        self.coordinated_reports: Counter[tuple[str, ...]] = Counter()
 
 
 def _count(counts: _Counts, text: str, heads: frozenset[str]) -> None:
@@ -148,6 +163,55 @@ def _count(counts: _Counts, text: str, heads: frozenset[str]) -> None:
     counts.agencies.update(items)
 
 
+def _plural_noun(word: str) -> bool:
+    """A plural noun that can name a group ("managers", "adopters"), not a verb's -s form alone."""
+    if len(word) < 4 or not word.endswith("s") or word.endswith("ss") or word in STOPWORDS:
+        return False
+    lemmas = set(getAllLemmas(word)) or {"NOUN"}  # a word the lexicon lacks ("carers", "adopters")
+    return "NOUN" in lemmas and not ({"VERB", "ADJ", "ADV"} & lemmas)
+
+
+def _named(word: str) -> bool:
+    """A modifier of a coordinated name: a noun, an adjective or a participle ("elected members")."""
+    if word in STOPWORDS or word in _NOT_MODIFIERS or not word.isalpha():
+        return False
+    return bool({"NOUN", "ADJ", "PROPN"} & set(getAllLemmas(word))) or word.endswith("ed")
+
+
+def _coordinated(counts: _Counts, text: str, known: dict[tuple[str, ...], str]) -> None:
+    """Count the two-word names ("elected members") joined by "and"/"or" to a known name of people
+    (a role or a cohort), with the known name's class."""
+    tokens = _tokens(text)
+    longest = max(map(len, known), default=0)
+    found: set[tuple[str, ...]] = set()
+
+    def known_at(start: int, step: int) -> str | None:
+        for n in range(longest, 0, -1):  # the known name that ends (step -1) or starts (+1) here
+            span = tuple(tokens[start - n + 1 : start + 1]) if step < 0 else tuple(tokens[start : start + n])
+            if len(span) == n and span in known:
+                return known[span]
+        return None
+
+    for i, token in enumerate(tokens):
+        if token not in {"and", "or"} or i < 2 or i + 2 >= len(tokens):
+            continue
+        sides = (  # (modifier, plural noun) before the conjunction and a known name after, or the reverse
+            ((tokens[i - 2], tokens[i - 1]), known_at(i + 1, 1)),
+            ((tokens[i + 1], tokens[i + 2]), known_at(i - 1, -1)),
+        )
+        for phrase, cls in sides:
+            if (
+                cls in {"role", "cohort"}
+                and _plural_noun(phrase[1])
+                and _named(phrase[0])
+                and not _GENERIC & set(phrase)
+                and phrase not in known
+            ):
+                counts.coordinated[phrase][cls] += 1
+                found.add(phrase)
+    counts.coordinated_reports.update(found)
+
+
 def _nounish(word: str) -> bool:
     return "NOUN" in getAllLemmas(word) or "PROPN" in getAllLemmas(word)
 
@@ -185,7 +249,8 @@ def mine(documents: Iterable[str], min_reports: int) -> dict[str, dict[str, obje
     """Entities of the reports' text: name -> class, acronyms and how many reports write it."""
     counts = _Counts()
     heads = _heads()
-    for text in documents:
+    texts = list(documents)
+    for text in texts:
         _count(counts, text, heads)
     kept: dict[tuple[str, ...], int] = {}
     for phrase, reports in counts.reports.items():
@@ -219,6 +284,22 @@ def mine(documents: Iterable[str], min_reports: int) -> dict[str, dict[str, obje
         )
         if reports >= _MIN_AGENCY_REPORTS and not named:
             entities[item] = {"class": "agency", "reports": reports, "acronyms": []}
+    known = {tuple(_tokens(name)): str(e["class"]) for name, e in entities.items()}
+    for text in texts:
+        _coordinated(counts, text, known)
+    for phrase, classes in counts.coordinated.items():
+        cls, same = classes.most_common(1)[0]
+        uses = sum(classes.values())
+        if (
+            counts.coordinated_reports[phrase] < min_reports
+            or uses < _MIN_COORDINATED_SHARE * counts.words[phrase[0]]
+            or same < _MIN_CLASS_SHARE * uses
+        ):
+            continue
+        name = " ".join(phrase)
+        cls = class_of(name) or cls  # a role head ("members") decides; else the neighbours do
+        reports = counts.coordinated_reports[phrase]
+        entities.setdefault(name, {"class": cls, "reports": reports, "acronyms": []})
     for acronym, expansions in counts.acronyms.items():
         expansion, uses = expansions.most_common(1)[0]
         cls = class_of(expansion) or ("agency" if expansion in entities else None)

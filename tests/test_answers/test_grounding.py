@@ -245,6 +245,19 @@ def test_the_vocabulary_is_mined_from_the_reports_and_the_model_matches_the_feat
     assert models["semantic"]["features"] == list(SEMANTIC_FEATURES)
 
 
+def test_a_name_joined_to_a_mined_name_of_people_is_mined_with_its_class() -> None:
+    # "elected" is a participle, which the modifier patterns reject; "and social workers" names it.
+    from evals.mine_entities import mine
+
+    text = "Social workers visit children. Elected members and social workers meet (report {})."
+    texts = [text.format(n) for n in range(4)]
+    mined = mine(texts, min_reports=3)
+    assert mined["social workers"]["class"] == "role"
+    assert mined["elected members"]["class"] == "role"
+    shipped = json.loads((MODEL_FILE.parent / "entities.json").read_text())["entities"]
+    assert shipped["elected members"]["class"] == "role"
+
+
 def _held_out() -> list:
     return load_pairs(PAIRS, split="test") + load_pairs(PAIRS_V2, split="heldout")
 
