@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -151,8 +152,12 @@ def _related(a: Entity, b: Entity) -> bool:
 def swaps(claim: str, passage: str) -> list[tuple[Entity, Entity]]:
     """(named by the claim, named instead by the passage) pairs of one class; empty when none."""
     vocab = vocabulary()
-    in_claim = vocab.mentions(claim)
-    in_passage = vocab.mentions(passage)
+    return _swapped(vocab.mentions(claim), vocab.mentions(passage))
+
+
+def _swapped(in_claim: Sequence[Entity], in_passage: Sequence[Entity]) -> list[tuple[Entity, Entity]]:
+    """For each entity the claim names that the passage does not, the passage's first entity of its
+    class that the claim does not name either."""
     out = []
     for said in in_claim:
         if any(_related(said, p) for p in in_passage):
@@ -212,13 +217,4 @@ def local_swaps(clause: str, unit: str) -> list[tuple[Entity, Entity]]:
     """``swaps`` between a clause and the one passage unit it copies, with every name ``named``
     finds: a claim that puts the passage's own "assessment teams" where this sentence says
     "throughcare teams" names someone the passage has, but not here."""
-    in_clause, in_unit = named(clause), named(unit)
-    out = []
-    for said in in_clause:
-        if any(_related(said, p) for p in in_unit):
-            continue
-        for other in in_unit:
-            if other.cls == said.cls and not any(_related(other, c) for c in in_clause):
-                out.append((said, other))
-                break
-    return out
+    return _swapped(named(clause), named(unit))
