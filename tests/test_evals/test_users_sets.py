@@ -95,6 +95,18 @@ def surveys() -> dict[str, list[GoldQuestion]]:
     return {side: load_gold(path) for side, path in SURVEYS.items()}
 
 
+def check_councils(questions: list[GoldQuestion], side: str, most: int) -> Counter[str]:
+    """What every hand-written set keeps: unanswerable exactly when its style says so, a follow-up's
+    history ending with the assistant's turn, every cited council on ``side`` of the split with at
+    most ``most`` questions; returns the questions per council."""
+    assert all((q.style == "unanswerable") == (not q.answerable) for q in questions)
+    assert all(q.history and q.history[-1][0] == "assistant" for q in questions if q.style == "followup")
+    per_council = Counter(s for q in questions for s in {slug(r) for r in cited(q)})
+    assert per_council and {split_of(s) for s in per_council} == {side}
+    assert max(per_council.values()) <= most, per_council.most_common(3)
+    return per_council
+
+
 def test_sizes_and_every_style_on_both_sides(users, surveys):
     assert sum(len(q) for q in users.values()) >= 160
     assert sum(len(q) for q in surveys.values()) >= 34
@@ -119,11 +131,7 @@ def test_blind_set_is_heldout_on_councils_no_other_question_set_cites(blind, use
     styles = Counter(q.style for q in blind)
     assert len(blind) >= 40
     assert {"followup", "temporal", "casual", "unanswerable"} <= set(styles), styles
-    assert all((q.style == "unanswerable") == (not q.answerable) for q in blind)
-    assert all(q.history and q.history[-1][0] == "assistant" for q in blind if q.style == "followup")
-    per_council = Counter(s for q in blind for s in {slug(r) for r in cited(q)})
-    assert per_council and {split_of(s) for s in per_council} == {"heldout"}
-    assert max(per_council.values()) <= 2, per_council.most_common(3)
+    per_council = check_councils(blind, "heldout", 2)
     others = [q for questions in users.values() for q in questions]
     for gold in ("dev.jsonl", "users-dev.jsonl"):
         if (SHARED / "gold" / gold).is_file():
@@ -136,12 +144,8 @@ def test_second_blind_set_is_heldout_on_reports_no_other_users_file_cites(blind2
     assert len(blind2) >= 40
     assert {"followup", "temporal", "casual", "unanswerable"} <= set(styles), styles
     assert min(styles[s] for s in ("followup", "temporal")) >= 12, styles
-    assert all((q.style == "unanswerable") == (not q.answerable) for q in blind2)
-    assert all(q.history and q.history[-1][0] == "assistant" for q in blind2 if q.style == "followup")
     assert all(re.fullmatch(r"ub2-\d{2}", q.id) for q in blind2)
-    per_council = Counter(s for q in blind2 for s in {slug(r) for r in cited(q)})
-    assert per_council and {split_of(s) for s in per_council} == {"heldout"}
-    assert max(per_council.values()) <= 2, per_council.most_common(3)
+    check_councils(blind2, "heldout", 2)
     others = [q for questions in users.values() for q in questions] + blind + shared_gold
     reports = {r for q in blind2 for r in cited(q)}
     assert not reports & {r for q in others for r in cited(q)}
@@ -154,12 +158,8 @@ def test_body_set_is_tune_side_and_quotes_the_body(body, users, shared_gold):
     assert len(body) >= 25
     assert set(styles) == STYLES, styles
     assert all(re.fullmatch(r"ut-b\d{2}", q.id) for q in body)
-    assert all((q.style == "unanswerable") == (not q.answerable) for q in body)
-    assert all(q.history and q.history[-1][0] == "assistant" for q in body if q.style == "followup")
     assert all(not q.history for q in body if q.style != "followup")
-    per_council = Counter(s for q in body for s in {slug(r) for r in cited(q)})
-    assert per_council and {split_of(s) for s in per_council} == {"tune"}
-    assert max(per_council.values()) <= 3, per_council.most_common(3)
+    check_councils(body, "tune", 3)
     pages = [e.page for q in body for e in q.evidence]
     assert sum(page >= 3 for page in pages) >= 0.6 * len(pages), Counter(pages)
     # no quote repeats one of another users set or of dev.jsonl / users-dev.jsonl
@@ -176,12 +176,8 @@ def test_tune2_set_mirrors_blind2_on_tune_side_reports_no_other_users_file_cites
     assert {"followup", "temporal", "casual", "unanswerable"} <= set(styles), styles
     assert min(styles[s] for s in ("followup", "temporal")) >= 12, styles
     assert all(re.fullmatch(r"ut2-\d{2}", q.id) for q in tune2)
-    assert all((q.style == "unanswerable") == (not q.answerable) for q in tune2)
-    assert all(q.history and q.history[-1][0] == "assistant" for q in tune2 if q.style == "followup")
     assert all(not q.history for q in tune2 if q.style != "followup")
-    per_council = Counter(s for q in tune2 for s in {slug(r) for r in cited(q)})
-    assert per_council and {split_of(s) for s in per_council} == {"tune"}
-    assert max(per_council.values()) <= 2, per_council.most_common(3)
+    check_councils(tune2, "tune", 2)
     others = [q for questions in users.values() for q in questions] + blind + blind2 + body + shared_gold
     reports = {r for q in tune2 for r in cited(q)}
     assert not reports & {r for q in others for r in cited(q)}
