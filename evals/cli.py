@@ -502,6 +502,43 @@ def eval_baseline_command(
     typer.echo(f"wrote {out}")
 
 
+@eval_app.command("fit-framing")
+def eval_fit_framing_command(
+    gold: Annotated[
+        list[Path], typer.Option("--gold", help="Question files to fit on (repeat the option for several).")
+    ],
+    index: IndexOption = None,
+    out: Annotated[Path, typer.Option("--out", help="Where to write the fitted model.")] = Path(
+        "service/answers/framing.json"
+    ),
+) -> None:
+    """Fit which question words only frame a question (the abstention gate's); write it where the
+    service reads it. Refit the gate after it (``eval fit-abstention``): its features change."""
+    import json
+
+    from collections.abc import Sequence
+    from typing import Any
+
+    from evals.framing import embed_words, fit, label
+    from evals.gold import load_gold
+    from service.answers.qa import QAService
+
+    resources = _resources(index)
+    # The rules gate: the labels must not depend on a framing model fitted before.
+    service = QAService(resources.index, resources.embedder, resources.settings, gate="rules")
+    examples = label(service, [q for path in gold for q in load_gold(path)])
+
+    def embed(words: Sequence[str]) -> Any:
+        return embed_words(resources.embedder, words)
+
+    model, measured = fit(
+        examples, embed, model_name=resources.settings.model_name, fitted_on=", ".join(p.name for p in gold)
+    )
+    out.write_text(json.dumps(model.to_json(), indent=1) + "\n")
+    typer.echo(f"fitted on {model.fitted_on}: {json.dumps(measured)}")
+    typer.echo(f"wrote {out}")
+
+
 @eval_app.command("fit-abstention")
 def eval_fit_abstention_command(
     gold: Annotated[

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from service.answers.figures import figure_bonus
+from service.answers.framing import Framing
 from service.answers.lexicon import FRAMING_WORDS, TONE_FRAMING
 from service.answers.records import Passage
 from service.answers.text import ACRONYMS, sentence_spans, stem, stems
@@ -290,10 +291,13 @@ DURATION = re.compile(
 class Abstainer:
     """Decides whether the passages found answer an intent: the fitted ``Gate``, else the hand-set rules."""
 
-    def __init__(self, stats: TermStats, retriever: Retriever, gate: Gate | None) -> None:
+    def __init__(
+        self, stats: TermStats, retriever: Retriever, gate: Gate | None, framing: Framing | None = None
+    ) -> None:
         self.stats = stats
         self.retriever = retriever
         self.gate = gate
+        self.framing = framing
 
     def weak(self, intent: QueryIntent, passages: Sequence[Passage], trace: dict[str, float]) -> str | None:
         """Why the evidence does not answer the question, or None when it may.
@@ -319,6 +323,12 @@ class Abstainer:
             analysis = self.retriever.analyse_text(passage.chunk_id, passage.text)
             return analysis.stems, analysis.sentences
 
+        # Nor, learnt from the tuning questions, a rare word no passage holds that more likely
+        # frames the question than names what it asks ("anything flagged about ...", "fine, ...").
+        framed = self.framed(topic_terms, topic, {s for p in top for s in analyse(p)[0]})
+        if framed:
+            topic_terms = [t for t in topic_terms if t not in framed]
+            topic = concepts(topic_terms, self.stats.idf, expansions_of(intent))
         evidence = measure(
             top,
             topic,
@@ -376,6 +386,21 @@ class Abstainer:
         if no_figure:
             return "The passages found give no figure for what the question asks."
         return None
+
+    def framed(
+        self, terms: Sequence[str], topic: Sequence[tuple[frozenset[str], float]], present: set[str]
+    ) -> set[str]:
+        """The rare words of ``terms`` that no passage holds (nor their concept) and that the learnt
+        model (``service.answers.framing``) judges framing; none without a fitted model."""
+        if self.framing is None:
+            return set()
+        out: set[str] = set()
+        for term in terms:
+            key = stem(term)
+            group, weight = next(((g, w) for g, w in topic if key in g), (frozenset({key}), self.stats.idf(key)))
+            if weight >= RARE_IDF and not group & present and self.framing.frames(term):
+                out.add(term)
+        return out
 
     def in_reports(self, term: str, report_ids: Sequence[str]) -> bool:
         """Whether any passage of these reports holds the word (the index's keyword search)."""

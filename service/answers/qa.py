@@ -22,6 +22,7 @@ from inspectqa.settings import Settings
 from service.answers import abstention
 from service.answers.aliases import COMMON_WORDS
 from service.answers.answering import ABSTAIN_TEXT, Composer, Draft
+from service.answers.framing import Framing, FramingModel
 from service.answers.grounding import GroundingChecker
 from service.answers.judgements import JudgementQuery, Selection
 from service.answers.normalise import Normaliser
@@ -66,7 +67,8 @@ class QAService:
         gate: str = "fitted",
     ) -> None:
         """``gate``: "fitted" decides abstention with the model in ``service/answers/abstention.json``
-        (the hand-set rules when none is fitted), "rules" always with the rules."""
+        (the hand-set rules when none is fitted) and the framing words' model in ``framing.json``,
+        "rules" always with the rules."""
         self.index = index
         self.embedder = embedder
         # One query is a single small search: FAISS's OpenMP threads only spin against the
@@ -84,6 +86,8 @@ class QAService:
             self.normaliser, self.catalogue.gazetteer, settings.max_question_chars
         )
         self.gate = abstention.Gate.load() if gate == "fitted" else None
+        # The learnt chance that a rare question word only frames the question (the fitted gate's).
+        framing = Framing(FramingModel.load(), embedder) if gate == "fitted" else None
         self.retriever = Retriever(index, embedder, self.stats)
         self.composer = Composer(index, self.catalogue, self.stats)
         # Extracted sentences are verbatim, so the lexical checks decide them; the LLM path,
@@ -100,7 +104,7 @@ class QAService:
             self.composer,
             embedder,
             retriever=self.retriever,
-            abstainer=abstention.Abstainer(self.stats, self.retriever, self.gate),
+            abstainer=abstention.Abstainer(self.stats, self.retriever, self.gate, framing),
             llm=self.llm,
         )
 
