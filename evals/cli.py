@@ -515,7 +515,6 @@ def eval_fit_framing_command(
     """Fit which question words only frame a question (the abstention gate's); write it where the
     service reads it. Refit the gate after it (``eval fit-abstention``): its features change."""
     import json
-
     from collections.abc import Sequence
     from typing import Any
 

@@ -141,7 +141,11 @@ def threshold(examples: Sequence[Example], probabilities: np.ndarray, target: fl
     the gate asks about) cross-validated probabilities, at most ``target`` lie at or above it,
     midway across the gap below them; never below 0.5."""
     content = sorted(
-        (float(p) for e, p in zip(examples, probabilities, strict=True) if e.idf >= RARE_IDF and not e.frames),
+        (
+            float(p)
+            for e, p in zip(examples, probabilities, strict=True)
+            if e.idf >= RARE_IDF and not e.frames
+        ),
         reverse=True,
     )
     if not content:
@@ -183,7 +187,9 @@ def measured(examples: Sequence[Example], probabilities: np.ndarray, cut: float)
     from sklearn.metrics import roc_auc_score
 
     y = _labels(examples)
-    rare = [(e.frames, float(p) >= cut) for e, p in zip(examples, probabilities, strict=True) if e.idf >= RARE_IDF]
+    rare = [
+        (e.frames, float(p) >= cut) for e, p in zip(examples, probabilities, strict=True) if e.idf >= RARE_IDF
+    ]
     framing = [judged for frames, judged in rare if frames]
     content = [judged for frames, judged in rare if not frames]
     return {

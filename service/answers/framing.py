@@ -94,7 +94,9 @@ class Framing:
             model is not None
             and embedder is not None
             and getattr(embedder, "dimension", len(model.coef)) == len(model.coef)
-            and (not model.model_name or getattr(embedder, "model_name", model.model_name) == model.model_name)
+            and (
+                not model.model_name or getattr(embedder, "model_name", model.model_name) == model.model_name
+            )
         )
         self.model = model if usable else None
         self.embedder = embedder
