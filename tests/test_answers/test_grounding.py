@@ -10,7 +10,7 @@ import pytest
 
 from evals.pairs import judge, load_pairs, summarise
 from service.answers.grounding import GroundingChecker, negation_conflict, numbers, places, polarity_conflict
-from service.answers.grounding.entities import local_swaps, swaps, vocabulary
+from service.answers.grounding.entities import local_swaps, named, swaps, vocabulary
 from service.answers.grounding.features import LEXICAL_FEATURES, SEMANTIC_FEATURES
 from service.answers.grounding.model import MODEL_FILE
 from service.answers.grounding.replacements import read
@@ -164,6 +164,23 @@ def test_who_a_near_copy_names_is_compared_with_its_own_sentence() -> None:
     ]
     dudley = "Elected members’ involvement as corporate parents is inadequate."
     assert local_swaps("Senior leaders’ involvement as corporate parents is inadequate.", dudley)
+
+
+def test_a_describing_word_no_mined_name_holds_is_no_other_team() -> None:
+    """A paraphrase of the v2 fitting pairs (Warrington 2019) says "introduced" for "implemented":
+    the same service structure, described, not another service. Modifiers the reports do name
+    teams and roles by still make a name of their own ("elected members", "senior leaders",
+    "throughcare teams")."""
+    warrington = (
+        "A recently implemented service structure ensures that children can receive support from the same "
+        "social worker, from the point of an assessment through to the stage when the case is stepped down "
+        "to early help or closed."
+    )
+    claim = "A recently introduced service structure ensures that children can receive support from the same "
+    claim += "social worker."
+    assert local_swaps(claim, warrington) == []
+    names = {e.name for e in named("Elected members, senior leaders and the throughcare teams met.")}
+    assert {"elected members", "senior leaders", "throughcare teams"} <= names
 
 
 def test_a_clause_is_cut_at_a_conjunction_not_inside_a_word() -> None:

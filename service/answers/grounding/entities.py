@@ -204,13 +204,24 @@ def named(text: str) -> tuple[Entity, ...]:
 
 
 def _modifier(token: str, stopwords: frozenset[str]) -> bool:
-    """A word that can name a kind of team or role: a noun, an adjective or a participle
-    ("throughcare", "police", "elected"); not a verb, an adverb or a function word ("get", "recently")."""
+    """A word that can name a kind of team or role: a noun ("throughcare", "police"), or an
+    adjective or participle that the mined names use ("senior", "elected"); not a verb, an adverb, a
+    function word or a describing word that no name of the reports holds ("get", "recently",
+    "introduced service", "experienced managers": the same service or managers, described)."""
     word = token.lower().split("'")[0]
     if word in stopwords or _word(word) in _DROP or not word.isalpha():
         return False
     tags = set(getAllLemmas(word)) or {"NOUN"}  # a word the lexicon lacks: a name ("throughcare")
-    return bool(tags & {"NOUN", "ADJ", "PROPN"}) or word.endswith("ed")  # "elected members"
+    if "NOUN" in tags or "PROPN" in tags:
+        return not word.endswith("ed") or _word(word) in _name_words()
+    return _word(word) in _name_words()
+
+
+@lru_cache(maxsize=1)
+def _name_words() -> frozenset[str]:
+    """Every word (as a lemma) of a mined name: the modifiers the reports do name teams,
+    roles and groups by."""
+    return frozenset(w for entries in vocabulary().by_first.values() for words, _ in entries for w in words)
 
 
 def local_swaps(clause: str, unit: str) -> list[tuple[Entity, Entity]]:
