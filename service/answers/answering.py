@@ -19,7 +19,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from service.answers.figures import figure_bonus
-from service.answers.lexicon import FRAMING_WORDS, IMPROVE_HINT, LIST_FRAMING, TONE_FRAMING
+from service.answers.lexicon import CHANGE_SENTENCE, FRAMING_WORDS, IMPROVE_HINT, LIST_FRAMING, TONE_FRAMING
 from service.answers.lists import (
     ITEM_SENTENCES,
     LIST_ITEMS,
@@ -90,16 +90,6 @@ def restates(sentence: str, given: Sequence[set[str]]) -> bool:
     return any(len(vocabulary & g) / max(len(vocabulary | g), 1) > 0.6 for g in given)
 
 
-CHANGE_SENTENCE = re.compile(
-    r"\b(?:since the (?:last|previous|prior|most recent|\d{4})(?: \w+){0,2} (?:inspection|visit)"
-    r"|(?:has|have|had) (?:\w+ ){0,2}"
-    r"(?:improved|deteriorated|declined|strengthened|weakened|worsened|progressed)"
-    r"|(?:made|making) (?:\w+ ){0,2}progress|no longer|(?:improved|deteriorated|declined) (?:since|from)"
-    r"|(?:is|are) now (?:good|outstanding|inadequate|requires)"
-    r"|(?:at|from) the (?:last|previous) inspection)\b",
-    re.I,
-)
-
 ABSTAIN_TEXT = (
     "The indexed Ofsted reports do not appear to answer this question. "
     "The nearest passages are listed below for you to judge."
@@ -119,6 +109,9 @@ class Asks:
     aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()  # abbreviation stem → its long form's stems
     borrowed: frozenset[str] = frozenset()  # stems a follow-up borrowed: weighed less
     change: bool = False  # "how has it changed since ...": a sentence saying how (``CHANGE_SENTENCE``)
+    # A tone asked with no topic ("what was holding them back", "was it that bad at the previous
+    # one too"): the question is about the report as a whole, so every sentence is on its topic.
+    broad: bool = False
 
     @classmethod
     def of(cls, intent: QueryIntent) -> Asks:
@@ -139,6 +132,7 @@ class Asks:
             aliases=intent.aliases,
             borrowed=frozenset(stem(t) for t in intent.borrowed),
             change=intent.asks_change,
+            broad=intent.broad_tone,
         )
 
     def weight(self, term_stem: str, idf: float) -> float:
@@ -268,11 +262,13 @@ class Composer:
         opposite: list[tuple[float, int, int, Passage, int, int]] = []
         on_topic = False
         agreeing: set[tuple[str, int]] = set()
+        broad = Asks.of(intent).broad
         for score, rank, passage, found in self.ranked_sentences(intent, passages):
             item = (score, rank, found.position, passage, found.start, found.end)
             (opposite if found.agrees < 0 else candidates).append(item)
-            on_topic = on_topic or (found.agrees >= 0 and found.cover >= ON_TOPIC)
-            if found.agrees > 0 and found.cover >= ON_TOPIC:
+            about = broad or found.cover >= ON_TOPIC
+            on_topic = on_topic or (found.agrees >= 0 and about)
+            if found.agrees > 0 and about:
                 agreeing.add((passage.chunk_id, found.start))
         if not on_topic:
             # Praise does not answer "what concerns ...?" (nor a shortfall "what was praised?"),

@@ -300,6 +300,21 @@ FOLLOWUP_FILLER = frozenset((
 ))  # fmt: skip
 
 
+# A sentence saying how things changed from an earlier inspection, which a question about change
+# asks for (``QueryIntent.asks_change``): "have deteriorated since the previous inspection in
+# 2015", "has improved so that this is now outstanding", "are no longer inadequate". Favoured in
+# choosing sentences (``answering``) and, for a change asked of no topic, passages (``retrieval``).
+CHANGE_SENTENCE = re.compile(
+    r"\b(?:since the (?:last|previous|prior|most recent|\d{4})(?: \w+){0,2} (?:inspection|visit)"
+    r"|(?:has|have|had) (?:\w+ ){0,2}"
+    r"(?:improved|deteriorated|declined|strengthened|weakened|worsened|progressed)"
+    r"|(?:made|making) (?:\w+ ){0,2}progress|no longer|(?:improved|deteriorated|declined) (?:since|from)"
+    r"|(?:is|are) now (?:good|outstanding|inadequate|requires)"
+    r"|(?:at|from) the (?:last|previous) inspection)\b",
+    re.I,
+)
+
+
 # --- the summary section ---------------------------------------------------------------------
 # Where a report states its conclusions when they do not open it: the single inspection
 # framework's reports (2013-2018) put them on pages 2-5 under "Executive summary" (112 reports of

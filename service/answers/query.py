@@ -28,6 +28,7 @@ from service.answers.lexicon import (
 )
 from service.answers.normalise import Correction, Normalised
 from service.answers.text import ACRONYMS, fold, plain, stem
+from service.answers.tone import CASUAL_CRITICISM
 from service.answers.when import (
     MONTHS,
     SINCE,
@@ -239,6 +240,19 @@ class QueryIntent:
         return f"{self.context} {self.question}" if self.context else self.question
 
     @property
+    def broad_tone(self) -> bool:
+        """A tone asked of no topic ("what was holding them back", "was it that bad at the previous
+        one too"): shortfalls (or strengths) of the report as a whole."""
+        return bool(self.wants.tone) and all(t.lower() in _NOT_TOPIC for t in self.terms)
+
+    @property
+    def broad_change(self) -> bool:
+        """A change asked of no topic ("did they keep it up at the next one", "had things got
+        better by the next one"): how the services as a whole changed, which the report says in
+        its own words (``lexicon.CHANGE_SENTENCE``)."""
+        return self.asks_change and all(t.lower() in _NOT_TOPIC for t in self.terms)
+
+    @property
     def asks_list(self) -> bool:
         """ "What needs to improve?": the report's own list of improvements answers it."""
         return "improve" in self.sections
@@ -377,6 +391,12 @@ def parse(question: str | Normalised, gazetteer: Gazetteer) -> QueryIntent:
     )
 
 
+# A word that acknowledges the last answer before the next question ("fine, the 2024 report
+# then", "ok thanks. and care leavers?"): no topic when it opens a turn and punctuation follows.
+_ACK = (
+    r"(?:fine|right|great|good|cool|sure|thanks|thank you|cheers|alright|all right|ok|okay|yes|yeah|"
+    r"yep|no|nope|hmm+|ah|oh|i see|got it|perfect|interesting)"
+)
 # Words that frame a question rather than name its topic, in the phrases that make them so: "what
 # was the 2017 inspection *like*" (but "would like" is a verb), "did they *keep it up*", "did it
 # *stay that way*". Blanked before the question's terms are read (offsets kept).
@@ -385,7 +405,9 @@ _FRAMING_PHRASES = re.compile(
     r"|\b((?:keep|keeps|keeping|kept|hold|holds|held) (?:it|that|this|things|them) up)\b"
     r"|\b((?:stay|stays|stayed|remain|remains|remained) (?:the same|that way|like that|at that level))\b"
     r"|\b((?:keep|keeps|kept|hold|holds|held)(?: on to| onto)?) (?:its|their|the|that|this) "
-    r"(?:grade|rating|judge?ment|standard)s?\b",
+    r"(?:grade|rating|judge?ment|standard)s?\b"
+    # A turn opened by an acknowledgement: "fine, the 2024 report then", "ok, and care leavers?".
+    rf"|^\W*({_ACK}(?:[\s,.!:;–-]+{_ACK})*\s*[,.!:;–-])",
     re.I,
 )
 
@@ -401,12 +423,14 @@ _KEPT = re.compile(
 
 
 def _unframed(question: str) -> str:
+    """The question with its framing phrases blanked (offsets kept): ``_FRAMING_PHRASES`` and the
+    casual asks for shortfalls ("what was holding them back", ``tone.CASUAL_CRITICISM``)."""
     for match in _FRAMING_PHRASES.finditer(question):
-        for group in range(1, 5):
+        for group in range(1, _FRAMING_PHRASES.groups + 1):
             if match.group(group):
                 start, end = match.span(group)
                 question = question[:start] + " " * (end - start) + question[end:]
-    return question
+    return CASUAL_CRITICISM.sub(lambda m: " " * len(m.group(0)), question)
 
 
 def _outside_places(
@@ -505,9 +529,12 @@ def with_context(intent: QueryIntent, previous: QueryIntent | None) -> QueryInte
     overall = intent.asks_change and not _POINTS_AT_TOPIC.search(intent.question)
     if not _names_topic(intent) and not overall:
         # "and in 2016?", "had that got any better by 2015?": the earlier question, whole.
+        # Its topic words only: the words that framed it ("grade", "judged") travel as its frame
+        # (``_frame``), and as search words would find "GCSE grades" for "what was holding them back".
         earlier = " ".join(part for part in (previous.context, previous.question) if part)
         own = tuple(t for t in intent.terms if t not in previous.terms and t not in FOLLOWUP_FILLER)
-        carried = replace(carried, terms=(*previous.terms, *own), context=earlier)
+        topic = tuple(t for t in previous.terms if t not in _FRAME_WORDS)
+        carried = replace(carried, terms=(*topic, *own), context=earlier)
     elif refers and _names_topic(intent):
         carried = _carry_slots(
             carried, intent, previous, pronoun=bool(_POINTS_AT_TOPIC.search(intent.question))
@@ -645,9 +672,17 @@ def _frame(
         or _HOW_CHANGED.search(intent.question)
         or (intent.asks_change and _ASKS_WHAT.search(intent.question))
     )
-    graded = not asks_list and not asks_how and (areas or not own_terms) and not own_what
+    # "Any concerns raised about their care leavers?" asks for findings of a tone, not a grade.
+    graded = not asks_list and not asks_how and not intent.wants.tone and (areas or not own_terms)
+    graded = graded and not own_what
     if previous.is_judgement and not intent.is_judgement and graded:
         intent = replace(intent, is_judgement=True, judgement_areas=areas or previous.judgement_areas)
+    # "And the one before?", "what about children in care?" after "what concerns were raised
+    # about ...": the tone asked for is part of the frame, as the grade is. A follow-up asking
+    # for a grade, a figure or a change asks afresh.
+    fresh = intent.is_judgement or intent.asks_change or intent.wants.figure or asks_list
+    if previous.wants.tone and not intent.wants.tone and not fresh:
+        intent = replace(intent, wants=replace(intent.wants, tone=previous.wants.tone))
     if not intent.sections and previous.sections and same_part:
         if not own_terms:
             intent = replace(intent, sections=previous.sections)
@@ -686,6 +721,8 @@ ASKS_WHY = re.compile(
 # "inadequate", "went back") carry nothing: the frame travels as ``is_judgement``, ``sections``
 # and ``asks_change`` (``_frame``).
 _GRADE_WORDS = frozenset(word for grade in GRADE_ORDER for word in grade.split())
+# What frames a grade question ("grade", "rated", "overall"), not what it is about.
+_FRAME_WORDS = (NO_TOPIC | FRAMING_WORDS) - TONE_FRAMING
 _NOT_TOPIC = NO_TOPIC | FOLLOWUP_FILLER | FRAMING_WORDS | TONE_FRAMING | CHANGE_FRAMING | _GRADE_WORDS
 _SUBJECT_PATTERNS = tuple(p for name, p, _ in SECTION_HINTS if name != "improve") + tuple(
     p for area, p in _JUDGEMENT_AREAS if area != "overall_effectiveness"

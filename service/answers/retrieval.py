@@ -31,9 +31,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from indexer.fusion import reciprocal_rank_fusion
-from service.answers.lexicon import SUMMARY_SECTION
+from service.answers.lexicon import CHANGE_SENTENCE, SUMMARY_SECTION
 from service.answers.records import Passage
 from service.answers.text import fold, sentence_spans, stem, stems
+from service.answers.tone import agreement, list_ranges, sentence_tone
 
 if TYPE_CHECKING:
     from indexer.backend import SearchIndex
@@ -54,6 +55,8 @@ class Weights:
     # users-tune (0.07 → 0.15: hit@5 0.947 → 0.958); the sentence quoted is then the fitted
     # ranker's (``service.answers.sentence_rank``, whose ``summary`` feature reads this flag).
     summary: float = 0.15
+    tone: float = 0.3  # × the share of a passage's sentences of the tone asked (``Query.tone``)
+    change: float = 0.3  # a passage that says how things changed (``Query.change``)
     candidates: int = 60  # from each of dense and lexical
     rescore: int = 40  # fused candidates looked inside
 
@@ -115,6 +118,13 @@ class Query:
     # the abbreviation counts as holding the long form.
     aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()
     borrowed: tuple[str, ...] = ()  # terms a follow-up took from an earlier question: weighed less
+    # -1 shortfalls, +1 strengths: a passage holding more sentences of that tone ranks higher
+    # (``Weights.tone``), for a question that asks for a tone of no topic ("what was holding
+    # them back"), which words alone cannot find.
+    tone: int = 0
+    # A change asked of no topic ("did they keep it up at the next one"): a passage that says how
+    # things changed since the last inspection ranks higher (``Weights.change``).
+    change: bool = False
 
 
 BORROWED_WEIGHT = 0.5  # of a borrowed term's idf: "and what about accommodation?" is about accommodation
@@ -276,6 +286,8 @@ class Retriever:
             # ..."): a summary passage on the area asked about is where the question points as
             # much as the area's own section.
             section = 1.0 if any(p.search(chunk.text) for p in query.section_patterns) else 0.0
+        toned = self._toned(chunk, query.tone) if query.tone else 0.0
+        changed = 1.0 if query.change and CHANGE_SENTENCE.search(chunk.text) else 0.0
         parts = {
             "rrf": rrf,
             "dense": dense,
@@ -293,9 +305,23 @@ class Retriever:
             + w.phrase * phrase
             + query.section_boost * section
             + w.summary * summary
+            + w.tone * toned
+            + w.change * changed
         )
         parts["row"] = float(row)
         return passage_from_chunk(chunk, score, parts)
+
+    def _toned(self, chunk: Any, wanted: int) -> float:
+        """The share of a chunk's sentences whose tone (by words or placement) is the one wanted."""
+        text = chunk.text
+        ranges = list_ranges(text)
+        spans = sentence_spans(text)
+        if not spans:
+            return 0.0
+        agreeing = sum(
+            1 for a, b in spans if agreement(wanted, sentence_tone(text[a:b], chunk.section, ranges, a)) > 0
+        )
+        return agreeing / len(spans)
 
 
 def passage_from_chunk(chunk: Any, score: float, scores: dict[str, float] | None = None) -> Passage:

@@ -219,6 +219,8 @@ def retrieval_query(
         phrases=intent.search_phrases if with_context else intent.phrases,
         aliases=intent.aliases,
         borrowed=intent.borrowed,
+        tone=intent.wants.tone if intent.broad_tone else 0,
+        change=intent.broad_change,
     )
 
 

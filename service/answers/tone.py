@@ -25,6 +25,19 @@ from dataclasses import dataclass
 
 from service.answers.lexicon import IMPROVE_TITLE, LIST_HEADING
 
+# As people type a question about shortfalls: "what was so wrong with the mash", "anything flagged
+# about help and protection", "what still needs work", "what was holding them back", "was it that
+# bad too", "whats not quite there", "what let them down", "falling behind". These idioms frame the
+# question, so they are no part of its topic either (``service.answers.query`` blanks them).
+CASUAL_CRITICISM = re.compile(
+    r"\b(?:wrong|(?:red )?flag(?:s|ged)?|"
+    r"need(?:s|ed)? (?:more |some |further |a lot of )?work(?! experience)|"
+    r"(?:hold|holds|holding|held) (?:\w+ ){0,2}back|(?:let|lets|letting) (?:\w+ ){0,2}down|"
+    r"(?:that|so|as|too|how|really|very|anything|what(?:['’]?s| was| is)?) bad|"
+    r"not (?:quite|really|yet|entirely) (?:there|right|good enough|up to (?:scratch|standard))|"
+    r"(?:fall|falls|falling|fell) behind|room for improvement)\b",
+    re.I,
+)
 ASKS_CRITICISM = re.compile(
     r"\b(?:criticis\w*|critical of|critique\w*|weak(?:ness|nesses|er|est)?|shortfalls?|shortcomings?|"
     r"failings?|deficienc\w*|inadequacies|fell short|falls? short|falling short|not good enough|"
@@ -36,7 +49,8 @@ ASKS_CRITICISM = re.compile(
     r"(?:were|was|is|are) (?:\w+ )?concerned (?:about|that|with|by)|"
     r"(?:had|has|have|with|showed?|faced?|experienc\w*|were there|was there) (?:\w+ ){0,2}(?:ineffective|"
     r"inadequate|inconsistent|insufficient|unsafe|delays?|drift|backlogs?|too (?:many|few|long|high|slow))|"
-    r"(?:perform\w*|did|do|doing) (?:badly|poorly|less well))\b",
+    r"(?:perform\w*|did|do|doing) (?:badly|poorly|less well))\b"
+    r"|" + CASUAL_CRITICISM.pattern,
     re.I,
 )
 ASKS_PRAISE = re.compile(

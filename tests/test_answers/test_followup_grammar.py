@@ -14,6 +14,7 @@ import itertools
 import pytest
 from conftest import councils_with_several_reports
 
+from service.answers.lexicon import TONE_FRAMING
 from service.answers.normalise import Normalised
 from service.answers.planning import Catalogue, ReportInfo, plan
 from service.answers.query import QueryIntent, parse, with_context
@@ -304,3 +305,73 @@ def test_now_after_an_earlier_inspection_is_the_latest(catalogue: Catalogue, the
         if _targets(catalogue, intent) != [(reports[-1].report_id,)]:
             wrong.append((name, _targets(catalogue, intent)))
     assert not wrong, f"{len(wrong)} wrong, e.g. {wrong[:3]}"
+
+
+# Asks for findings of a tone, written for this test: shortfalls (-1) and strengths (+1).
+TONE_QUESTIONS = (
+    ("what concerns did ofsted raise about {c}'s care leavers in {year}", -1),
+    ("what were the weaknesses in {c}'s front door in {year}", -1),
+    ("what did {c} do well for children in care in {year}", 1),
+)
+# Elliptical follow-ups that keep the earlier question's frame, and one that asks afresh.
+KEEPS_THE_TONE = ("and the one before?", "what about children in care?", "and for care leavers?")
+
+
+def test_a_follow_up_keeps_the_tone_asked_as_part_of_the_frame(catalogue: Catalogue) -> None:
+    wrong = []
+    for reports, (first, sign) in itertools.product(councils_with_several_reports(catalogue), TONE_QUESTIONS):
+        asked = first.format(c=reports[-1].local_authority.lower(), year=_year(reports[-1]))
+        for then in KEEPS_THE_TONE:
+            intent = _read(catalogue, asked, then)
+            if intent.wants.tone != sign or intent.is_judgement:
+                wrong.append((asked, then, intent.wants.tone, intent.is_judgement))
+        # A grade asked for is a new frame: no tone.
+        intent = _read(catalogue, asked, "and what grade did they get?")
+        if intent.wants.tone or not intent.is_judgement:
+            wrong.append((asked, "grade", intent.wants.tone, intent.is_judgement))
+    assert not wrong, f"{len(wrong)} wrong, e.g. {wrong[:3]}"
+
+
+# Shortfalls asked after a grade, as people type them (written for this test).
+AFTER_A_GRADE_SHORTFALLS = (
+    ("any concerns about their care leavers", ("care", "leavers")),
+    ("anything flagged about their early help?", ("early", "help")),
+    ("what held them back", ()),
+    ("so what needs more work", ()),
+    ("was it as bad the time before", ()),
+    ("what was not quite good enough there", ()),
+)
+
+
+@pytest.mark.parametrize(("then", "topic"), AFTER_A_GRADE_SHORTFALLS)
+def test_shortfalls_asked_after_a_grade_are_findings_not_the_grade(
+    catalogue: Catalogue, then: str, topic: tuple[str, ...]
+) -> None:
+    wrong = []
+    for reports, first in itertools.product(councils_with_several_reports(catalogue), GRADE_QUESTIONS):
+        asked = first.format(c=reports[-1].local_authority.lower(), year=_year(reports[-1]))
+        intent = _read(catalogue, asked, then)
+        # The grade's framing words ("grade", "judged") are no topic to search for, nor the idiom's.
+        if intent.wants.tone != -1 or intent.is_judgement or set(intent.terms) - set(topic) - TONE_FRAMING:
+            wrong.append((asked, intent.wants.tone, intent.is_judgement, intent.terms))
+        if not topic and not intent.broad_tone:
+            wrong.append((asked, "broad", intent.terms))
+    assert not wrong, f"{len(wrong)} wrong, e.g. {wrong[:3]}"
+
+
+@pytest.mark.parametrize(
+    "then",
+    ["fine, what about the care leavers", "ok thanks. and care leavers?", "right - care leavers then?"],
+)
+def test_an_acknowledgement_opening_a_turn_is_no_topic(catalogue: Catalogue, then: str) -> None:
+    reports = councils_with_several_reports(catalogue)[0]
+    intent = _read(catalogue, f"{reports[-1].local_authority.lower()} latest grade", then)
+    assert set(intent.terms) == {"care", "leavers"}, intent.terms
+
+
+def test_a_change_of_things_as_a_whole_asks_for_the_sentences_that_say_so(catalogue: Catalogue) -> None:
+    reports = councils_with_several_reports(catalogue)[0]
+    first = f"{reports[0].local_authority.lower()} {_year(reports[0])} grade"
+    for then in ("had things got better by the next one", "did they keep it up at the next one"):
+        assert _read(catalogue, first, then).broad_change, then
+    assert not _read(catalogue, first, "had care leavers got better by the next one").broad_change

@@ -12,8 +12,11 @@ from typing import Any
 import pytest
 
 from inspectqa.settings import Settings
+from service.answers.lexicon import CHANGE_SENTENCE, IMPROVE_TITLE
 from service.answers.qa import QAService
-from service.answers.records import Answer, Turn
+from service.answers.records import Answer, Passage, Turn
+from service.answers.retrieval import Query
+from service.answers.tone import tone
 
 
 @pytest.fixture(scope="module")
@@ -279,3 +282,54 @@ def test_a_change_in_things_as_a_whole_borrows_no_topic(qa: QAService) -> None:
     )
     # The small index holds no later Durham report: declined, not answered from the 2019 one.
     assert answer.abstained and not answer.citations
+
+
+def test_a_shortfall_asked_of_no_topic_is_answered_with_shortfalls(qa: QAService) -> None:
+    # "What was holding them back" after a grade names no topic: the report's shortfalls as a
+    # whole, found by their tone (the idiom's words are no search words) and quoted first.
+    intent = qa.understand("so what was holding them back", history_of("bexley 2018 ofsted grade"))
+    assert intent.wants.tone == -1 and intent.broad_tone and not intent.is_judgement
+    answer = conversation(qa, "bexley 2018 ofsted grade", "so what was holding them back")
+    assert not answer.abstained and reports(answer) == {"bexley-2018-08-20"}
+    # Each quote states a shortfall, in its words or as an item of the report's list of improvements.
+    shortfalls = [c for c in answer.citations if tone(c.quote) < 0 or IMPROVE_TITLE.search(c.section or "")]
+    assert len(shortfalls) == len(answer.citations) >= 2, answer.answer
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "later"),
+    [
+        ("barnet 2017 grade", "had things got better by the next one", "barnet-2019-07-01"),
+        ("southend earliest inspection", "did they keep it up at the next one", "southend-on-sea-2019-08-27"),
+    ],
+)
+def test_a_change_of_things_as_a_whole_is_answered_with_the_sentences_that_say_so(
+    qa: QAService, first: str, then: str, later: str
+) -> None:
+    # A change asked of no topic: the later report's own words on how services changed since
+    # the inspection discussed (``lexicon.CHANGE_SENTENCE``), from the passages that say so.
+    answer = conversation(qa, first, then)
+    assert not answer.abstained and later in reports(answer)
+    assert any(CHANGE_SENTENCE.search(c.quote) for c in answer.citations), answer.answer
+
+
+def test_a_broad_ask_ranks_the_passages_of_the_kind_asked(qa: QAService) -> None:
+    # Asked of no topic, a change or a tone has no words to search for: retrieval counts the
+    # passages that say how things changed (``Query.change``), or the share of their sentences of
+    # the tone asked (``Query.tone``).
+    def changes(passages: list[Passage]) -> int:
+        return sum(bool(CHANGE_SENTENCE.search(p.text)) for p in passages)
+
+    def shortfalls(passages: list[Passage]) -> int:
+        return sum(1 for p in passages for s in p.text.split(". ") if tone(s) < 0)
+
+    text = "southend 2016 grade had things got better by the next one"
+    southend = ("southend-on-sea-2019-08-27",)
+    plain = qa.retriever.search(Query(text=text, terms=(), report_ids=southend), 5)
+    changed = qa.retriever.search(Query(text=text, terms=(), report_ids=southend, change=True), 5)
+    assert changes(changed) > changes(plain)
+    text = "bexley 2018 ofsted grade so what was holding them back"
+    bexley = ("bexley-2018-08-20",)
+    plain = qa.retriever.search(Query(text=text, terms=(), report_ids=bexley), 5)
+    toned = qa.retriever.search(Query(text=text, terms=(), report_ids=bexley, tone=-1), 5)
+    assert shortfalls(toned) > shortfalls(plain)
