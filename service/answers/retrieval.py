@@ -180,8 +180,14 @@ class Retriever:
         # OR query, and "children" or "care" are in most of the 37,000 (slow, and nearly no signal).
         rare = sorted(query.terms, key=lambda t: -self.stats.idf(stem(t)))[:LEXICAL_TERMS]
         lexical_text = " ".join(t for t in rare if self.stats.idf(stem(t)) >= 1.0) or query.text
-        lexical_hits = self.index.lexical_search(
-            lexical_text, wanted, report_ids=list(query.report_ids) if query.report_ids else None
+        # A question with no topic words ("and in 2017?", "did they keep it up at the next one") has
+        # nothing to search by keyword: its words would rank the passages that happen to say "next".
+        lexical_hits = (
+            self.index.lexical_search(
+                lexical_text, wanted, report_ids=list(query.report_ids) if query.report_ids else None
+            )
+            if query.terms
+            else []
         )
         ranked = [dense_hits, lexical_hits]
         for phrase in query.phrases:

@@ -15,7 +15,7 @@ from inspectqa.settings import Settings
 from service.answers.lexicon import CHANGE_SENTENCE, IMPROVE_TITLE
 from service.answers.qa import QAService
 from service.answers.records import Answer, Passage, Turn
-from service.answers.retrieval import Query
+from service.answers.retrieval import Query, Retriever
 from service.answers.tone import tone
 
 
@@ -333,3 +333,27 @@ def test_a_broad_ask_ranks_the_passages_of_the_kind_asked(qa: QAService) -> None
     plain = qa.retriever.search(Query(text=text, terms=(), report_ids=bexley), 5)
     toned = qa.retriever.search(Query(text=text, terms=(), report_ids=bexley, tone=-1), 5)
     assert shortfalls(toned) > shortfalls(plain)
+
+
+def test_a_question_with_no_topic_words_is_not_searched_by_keyword(qa: QAService) -> None:
+    # "Did they keep it up at the next one" has no topic words: a keyword search on its words would
+    # rank the passages that happen to say "next" or "keep"; the dense search alone reads it.
+    class Recording:
+        def __init__(self, index: Any) -> None:
+            self.index, self.searched = index, []
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.index, name)
+
+        def lexical_search(self, text: str, *args: Any, **kwargs: Any) -> Any:
+            self.searched.append(text)
+            return self.index.lexical_search(text, *args, **kwargs)
+
+    recording = Recording(qa.retriever.index)
+    retriever = Retriever(recording, qa.retriever.embedder, qa.retriever.stats)  # type: ignore[arg-type]
+    southend = ("southend-on-sea-2019-08-27",)
+    text = "southend 2016 grade did they keep it up at the next one"
+    assert retriever.search(Query(text=text, terms=(), report_ids=southend), 5)
+    assert recording.searched == []
+    assert retriever.search(Query(text=text, terms=("foster",), report_ids=southend), 5)
+    assert recording.searched == ["foster"]
