@@ -205,7 +205,7 @@ QUERY_STOPWORDS = STOPWORDS | frozenset((
     "mentioned", "mentions", "previous", "next", "recent", "reported", "since", "tell",
     "ok", "okay", "tho", "though", "stuff", "thing", "things", "lot", "lots", "bit", "really", "actually",
     "anything", "something", "even", "still", "now", "vs", "versus", "worse", "better", "getting", "sort",
-    "sorted", "go", "going", "collection", "effect",
+    "sorted", "go", "going", "collection", "effect", "quite",
 ))  # fmt: skip
 
 # Number words: the grounding checker compares figures as facts, not as words.
@@ -234,6 +234,8 @@ FRAMING_WORDS = frozenset((
 ASK_WORDS = frozenset((
     "criticised", "criticise", "criticize", "criticized", "criticism", "criticisms", "critique",
     "praised", "praise", "praising", "commended", "commend", "commending", "commendation",
+    # "what was wrong with ...": the reports say what was weak, rarely that it was "wrong"
+    "wrong",
 ))  # fmt: skip
 
 # Words that say a question wants criticism or praise rather than what it is about ("what concerns

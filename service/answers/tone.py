@@ -41,7 +41,9 @@ CASUAL_CRITICISM = re.compile(
 ASKS_CRITICISM = re.compile(
     r"\b(?:criticis\w*|critical of|critique\w*|weak(?:ness|nesses|er|est)?|shortfalls?|shortcomings?|"
     r"failings?|deficienc\w*|inadequacies|fell short|falls? short|falling short|not good enough|"
-    r"(?:went|go|goes|going) wrong|gaps? in|lacking|struggl\w*|worse|negative|downsides?|"
+    r"(?:went|go|goes|going) wrong|wrong with|(?:what(?:['’]?s| is| was| were| are)?|anything|something) "
+    r"(?:\w+ )?wrong|not (?:quite )?(?:there yet|up to scratch)|not quite (?:there|right)|"
+    r"gaps? in|lacking|struggl\w*|worse|negative|downsides?|"
     r"poor(?:ly)?|(?:what|which|any|main|key|particular|the|raised?|raising|expressed|had|have|has|"
     r"identified|were there|was there) (?:\w+ )?(?:concerns?|problems?|issues|worries|challenges)|"
     r"concerns? (?:did|were|was|about)|need(?:s|ed)? to improve|needs? improving|"

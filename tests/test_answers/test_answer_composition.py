@@ -72,6 +72,11 @@ def quotes(answer: Answer) -> list[str]:
         ("so what was not quite good enough", -1),
         ("what was wrong with essex's early help", -1),
         ("How many children in Hull need social work support?", 0),
+        # Asked as people type a shortfall: "wrong with", "what's wrong", "not quite there".
+        ("What did Durham's 2019 inspection say was wrong with assessments?", -1),
+        ("anything wrong with how supervision is recorded in hull", -1),
+        ("so whats not quite there for care leavers", -1),
+        ("Were children placed in the wrong type of placement in Bexley?", 0),
     ],
 )
 def test_questions_are_read_for_criticism_or_praise(question: str, wanted: int) -> None:
@@ -341,3 +346,11 @@ def test_a_summary_passage_on_the_area_asked_about_counts_as_in_its_section(qa: 
         for p in listed
         if p.scores["summary"] == 1.0 and not re.search(r"improve|recommendation", p.section or "", re.I)
     )
+
+
+def test_a_shortfall_asked_as_wrong_or_not_quite_there_leaves_no_search_word(qa: QAService) -> None:
+    # Reports say what was weak, rarely that it was "wrong"; "quite" is a hedge, not a topic.
+    wrong = qa.understand("What did Durham's 2019 inspection say was wrong with assessments?")
+    assert wrong.wants.tone == -1 and "wrong" not in wrong.terms and "assessments" in wrong.terms
+    hedged = qa.understand("so whats not quite there for care leavers in barnet 2019")
+    assert hedged.wants.tone == -1 and "quite" not in hedged.terms
