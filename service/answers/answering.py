@@ -19,7 +19,14 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from service.answers.figures import figure_bonus
-from service.answers.lexicon import CHANGE_SENTENCE, FRAMING_WORDS, IMPROVE_HINT, LIST_FRAMING, TONE_FRAMING
+from service.answers.lexicon import (
+    CHANGE_SENTENCE,
+    FRAMING_WORDS,
+    IMPROVE_HINT,
+    LIST_FRAMING,
+    SUMMARY_SECTION,
+    TONE_FRAMING,
+)
 from service.answers.lists import (
     ITEM_SENTENCES,
     LIST_ITEMS,
@@ -82,6 +89,10 @@ PARAGRAPH_NUMBER = re.compile(r"\d{1,3}\.\s*")  # "39. Services provided for ...
 # dev.jsonl so that answers keep as many sentences as the hand-weighted score gave (2.2 and 2.8
 # a question; 0.55, that score's own share, kept 1.8 and 2.3 on the probability scale).
 KEEP = 0.1
+# Sentences of a report's headline quoted after its overall grade: the first often only sets the
+# scene ("Some services for children have declined since the last inspection.") and the second
+# says what was found ("Widespread and serious weaknesses mean that too many children ...").
+HEADLINE_SENTENCES = 2
 
 
 def restates(sentence: str, given: Sequence[set[str]]) -> bool:
@@ -420,7 +431,8 @@ class Composer:
 
     def headline(self, passage: Passage, after: int) -> tuple[Passage, int, int] | None:
         """The report's headline sentence after a judgements table ending at ``after``."""
-        return self._following_sentence(passage, after)
+        found = self._headline(passage, after, 1)
+        return found[0] if found else None
 
     def survey(
         self, intent: QueryIntent, councils: Sequence[Sequence[Passage]], *, max_councils: int = 5
@@ -586,11 +598,10 @@ class Composer:
                 passage, start, end = located
                 n = self.cite(draft, passage, start, end)
                 group.append((judgement_sentence(passage.text[start:end], judgement.grade), [n]))
-                follow = self._following_sentence(passage, end)
-                if follow is not None and judgement.area == "overall_effectiveness":
-                    f_passage, f_start, f_end = follow
-                    f_n = self.cite(draft, f_passage, f_start, f_end)
-                    group.append((clean_sentence(f_passage.text[f_start:f_end]), [f_n]))
+                if judgement.area == "overall_effectiveness":
+                    for f_passage, f_start, f_end in self._headline(passage, end, HEADLINE_SENTENCES):
+                        f_n = self.cite(draft, f_passage, f_start, f_end)
+                        group.append((clean_sentence(f_passage.text[f_start:f_end]), [f_n]))
             if group and (intent.asks_change or "overall_effectiveness" not in wanted):
                 grades = tuple(j.grade for j in found if j.area in wanted)
                 # One area asked for by name: its own section opens with the inspectors'
@@ -720,6 +731,48 @@ class Composer:
                 if prose_like(passage.text[start:end]):
                     return passage, start, end
             return None
+        return None
+
+    def _headline(self, passage: Passage, after: int, count: int) -> list[tuple[Passage, int, int]]:
+        """Up to ``count`` sentences of the report's headline on its overall grade, whose
+        judgements table ends at ``after`` in ``passage``: the opening of its summary section
+        where it has one (the single inspection framework's "Executive summary" or "Summary of
+        key findings": there the sentences after the table are the framework's set words, "The
+        local authority leads effective services that meet the requirements for good", or more
+        of the table), else the prose that follows the table (the ILACS headline paragraph)."""
+        grade = set(stems(passage.text[max(0, after - 200) : after]))
+        opening = self._summary_opening(passage.report_id, grade)
+        first = opening or self._following_sentence(passage, after)
+        if first is None:
+            return []
+        found = [first]
+        while len(found) < count:
+            f_passage, _start, f_end = found[-1]
+            spans = [quote_span(f_passage.text, a, b) for a, b in sentence_spans(f_passage.text)]
+            following = [(a, b) for a, b in spans if a >= f_end]
+            if not following:
+                break
+            start, end = following[0]
+            sentence = f_passage.text[start:end]
+            if not (prose_like(sentence) and sentence.rstrip().endswith(".")):
+                break
+            found.append((f_passage, start, end))
+        return found
+
+    def _summary_opening(self, report_id: str, grade: set[str]) -> tuple[Passage, int, int] | None:
+        """The first sentence of a report's summary section (``SUMMARY_SECTION``), when the report
+        has one and it opens with prose other than the grade (``grade``: the stems of the text
+        stating it); None for the ILACS reports, which have none."""
+        rows = self.index.chunk_ids_for_reports([report_id])
+        for chunk in sorted(self.index.chunks(list(rows)), key=lambda c: c.start):
+            if not SUMMARY_SECTION.search(chunk.section or ""):
+                continue
+            passage = _as_passage(chunk)
+            for start, end in sentence_spans(passage.text)[:1]:
+                start, end = quote_span(passage.text, start, end)
+                sentence = passage.text[start:end]
+                if prose_like(sentence) and not restates(sentence, [grade]):
+                    return passage, start, end
         return None
 
     def _following_sentence(self, passage: Passage, after: int) -> tuple[Passage, int, int] | None:

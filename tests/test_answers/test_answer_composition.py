@@ -239,13 +239,15 @@ def test_list_items_are_not_cut_at_six(qa: QAService) -> None:
 
 @pytest.mark.slow
 def test_grade_is_followed_by_the_headline_that_opens_the_next_passage(qa: QAService) -> None:
-    # Durham 2019's grades table ends its first passage; the headline sentence opens the second.
+    # Durham 2019's grades table ends its first passage; the headline opens the second. Its first
+    # sentence only sets the scene, the second says what was found: both are quoted.
     answer = qa.ask("What was the overall effectiveness judgement for Durham in 2019?")
-    assert answer.answer.count("[") == 2, answer.answer
+    assert answer.answer.count("[") == 3, answer.answer
     assert "requires improvement" in answer.sentences[0].text.lower()
-    headline = answer.citations[1]
-    assert headline.chunk_id == "durham-2019-10-21#0001"
+    headline, finding = answer.citations[1:3]
+    assert headline.chunk_id == finding.chunk_id == "durham-2019-10-21#0001"
     assert "there was a deterioration in the impact of some services" in headline.quote
+    assert finding.quote.startswith("Substantial work to lay the foundations"), answer.answer
 
 
 @pytest.mark.slow
@@ -354,3 +356,12 @@ def test_a_shortfall_asked_as_wrong_or_not_quite_there_leaves_no_search_word(qa:
     assert wrong.wants.tone == -1 and "wrong" not in wrong.terms and "assessments" in wrong.terms
     hedged = qa.understand("so whats not quite there for care leavers in barnet 2019")
     assert hedged.wants.tone == -1 and "quite" not in hedged.terms
+
+
+def test_an_overall_grade_is_quoted_with_the_headline_finding(qa: QAService) -> None:
+    # The single inspection framework's reports state their headline in the executive summary,
+    # not after the grade table (which is followed by more of the table).
+    sif = qa.ask("What was Barnet's overall grade in 2017?")
+    assert not sif.abstained
+    assert "widespread and serious failures" in sif.answer, sif.answer
+    assert sif.citations[1].chunk_id == "barnet-2017-07-07#0003"  # "Executive summary"
