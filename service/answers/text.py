@@ -72,6 +72,11 @@ _SUFFIXES = (
 )
 
 
+# Suffixes before which English doubles a final consonant ("plan" → "planning", "refer" →
+# "referred"); not "ff", "ll", "ss", "zz", which end words of their own ("staff" → "staffing").
+_DOUBLING = frozenset(("ing", "ings", "ed"))
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` of each sentence of ``text``, trimmed of whitespace, bullets and numbers."""
     spans: list[tuple[int, int]] = []
@@ -142,6 +147,8 @@ def stem(word: str) -> str:
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             word = word[: -len(suffix)]
+            if suffix in _DOUBLING and word[-1] == word[-2] and word[-1] not in "aeiouflsz":
+                word = word[:-1]  # "planning", "planned" meet "plans"; "referred" meets "refers"
             break
     else:
         if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) >= 4:

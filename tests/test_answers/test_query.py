@@ -12,7 +12,7 @@ from inspectqa.errors import UnknownFilter
 from service.answers.planning import Catalogue, plan
 from service.answers.query import parse, quoted_phrases, with_context
 from service.answers.records import Filters
-from service.answers.text import sentence_spans
+from service.answers.text import sentence_spans, stem
 
 
 def ids(catalogue: Catalogue, question: str, filters: Filters | None = None) -> tuple[str, ...] | None:
@@ -189,6 +189,15 @@ def test_sentence_spans_are_verbatim_and_skip_paragraph_numbers() -> None:
         "Bullet two",
         "Next paragraph.",
     ]
+
+
+def test_a_doubled_final_consonant_meets_its_word() -> None:
+    # "planning for looked after children" is about "some plans for looked after children".
+    assert stem("planning") == stem("planned") == stem("plans") == stem("plan")
+    assert stem("referred") == stem("refers") and stem("committed") == stem("commitment")
+    # Words that end in a double letter of their own keep it.
+    assert stem("staffing") == stem("staff") and stem("filled") == stem("fills")
+    assert stem("called") == stem("calls") and stem("added") != "ad"
 
 
 def test_change_over_time_compares_every_report_and_current_questions_take_the_latest(
