@@ -25,12 +25,14 @@ from dataclasses import dataclass
 
 from service.answers.lexicon import IMPROVE_TITLE, LIST_HEADING
 
-# As people type a question about shortfalls: "what was so wrong with the mash", "anything flagged
-# about help and protection", "what still needs work", "what was holding them back", "was it that
-# bad too", "whats not quite there", "what let them down", "falling behind". These idioms frame the
-# question, so they are no part of its topic either (``service.answers.query`` blanks them).
+# As people type a question about shortfalls: "what was so wrong with the mash", "whats wrong",
+# "anything flagged about help and protection", "what still needs work", "what was holding them
+# back", "was it that bad too", "whats not quite there", "what let them down", "falling behind".
+# These idioms frame the question, so they are no part of its topic either
+# (``service.answers.query`` blanks them).
 CASUAL_CRITICISM = re.compile(
-    r"\b(?:wrong|(?:red )?flag(?:s|ged)?|"
+    r"\b(?:wrong with|(?:what(?:['’]?s| is| was| were| are)?|anything|something) (?:\w+ )?wrong|"
+    r"(?:red )?flag(?:s|ged)?|"
     r"need(?:s|ed)? (?:more |some |further |a lot of )?work(?! experience)|"
     r"(?:hold|holds|holding|held) (?:\w+ ){0,2}back|(?:let|lets|letting) (?:\w+ ){0,2}down|"
     r"(?:that|so|as|too|how|really|very|anything|what(?:['’]?s| was| is)?) bad|"
@@ -41,9 +43,8 @@ CASUAL_CRITICISM = re.compile(
 ASKS_CRITICISM = re.compile(
     r"\b(?:criticis\w*|critical of|critique\w*|weak(?:ness|nesses|er|est)?|shortfalls?|shortcomings?|"
     r"failings?|deficienc\w*|inadequacies|fell short|falls? short|falling short|not good enough|"
-    r"(?:went|go|goes|going) wrong|wrong with|(?:what(?:['’]?s| is| was| were| are)?|anything|something) "
-    r"(?:\w+ )?wrong|not (?:quite )?(?:there yet|up to scratch)|not quite (?:there|right)|"
-    r"gaps? in|lacking|struggl\w*|worse|negative|downsides?|"
+    r"(?:went|go|goes|going) wrong|not (?:quite )?there yet|not up to scratch|gaps? in|lacking|"
+    r"struggl\w*|worse|negative|downsides?|"
     r"poor(?:ly)?|(?:what|which|any|main|key|particular|the|raised?|raising|expressed|had|have|has|"
     r"identified|were there|was there) (?:\w+ )?(?:concerns?|problems?|issues|worries|challenges)|"
     r"concerns? (?:did|were|was|about)|need(?:s|ed)? to improve|needs? improving|"
