@@ -378,7 +378,11 @@ def eval_check_command(
     typer.echo(f"ok: no metric dropped more than {tolerance} below {baseline}")
 
 
-_PAIRS_FILES = [Path("evals/data/grounding_pairs.jsonl"), Path("evals/data/grounding_pairs_v2.jsonl")]
+_PAIRS_FILES = [
+    Path("evals/data/grounding_pairs.jsonl"),
+    Path("evals/data/grounding_pairs_v2.jsonl"),
+    Path("evals/data/grounding_pairs_v4.jsonl"),
+]
 
 
 @eval_app.command("grounding")

@@ -2,7 +2,7 @@
 
 What it learns from:
 - the pairs of each pairs file whose ``split`` is a fitting one (``dev`` in ``grounding_pairs.jsonl``,
-  ``fit`` in ``grounding_pairs_v2.jsonl``);
+  ``fit`` in ``grounding_pairs_v2.jsonl`` and in ``grounding_pairs_v4.jsonl``, which is all ``fit``);
 - natural paraphrases: each dev gold question's reference ``answer`` against its evidence quotes
   (supported; a person wrote them to answer, not to test the checker), skipping questions on a report
   that any held-out pair comes from.
