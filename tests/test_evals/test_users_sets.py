@@ -32,6 +32,7 @@ BLIND = DATA / "users-blind.jsonl"
 BLIND2 = DATA / "users-blind2.jsonl"
 BODY = DATA / "users-tune-body.jsonl"
 TUNE2 = DATA / "users-tune2.jsonl"
+UNANS = DATA / "users-unans-tune.jsonl"
 STYLES = {"casual", "followup", "temporal", "formal", "unanswerable"}
 
 
@@ -81,6 +82,11 @@ def body() -> list[GoldQuestion]:
 @pytest.fixture(scope="module")
 def tune2() -> list[GoldQuestion]:
     return load_gold(TUNE2)
+
+
+@pytest.fixture(scope="module")
+def unans() -> list[GoldQuestion]:
+    return load_gold(UNANS)
 
 
 @pytest.fixture(scope="module")
@@ -185,18 +191,41 @@ def test_tune2_set_mirrors_blind2_on_tune_side_reports_no_other_users_file_cites
     assert not {_norm(e.quote) for q in tune2 for e in q.evidence} & known
 
 
-def test_ids_unique_across_all_files(users, surveys, blind, blind2, body, tune2, shared_gold):
+def test_unanswerable_probe_is_tune_side_and_mostly_unanswerable(unans, users, blind, blind2, body, tune2):
+    # USERS_SETS.md: about 40 unanswerable questions of many kinds, a few answerable controls of
+    # the same shapes; every place named and every report cited on the tune side.
+    assert sum(not q.answerable for q in unans) >= 40
+    assert 10 <= sum(q.answerable for q in unans) <= 20
+    assert all(re.fullmatch(r"uu-\d{2}", q.id) for q in unans)
+    assert any(q.history for q in unans if not q.answerable)  # follow-ups that move off the reports
+    check_councils(unans, "tune", 3)
+    heldout = {slug(r) for q in users["heldout"] + blind + blind2 for r in cited(q)}
+    assert not {slug(r) for q in unans for r in cited(q)} & heldout
+
+
+def test_ids_unique_across_all_files(users, surveys, blind, blind2, body, tune2, unans, shared_gold):
     sets = (
         users,
         surveys,
-        {"blind": blind, "blind2": blind2, "body": body, "tune2": tune2, "shared": shared_gold},
+        {
+            "blind": blind,
+            "blind2": blind2,
+            "body": body,
+            "tune2": tune2,
+            "unans": unans,
+            "shared": shared_gold,
+        },
     )
     ids = [q.id for group in sets for questions in group.values() for q in questions]
     assert len(ids) == len(set(ids))
 
 
-def test_every_cited_report_is_in_the_manifest(users, surveys, blind, blind2, body, tune2, manifest):
-    for sets in (users, surveys, {"blind": blind, "blind2": blind2, "body": body, "tune2": tune2}):
+def test_every_cited_report_is_in_the_manifest(users, surveys, blind, blind2, body, tune2, unans, manifest):
+    for sets in (
+        users,
+        surveys,
+        {"blind": blind, "blind2": blind2, "body": body, "tune2": tune2, "unans": unans},
+    ):
         for questions in sets.values():
             for question in questions:
                 missing = cited(question) - set(manifest)
@@ -230,9 +259,13 @@ def _norm(text: str) -> str:
 
 
 def test_quotes_are_verbatim_on_their_page_and_key_facts_inside_them(
-    users, surveys, blind, blind2, body, tune2, manifest
+    users, surveys, blind, blind2, body, tune2, unans, manifest
 ):
-    groups = (users, surveys, {"blind": blind, "blind2": blind2, "body": body, "tune2": tune2})
+    groups = (
+        users,
+        surveys,
+        {"blind": blind, "blind2": blind2, "body": body, "tune2": tune2, "unans": unans},
+    )
     questions = [q for sets in groups for qs in sets.values() for q in qs]
     wanted: dict[str, set[int]] = {}
     for question in questions:
