@@ -52,7 +52,7 @@ import numpy as np
 
 from service.answers.figures import figure_bonus
 from service.answers.framing import Framing
-from service.answers.lexicon import FRAMING_WORDS, TONE_FRAMING
+from service.answers.lexicon import FRAMING_WORDS, MONEY_WORDS, TONE_FRAMING
 from service.answers.records import Passage
 from service.answers.text import ACRONYMS, sentence_spans, stem, stems
 
@@ -294,6 +294,29 @@ DURATION = re.compile(
 )
 
 
+def subject_text(intent: QueryIntent) -> str:
+    """The question with the councils it is about put before it when earlier turns named them.
+
+    ``reworded`` compares the question with and without its absent words; "and what's their
+    annual budget" without "annual budget" is "and what's their", near nothing at all, so the drop
+    would credit any passage with saying the same in other words. With "Camden" before both, what
+    is left is still about the council the passages are about, as it is for a question that names it.
+    """
+    if not intent.from_history or not intent.places:
+        return intent.question
+    names = " ".join(dict.fromkeys(p.display for p in intent.places))
+    return f"{names} {intent.question}"
+
+
+# A sum of money: "£2,000", "£3.5m", "2 million pounds".
+MONEY = re.compile(r"£\s?\d|\b\d[\d,.]*\s?(?:pounds|million pounds|billion pounds)\b", re.I)
+
+
+def asks_money(question: str) -> bool:
+    """Whether a question's words ask about money (``MONEY_WORDS``): its figure must be a sum."""
+    return any(w in MONEY_WORDS for w in re.findall(r"[a-z]+", question.lower()))
+
+
 class Abstainer:
     """Decides whether the passages found answer an intent: the fitted ``Gate``, else the hand-set rules."""
 
@@ -364,7 +387,7 @@ class Abstainer:
             # Passages far from the question's subject ("what is the capital of France?") cannot
             # show that they say a word otherwise (its removal moves their similarity by noise),
             # only that they lack it: there rewording counts against, never for.
-            reworded = self.reworded(intent.question, [t for t, _ in absent], top)
+            reworded = self.reworded(subject_text(intent), [t for t, _ in absent], top)
             if evidence.dense < OFF_TOPIC_DENSE:
                 reworded = min(reworded, 0.0)
             evidence = replace(
@@ -437,8 +460,9 @@ class Abstainer:
     ) -> bool:
         """Whether a sentence of the passages gives a count (not a date or an age) on the topic
         (less the ``framed`` words), or, for "how quickly" or "how long", a time ("within an
-        hour", "up to two months")."""
+        hour", "up to two months"), or, for a question about money, a sum ("£2,000")."""
         timing = bool(TIMING_ASKED.search(intent.question))
+        money = asks_money(intent.question)
         # The topic as the gate weighs it: an abbreviation and its long form ("eh", "early help") once.
         terms = [t for t in intent.terms if t not in FRAMING_WORDS and t not in framed]
         topic = concepts(terms, self.stats.idf, expansions_of(intent))
@@ -446,7 +470,10 @@ class Abstainer:
         for passage in passages:
             for start, end in sentence_spans(passage.text):
                 sentence = passage.text[start:end]
-                if not figure_bonus(sentence, frozenset()) and not (timing and DURATION.search(sentence)):
+                if money:
+                    if not MONEY.search(sentence):
+                        continue  # "how much are they paid": a sum, not a count of something else
+                elif not figure_bonus(sentence, frozenset()) and not (timing and DURATION.search(sentence)):
                     continue  # a count, not a date or an age; or the time asked for
                 present = set(stems(sentence))
                 if sum(w for group, w in topic if group & present) / total >= FIGURE_COVER:

@@ -528,12 +528,26 @@ class Gazetteer:
                 continue
             if word == "york" and question[max(0, match.start() - 4) : match.start()].lower() == "new ":
                 continue
+            prefix = _AREA_PREFIX.search(lowered, 0, match.start())
+            if prefix and word in self._names:
+                # "Greater Manchester", "North Devon", "mid sussex": a region or a district named
+                # after the council, which is not the council (a known name with the prefix, such as
+                # "north east lincolnshire", is matched whole before it gets here).
+                place = _canonical_spacing(prefix.group(1) + " " + word)
+                mentions.append(PlaceMention(place, _title(place), prefix.start(1), match.end(), False))
+                continue
             if word in self._names:
                 for key in self._names[word]:
                     mentions.append(PlaceMention(key, self.display(key), match.start(), match.end(), True))
             else:
                 mentions.append(PlaceMention(word, _title(word), match.start(), match.end(), False))
         return mentions
+
+
+# A compass point or "greater" typed right before a council's name makes it another place: English
+# district councils are so named after their county ("North Devon", "East Hertfordshire", "Mid
+# Suffolk", "South Derbyshire"), and metropolitan regions after their city ("Greater Manchester").
+_AREA_PREFIX = re.compile(r"\b((?:north|south)(?:\s+(?:east|west))?|east|west|mid|greater)\s+$")
 
 
 def _mask(question: str) -> str:

@@ -41,9 +41,11 @@ QUANTITY = re.compile(
 )
 # "Who was the director of children's services?": reports rarely name officials; the answer needs
 # a named person in the evidence.
+# "Who is the director ...?", and asked for by name: "what's the name of the director ...",
+# "name the lead member".
 WHO_IS = re.compile(
-    r"\bwho (?:was|is|were|are)\b.{0,60}\b(?:director|chief executive|leader|head|lead member|chair|"
-    r"minister|manager|commissioner|mayor)\b",
+    r"\b(?:who (?:was|is|were|are)|names? (?:of|the))\b.{0,60}\b(?:director|chief executive|"
+    r"leader|head|lead member|chair|minister|manager|commissioner|mayor)s?\b",
     re.I,
 )
 OVERALL = re.compile(r"\boverall\b", re.I)

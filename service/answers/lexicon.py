@@ -211,6 +211,15 @@ QUERY_STOPWORDS = STOPWORDS | frozenset((
 # Number words: the grounding checker compares figures as facts, not as words.
 CLAIM_STOPWORDS = STOPWORDS | frozenset(("per", "cent", "percent", "one", "ones"))
 
+# Words of money (pay, spending, prices), from ordinary English rather than from any question: a
+# "how much" question about them is answered by a sum of money ("£2,000", "£3.5 million"), not by
+# any count near them ("80 care leavers" in "paid work experience"; abstention's figure check).
+MONEY_WORDS = frozenset((
+    "pay", "paid", "pays", "salary", "salaries", "wage", "wages", "earn", "earns", "earned", "earnings",
+    "spend", "spends", "spent", "spending", "cost", "costs", "costing", "budget", "budgets", "overspend",
+    "fee", "fees", "allowance", "allowances", "price", "prices", "money", "income", "funding",
+))  # fmt: skip
+
 # Search terms that frame a question ("compare", "called", "rated", "how many") rather than name its
 # subject: a passage that answers it need not contain them (abstention's topic and figure checks).
 FRAMING_WORDS = frozenset((

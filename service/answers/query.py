@@ -12,7 +12,7 @@ same function serves the API, the CLI and the evaluation.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from service.answers.aliases import Gazetteer, PlaceMention
@@ -177,6 +177,10 @@ _UNKNOWN_COUNCIL = re.compile(
     r"|\b([a-z]+(?: [a-z]+)?) (?:city|county|borough|district) council\b"
 )
 
+# "midsomer council": a bare council whose name is one word; taken for a place only when the word
+# is no word of the reports nor of English (``parse``'s ``is_word``), so "the local council" is not.
+_BARE_COUNCIL = re.compile(r"\b([A-Za-z][a-z]+) [Cc]ouncil\b")
+
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’]*")
 _HOW_MEASURE = re.compile(r"\bhow (?:long|quickly|quick|often|soon|far|fast)\b", re.I)
 _NOT_NAMES = frozenset(
@@ -288,11 +292,15 @@ class QueryIntent:
         return bool(self.years or self.year_from or self.year_to or self.relative)
 
 
-def parse(question: str | Normalised, gazetteer: Gazetteer) -> QueryIntent:
+def parse(
+    question: str | Normalised, gazetteer: Gazetteer, is_word: Callable[[str], bool] | None = None
+) -> QueryIntent:
     """Read councils, dates, judgement areas and report sections out of a question.
 
     Given a ``Normalised`` question, its normalised text is read, its abbreviations also count as
-    their long forms (and the reverse), and the original is kept beside it.
+    their long forms (and the reverse), and the original is kept beside it. ``is_word`` says
+    whether a word is one of the reports' or of English: a "midsomer council" whose name is
+    neither is a place the index has no report of.
     """
     normalised = question if isinstance(question, Normalised) else Normalised(question, question)
     question = normalised.text
@@ -311,6 +319,11 @@ def parse(question: str | Normalised, gazetteer: Gazetteer) -> QueryIntent:
             continue  # "which county council", "the local borough council"
         if not gazetteer.find(name) and name.lower() not in {"the", "a", "which", "this", "that", "each"}:
             outside.append(name if match.group(1) else name.title())
+    if is_word is not None and not places:
+        for match in _BARE_COUNCIL.finditer(question):
+            name = match.group(1)
+            if not is_word(name) and not gazetteer.find(name) and name.title() not in outside:
+                outside.append(name.title())
 
     # Dates are read with the councils' names blanked, so "the previous Leeds report" is a place
     # among Leeds's reports as "Leeds's previous report" is (offsets kept).

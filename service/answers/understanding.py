@@ -55,7 +55,10 @@ class Understanding:
 
     def read(self, question: str, state: QueryIntent | None) -> QueryIntent:
         """One question, with the intent the conversation so far resolved to (``state``)."""
-        intent = with_context(_reasons(parse(self.normaliser.normalise(question), self.gazetteer)), state)
+        normalised = self.normaliser.normalise(question)
+        intent = with_context(
+            _reasons(parse(normalised, self.gazetteer, self.normaliser.vocabulary.known)), state
+        )
         if intent.context:
             # Retrieval reads the earlier question with this one: its quoted names count too.
             intent = replace(intent, search_phrases=quoted_phrases(intent.search_text))

@@ -136,6 +136,13 @@ _PLURAL = r"(?:(?:ofsted|ilacs|full)\s+)?(?:inspections|reports|visits)"
 _PLACES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern, re.I))
     for kind, pattern in (
+        # Past either end: "the inspection before its first one", "the report after its latest":
+        # no report is there (``NOWHERE``), rather than the end itself.
+        (
+            "none",
+            rf"\b{_STEPPED}\s+{_STEP}{_BEFORE_WORD}\s+{_OF}{_EARLIEST_WORD}\b"
+            rf"|\b{_STEPPED}\s+{_STEP}{_AFTER_WORD}\s+{_OF}(?:latest|most\s+recent|newest|current)\b",
+        ),
         # Several reports: "its last two inspections", "the first three reports", and "its recent
         # inspections" (those of the range the question gives, else the last two).
         ("latest-n", rf"\b(?:last|latest|most\s+recent|past)\s+(two|three|four|[234])\s+{_PLURAL}\b"),

@@ -176,3 +176,41 @@ def test_a_word_that_only_frames_a_casual_question_is_not_a_fact_the_reports_lac
     # A rare word that names the fact asked for is still one the reports lack.
     overspend = qa.ask("how much did durham overspend on childrens services in 2019")
     assert overspend.abstained and overspend.evidence["missing"] > 0
+
+
+def test_a_question_about_money_wants_a_sum_not_any_count() -> None:
+    from service.answers.abstention import MONEY, asks_money
+
+    # "how much are social workers paid": a count of something else does not answer it (issue 12).
+    assert asks_money("how much are social workers paid in lambeth")
+    assert asks_money("how much does bristol spend on childrens services a year")
+    assert not asks_money("how many children were missing from care")
+    assert MONEY.search("The setting up home grant is set at £2,000.")
+    assert MONEY.search("an investment of 3.5 million pounds")
+    assert not MONEY.search("Nine care leavers went on to secure paid employment in 2014.")
+
+
+def test_asked_for_by_name_wants_a_named_person() -> None:
+    from service.answers.asking import read_wants
+
+    assert read_wants("whats the name of essexs director of childrens services").person
+    assert read_wants("who is the director of children's services").person
+    assert not read_wants("what did the director of children's services change").person
+
+
+def test_rewording_of_a_follow_up_is_measured_with_the_council_it_is_about() -> None:
+    from service.answers.abstention import subject_text
+    from service.answers.aliases import PlaceMention
+    from service.answers.query import QueryIntent
+
+    camden = PlaceMention("camden", "Camden", 0, 6, True)
+    # Without its council, "and what is their annual budget" less "annual budget" is near nothing.
+    followup = QueryIntent("and what is their annual budget", places=(camden,), from_history=True)
+    assert subject_text(followup) == "Camden and what is their annual budget"
+    named = QueryIntent("Camden annual budget", places=(camden,))
+    assert subject_text(named) == "Camden annual budget"
+
+
+def test_a_money_question_with_no_sum_in_the_report_is_declined(qa: QAService) -> None:
+    answer = qa.ask("how much did southend spend on foster carers in 2016")
+    assert answer.abstained and answer.evidence["no_figure"] == 1.0

@@ -297,3 +297,37 @@ def test_a_question_with_no_topic_asks_for_the_headline_judgement(catalogue: Cat
 def test_how_long_names_the_figure_asked_for_not_a_topic(catalogue: Catalogue) -> None:
     terms = parse("Lewisham early help waiting list how long 2019", catalogue.gazetteer).terms
     assert "long" not in terms and {"early", "help", "waiting", "list"} <= set(terms)
+
+
+def test_a_district_or_region_named_after_a_council_is_not_that_council(catalogue: Catalogue) -> None:
+    # A compass point or "greater" before a council's name makes another place (issue 12): a
+    # district named after its county, a region after its city. Known names with one are kept.
+    for question, place in (
+        ("Greater Manchester children's services Ofsted judgement", "Greater Manchester"),
+        ("north devon childrens services grade", "North Devon"),
+        ("how is mid suffolk doing on care leavers", "Mid Suffolk"),
+    ):
+        intent = parse(question, catalogue.gazetteer)
+        assert not intent.places and intent.outside_places == (place,), question
+        result = plan(intent, catalogue)
+        assert result.abstain_reason and "not among" in result.abstain_reason
+    for question, council in (
+        ("north east lincolnshire latest grade", "North East Lincolnshire"),
+        ("west berks lado", "West Berkshire"),
+        ("east sussex grade", "East Sussex"),
+        ("manchester's latest grade", "Manchester"),
+    ):
+        assert [p.display for p in parse(question, catalogue.gazetteer).places] == [council], question
+
+
+def test_a_bare_council_whose_name_is_no_word_is_a_place_the_index_lacks(catalogue: Catalogue) -> None:
+    words = {"the", "local", "their", "neighbouring", "kent"}
+    intent = parse("midsomer council childrens services rating", catalogue.gazetteer, words.__contains__)
+    assert intent.outside_places == ("Midsomer",)
+    assert plan(intent, catalogue).abstain_reason
+    # An ordinary word before "council" is no place; a known council stays itself.
+    assert not parse(
+        "what has the local council done", catalogue.gazetteer, words.__contains__
+    ).outside_places
+    kent = parse("has kent council improved", catalogue.gazetteer, words.__contains__)
+    assert [p.display for p in kent.places] == ["Kent"] and not kent.outside_places

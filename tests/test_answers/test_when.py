@@ -228,6 +228,19 @@ def test_a_place_the_councils_reports_do_not_reach_gives_nothing(catalogue: Cata
     assert pick_relative(reports, "previous", anchor_year=2100) == [reports[-1]]
 
 
+def test_a_step_past_either_end_is_no_report_not_the_end(catalogue: Catalogue) -> None:
+    # "The inspection before its first one" is none (issue 12), not the first one itself.
+    for question in (
+        "what did croydon get at the inspection before its first one",
+        "Croydon's report prior to its earliest inspection",
+        "the croydon inspection after its latest one",
+    ):
+        assert read_dates(question).relative == "none", question
+        result = plan(parse(question, catalogue.gazetteer), catalogue)
+        assert result.abstain_reason, question
+    assert read_dates("the croydon inspection after its first one").relative == "second"
+
+
 # A place named around the council's name, the present in everyday words, the last visit.
 AROUND_THE_NAME: tuple[tuple[str, Pick], ...] = (
     ("What did the previous {C} report say about care leavers?", lambda r: r[-2:-1]),
