@@ -10,6 +10,7 @@ plain reason to abstain when the question names a place or a year the index has 
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -68,6 +69,26 @@ class Plan:
         if any(t.report_ids is None for t in self.targets):
             return None
         return tuple(dict.fromkeys(r for t in self.targets for r in t.report_ids or ()))
+
+
+# Words that make a judgement question one across councils ("were any judged outstanding",
+# "is anywhere outstanding for care leavers", "most london boroughs"): quantifiers and the plural
+# nouns for councils, not the name of one.
+_ACROSS_COUNCILS = re.compile(
+    r"\b(?:any|anywhere|all|every|each|most|many|some|councils|authorities|boroughs|counties|"
+    r"areas|las|nationally|england|country|countrywide)\b",
+    re.I,
+)
+
+
+def _one_councils_grade(intent: QueryIntent) -> bool:
+    """Whether a judgement question asks one council's grade, not a survey across councils
+    ("which councils were outstanding", "how many were inadequate", "were any ...")."""
+    return (
+        intent.ask is None
+        and not (intent.asks_which_council or intent.asks_which_councils or intent.is_comparison)
+        and not _ACROSS_COUNCILS.search(intent.question)
+    )
 
 
 def _iso(value: object) -> date | None:
@@ -266,6 +287,10 @@ def plan(intent: QueryIntent, catalogue: Catalogue, filters: Filters | None = No
     if intent.outside_places:
         notes.append(f"not in the index: {', '.join(intent.outside_places)}")
 
+    if not keys and intent.is_judgement and _one_councils_grade(intent) and allowed is None:
+        # "perth childrens services ofsted rating": a grade is one council's, and the question names
+        # none the index holds (a town, a misspelt or made-up place); any council's grade would do.
+        return Plan((), abstain_reason="The question names no council whose reports are indexed.")
     if not keys:
         reports = [
             r

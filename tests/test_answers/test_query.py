@@ -305,7 +305,7 @@ def test_a_district_or_region_named_after_a_council_is_not_that_council(catalogu
     for question, place in (
         ("Greater Manchester children's services Ofsted judgement", "Greater Manchester"),
         ("north devon childrens services grade", "North Devon"),
-        ("how is mid suffolk doing on care leavers", "Mid Suffolk"),
+        ("how is north norfolk doing on care leavers", "North Norfolk"),
     ):
         intent = parse(question, catalogue.gazetteer)
         assert not intent.places and intent.outside_places == (place,), question
@@ -331,3 +331,17 @@ def test_a_bare_council_whose_name_is_no_word_is_a_place_the_index_lacks(catalog
     ).outside_places
     kent = parse("has kent council improved", catalogue.gazetteer, words.__contains__)
     assert [p.display for p in kent.places] == ["Kent"] and not kent.outside_places
+
+
+def test_a_grade_asked_of_no_council_the_index_holds_abstains(catalogue: Catalogue) -> None:
+    # A town or place the index does not know: any council's grade would be a wrong answer.
+    for question in ("perth childrens services ofsted rating", "what grade did paisley get"):
+        result = plan(parse(question, catalogue.gazetteer), catalogue)
+        assert result.abstain_reason and "names no council" in result.abstain_reason, question
+    # Asked across councils, it is a survey and is planned over the whole index.
+    for question in (
+        "which councils were rated outstanding in 2023",
+        "were any london boroughs judged outstanding",
+        "how many councils were inadequate in 2019",
+    ):
+        assert plan(parse(question, catalogue.gazetteer), catalogue).abstain_reason is None, question
