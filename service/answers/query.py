@@ -359,6 +359,9 @@ def parse(
             # The inspection after the one of that year (York's 2016 inspection, published in 2017).
             anchor, relative, year_from = YearMention(year_from), "next", None
     wants = read_wants(question)
+    if not wants.person and read_wants(spelt_out(question, normalised.expansions)).person:
+        # "who is the dcs": asked for a named director, the abbreviation spelt out.
+        wants = replace(wants, person=True)
     ask = read_ask(
         question,
         councils=council_count,

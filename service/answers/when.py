@@ -172,6 +172,9 @@ _PLACES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "next",
             rf"\bnext\s+{_THING}|\b(?:one|{_NOUN}|time)\s+{_STEP}{_AFTER_WORD}\s+(?:that|this|it)\b"
+            # "when ofsted next visited", and the future: "when will ofsted (next) inspect croydon"
+            r"|\bnext\s+(?:inspect|visit)(?:s|ed)?\b"
+            r"|\bwill\s+(?:ofsted\s+|inspectors\s+|they\s+)?(?:next\s+)?(?:inspect|visit|come\s+back|return)\b"
             r"|\bthe\s+(?:one|time)\s+after\b",
         ),
         (

@@ -345,3 +345,15 @@ def test_a_grade_asked_of_no_council_the_index_holds_abstains(catalogue: Catalog
         "how many councils were inadequate in 2019",
     ):
         assert plan(parse(question, catalogue.gazetteer), catalogue).abstain_reason is None, question
+
+
+def test_a_named_official_asked_for_by_abbreviation_wants_a_person(catalogue: Catalogue) -> None:
+    from service.answers.normalise import Normalised
+
+    typed = Normalised(
+        "who is the dcs in camden",
+        "who is the dcs in camden",
+        (),
+        (("dcs", "director of children's services"),),
+    )
+    assert parse(typed, catalogue.gazetteer).wants.person

@@ -241,6 +241,14 @@ def test_a_step_past_either_end_is_no_report_not_the_end(catalogue: Catalogue) -
     assert read_dates("the croydon inspection after its first one").relative == "second"
 
 
+def test_a_future_inspection_is_the_next_one_which_nothing_precedes(catalogue: Catalogue) -> None:
+    for question in ("when will ofsted next inspect croydon", "when will inspectors come back to croydon"):
+        assert read_dates(question).relative == "next", question
+        assert plan(parse(question, catalogue.gazetteer), catalogue).abstain_reason, question
+    # Past tense in a conversation: the one after the report discussed.
+    assert read_dates("when ofsted next visited was it still good").relative == "next"
+
+
 # A place named around the council's name, the present in everyday words, the last visit.
 AROUND_THE_NAME: tuple[tuple[str, Pick], ...] = (
     ("What did the previous {C} report say about care leavers?", lambda r: r[-2:-1]),
