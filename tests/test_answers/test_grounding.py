@@ -52,6 +52,19 @@ def test_check_on_a_real_paragraph(
     assert 0.0 <= verdict.score <= 1.0
 
 
+def test_a_claim_sharing_no_word_with_the_passage_is_never_supported(lexical: GroundingChecker) -> None:
+    # A dev quote against a passage on another matter: the refit on v4 scored it 0.503 through the
+    # signals that lean towards support when a claim copies nothing (near_max, n_clauses).
+    claim = (
+        "The timeliness and consistency with which child protection strategy meetings are held, "
+        "primarily, within the First Assessment Service (FAS) when children may be at risk of "
+        "significant harm."
+    )
+    verdict = lexical.check(claim, "Inspectors reviewed a sample of case files during the inspection week.")
+    assert not verdict.supported
+    assert verdict.reason == "no word of the claim is in the passage"
+
+
 def test_another_council_named_is_a_contradiction(lexical: GroundingChecker) -> None:
     passage = "Southend: " + PASSAGE
     assert lexical.check("In Southend, 84% of decisions were appropriate.", passage).supported

@@ -58,6 +58,10 @@ class GroundingChecker:
         if _whole_sentences_of(claim, passage):
             return Verdict(True, 1.0, "supported (verbatim)")
         found = self.signals(claim, passage)
+        if found.values["cov_mean"] == 0.0:
+            # No content word of the claim is in the passage: whatever the fitted weights make of
+            # the other signals, nothing here can support it (every such fitting pair is unsupported).
+            return Verdict(False, 0.0, "no word of the claim is in the passage")
         weights = self._weights
         probability = weights.probability(found.values)
         if probability >= weights.threshold:
