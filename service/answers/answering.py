@@ -313,6 +313,30 @@ class Composer:
                 chosen.append(follow)
         return self._assemble(chosen)
 
+    def append(self, draft: Draft, extra: Draft, topic: dict[str, float]) -> None:
+        """Add those of ``extra``'s sentences that are about ``topic`` (stems with their idf, as
+        ``list_topic`` gives them: at least ``LIST_TOPIC_COVER`` of its weight, as for an item of
+        the list) to the last group of ``draft``, cited anew, leaving out any that restate a
+        sentence ``draft`` already quotes."""
+        if not draft.groups:
+            return
+        given = [set(stems(c.quote)) for c in draft.citations]
+        group = draft.groups[-1][1]
+        total = sum(topic.values()) or 1.0
+        for sentence, numbers in extra.sentences:
+            citation = extra.citations[numbers[0] - 1]
+            passage = extra.cited[numbers[0]]
+            present = set(stems(citation.quote))
+            if sum(v for t, v in topic.items() if t in present) / total < LIST_TOPIC_COVER:
+                continue
+            if restates(citation.quote, given):
+                continue
+            start = passage.text.find(citation.quote)
+            if start < 0:
+                continue
+            group.append((sentence, [self.cite(draft, passage, start, start + len(citation.quote))]))
+            given.append(set(stems(citation.quote)))
+
     def rerank(
         self, intent: QueryIntent, passages: Sequence[Passage], depth: int, keep: int
     ) -> list[Passage]:

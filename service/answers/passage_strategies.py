@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from inspectqa.errors import InspectQAError
 from service.answers.answering import Draft, pretty_date
+from service.answers.lexicon import IMPROVE_HINT
 from service.answers.planning import Catalogue, Plan
 from service.answers.query import QueryIntent
 from service.answers.records import Passage
@@ -217,8 +218,11 @@ class Comparison:
 class ImprovementList:
     """ "What needs to improve?": the items of the report's list, in order (those about the topic named).
 
-    When no item is about the question's topic, the best sentences on the topic answer instead, the
-    list no longer favoured; a question naming no topic gets up to six sentences of the best passages.
+    With a topic ("what still needs to improve about supervision?") the items about it are
+    followed by the report's findings on that topic from its body, up to ``ANSWER_SENTENCES`` in
+    all: the item names what to improve, the findings say what was found. When no item is about
+    the topic, the best sentences on the topic answer instead, the list no longer favoured; a
+    question naming no topic gets the list, or up to six sentences of the best passages.
     """
 
     name = "improvement-list"
@@ -228,9 +232,21 @@ class ImprovementList:
 
     def answer(self, case: Case) -> Reply | None:
         listed = case.improvement_list
-        if listed.sentences:
-            return Reply(listed, passages=cited_first(listed, case.passages))
         composer, intent, passages = case.tools.composer, case.intent, case.passages
+        if listed.sentences:
+            room = ANSWER_SENTENCES - len(listed.sentences)
+            topic = composer.list_topic(intent.terms)
+            if room > 0 and topic:
+                # "What still needs to improve about supervision?": the list's item on it, then
+                # the report's findings on that topic behind it (its body, not the list again).
+                best = passages[0].report_id
+                body = [
+                    p for p in passages if p.report_id == best and not IMPROVE_HINT.search(p.section or "")
+                ]
+                on_topic = replace(intent, sections=tuple(s for s in intent.sections if s != "improve"))
+                extra = composer.extractive(on_topic, body[:4], per_report=room, max_sentences=room)
+                composer.append(listed, extra, topic)
+            return Reply(listed, passages=cited_first(listed, case.passages))
         if composer.list_topic(intent.terms):
             intent = replace(intent, sections=tuple(s for s in intent.sections if s != "improve"))
             draft = composer.extractive(intent, passages[:4], per_report=3, max_sentences=3)

@@ -8,6 +8,7 @@ not the string: an intent whose ``wants`` are changed is composed and gated as i
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import pytest
 from inspectqa.settings import Settings
 from service.answers.answering import Asks
 from service.answers.asking import QUANTITY, Wants, read_wants
+from service.answers.lexicon import IMPROVE_HINT
 from service.answers.passage_strategies import Extractive
 from service.answers.qa import QAService
 from service.answers.strategies import STRATEGIES, walk
@@ -86,7 +88,17 @@ def test_a_unit_that_does_not_apply_passes_the_question_on(qa: QAService) -> Non
 def test_improvement_list_gives_only_items_about_the_topic(qa: QAService) -> None:
     strategy, reply = walk(qa.case("What did Durham need to improve for private fostering in 2019?"))
     assert strategy.name == "improvement-list" and reply.draft is not None
-    assert all("private fostering" in sentence.lower() for sentence, _ in reply.draft.sentences)
+    assert all(re.search(r"privat\w* foster", s.lower()) for s, _ in reply.draft.sentences)
+
+
+def test_improvement_list_on_a_topic_goes_on_with_the_findings_behind_its_item(qa: QAService) -> None:
+    # The list's one item on private fostering, then the report's findings on it from its body
+    # (the realistic question sets quote those findings for "what still needs to improve about X").
+    strategy, reply = walk(qa.case("What did Durham need to improve for private fostering in 2019?"))
+    assert strategy.name == "improvement-list" and reply.draft is not None
+    sections = [c.section or "" for c in reply.draft.citations]
+    assert IMPROVE_HINT.search(sections[0])
+    assert any(not IMPROVE_HINT.search(s) for s in sections[1:])
 
 
 def test_the_question_is_read_once_into_what_it_wants() -> None:
