@@ -88,7 +88,8 @@ _SHORTFALL = re.compile(
     r"challenge|area|underdeveloped|inconsistent|variable|too|high|low|poor|limited)|"
     r"(?:is|are|remains?) (?:a |an )?(?:area|areas) for (?:improvement|development)|"
     r"(?:only|very) (?:a )?(?:small|minority|few|some|limited)|few (?:children|young|care|social)|"
-    r"still (?:more|not|too)|more (?:needs|work) (?:to|is needed)|concerns? (?:about|that|remain))\b",
+    r"still (?:more|not|too)|more (?:needs|work) (?:to|is needed)|(?:more|further) to do|"
+    r"concerns? (?:about|that|remain))\b",
     re.I,
 )
 _STRENGTH = re.compile(
@@ -113,6 +114,13 @@ _NEGATION = re.compile(
 _NEUTRAL = re.compile(
     r"\bas well as\b|\bwell-being\b|\bnot only\b|\bwhether or not\b|\bnot in (?:education|employment)\b|"
     r"\bif not\b|\btime[- ]limited\b",
+    re.I,
+)
+# An aim, not a finding: what comes after "to ensure", "to provide" up to the clause's end states
+# what practice is for, so its strength words judge nothing ("there is more to do to ensure that
+# pathway plans are effective", "an impact on their capacity to provide effective challenge").
+_PURPOSE = re.compile(
+    r"\b(?:in order )?to (?:ensure|make sure|provide|achieve|deliver|secure|enable|become|be)\b[^,;.]*",
     re.I,
 )
 # A shortfall word that a sentence says is avoided or tackled: "permanence without delay",
@@ -152,7 +160,7 @@ def tone(sentence: str) -> float:
     returns their balance, so "Most plans are good, although contingency planning is weak" is
     mixed (0) and "Plans are not consistently effective" a shortfall.
     """
-    text = _NEUTRAL.sub(" ", sentence)
+    text = _PURPOSE.sub(" ", _NEUTRAL.sub(" ", sentence))
     strengths = len(_AVOIDED.findall(text))
     text = _AVOIDED.sub(" ", text)
     shortfalls = len(_SHORTFALL.findall(text))

@@ -103,6 +103,17 @@ def test_questions_are_read_for_criticism_or_praise(question: str, wanted: int) 
         ),
         # Plain description.
         ("A small number of children are supported through private fostering arrangements.", 0),
+        # An aim is not a finding: the strength words after "to ensure", "to provide" judge nothing.
+        (
+            "However, there is more to do to ensure that pathway plans are effective and that care "
+            "leavers obtain the help that they need.",
+            -1,
+        ),
+        (
+            "Independent reviewing officers have competing workload demands, which have an impact on "
+            "their capacity to provide effective challenge.",
+            0,
+        ),
     ],
 )
 def test_sentences_are_read_for_shortfall_or_strength(sentence: str, sign: int) -> None:
