@@ -804,13 +804,12 @@ def _carry_slots(
         keep_topic = False  # "and how were care leavers doing?": about them as a whole
     kept = (() if own_subject else subject) + (topic if keep_topic else ())
     borrowed = tuple(t for t in dict.fromkeys(kept) if t not in intent.terms)
-    if not borrowed:
-        # Nothing to borrow: the follow-up names its own topic, and is searched by its own words.
-        # (After a question with no topic, "havering 2024 inspection grade", that question's words
-        # pulled "what about caseloads" towards the report's headline; a follow-up with no topic
-        # of its own is read with the earlier question whole, in ``with_context``.)
-        return carried
     earlier = " ".join(part for part in (previous.context, previous.question) if part)
+    if not borrowed:
+        # After a question with no topic ("havering 2024 inspection grade"), the earlier question
+        # is still read with this one (so its report's headline findings come first), with no
+        # terms of its own.
+        return replace(carried, context=earlier) if not (subject or topic) else carried
     whole = not own_subject and keep_topic
     return replace(
         carried,

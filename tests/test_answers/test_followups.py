@@ -209,16 +209,6 @@ def test_a_follow_up_of_filler_words_continues_the_whole_earlier_question(qa: QA
     assert "got" not in intent.terms and intent.context == first
 
 
-def test_a_follow_up_with_its_own_topic_is_not_searched_with_a_topicless_earlier_question(
-    qa: QAService,
-) -> None:
-    # "barnet 2017 inspection grade" names no topic: its words would pull the search towards the
-    # report's headline, away from what the follow-up asks about.
-    intent = qa.understand("what about their caseloads", history_of("barnet 2017 inspection grade"))
-    assert intent.from_history and "caseloads" in intent.terms
-    assert intent.context == "" and intent.search_text == intent.question
-
-
 def test_asking_why_after_a_grade_wants_the_findings_behind_it(qa: QAService) -> None:
     history = history_of("barnet 2017 inspection overall")
     intent = qa.understand("so why was help and protection inadequate", history)
