@@ -313,11 +313,11 @@ class Composer:
                 chosen.append(follow)
         return self._assemble(chosen)
 
-    def append(self, draft: Draft, extra: Draft, topic: dict[str, float]) -> None:
+    def append(self, draft: Draft, extra: Draft, topic: dict[str, float], wanted: int = 0) -> None:
         """Add those of ``extra``'s sentences that are about ``topic`` (stems with their idf, as
         ``list_topic`` gives them: at least ``LIST_TOPIC_COVER`` of its weight, as for an item of
-        the list) to the last group of ``draft``, cited anew, leaving out any that restate a
-        sentence ``draft`` already quotes."""
+        the list) and, when a tone is ``wanted``, state it, to the last group of ``draft``, cited
+        anew, leaving out any that restate a sentence ``draft`` already quotes."""
         if not draft.groups:
             return
         given = [set(stems(c.quote)) for c in draft.citations]
@@ -333,6 +333,9 @@ class Composer:
                 continue
             start = passage.text.find(citation.quote)
             if start < 0:
+                continue
+            placed = sentence_tone(citation.quote, passage.section, list_ranges(passage.text), start)
+            if wanted and agreement(wanted, placed) <= 0:
                 continue
             group.append((sentence, [self.cite(draft, passage, start, start + len(citation.quote))]))
             given.append(set(stems(citation.quote)))

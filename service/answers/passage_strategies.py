@@ -219,8 +219,9 @@ class ImprovementList:
     """ "What needs to improve?": the items of the report's list, in order (those about the topic named).
 
     With a topic ("what still needs to improve about supervision?") the items about it are
-    followed by the report's findings on that topic from its body, up to ``ANSWER_SENTENCES`` in
-    all: the item names what to improve, the findings say what was found. When no item is about
+    followed by the report's findings on that topic from its body (shortfalls, when the question
+    asks for them), up to ``ANSWER_SENTENCES`` in all: the item names what to improve, the
+    findings say what was found. When no item is about
     the topic, the best sentences on the topic answer instead, the list no longer favoured; a
     question naming no topic gets the list, or up to six sentences of the best passages.
     """
@@ -245,7 +246,7 @@ class ImprovementList:
                 ]
                 on_topic = replace(intent, sections=tuple(s for s in intent.sections if s != "improve"))
                 extra = composer.extractive(on_topic, body[:4], per_report=room, max_sentences=room)
-                composer.append(listed, extra, topic)
+                composer.append(listed, extra, topic, intent.wants.tone)
             return Reply(listed, passages=cited_first(listed, case.passages))
         if composer.list_topic(intent.terms):
             intent = replace(intent, sections=tuple(s for s in intent.sections if s != "improve"))

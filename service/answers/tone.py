@@ -116,11 +116,14 @@ _NEUTRAL = re.compile(
     r"\bif not\b|\btime[- ]limited\b",
     re.I,
 )
-# An aim, not a finding: what comes after "to ensure", "to provide" up to the clause's end states
-# what practice is for, so its strength words judge nothing ("there is more to do to ensure that
-# pathway plans are effective", "an impact on their capacity to provide effective challenge").
+# An aim or a view, not a finding: what comes after "to ensure", "to provide" up to the clause's
+# end states what practice is for, and after "considering it to be" what someone else thinks, so
+# their strength words judge nothing ("there is more to do to ensure that pathway plans are
+# effective", "an impact on their capacity to provide effective challenge", "despite senior
+# leaders considering this work to be strong and effective"). "Continues to be good" still judges.
 _PURPOSE = re.compile(
-    r"\b(?:in order )?to (?:ensure|make sure|provide|achieve|deliver|secure|enable|become|be)\b[^,;.]*",
+    r"\b(?:(?:in order )?to (?:ensure|make sure|provide|achieve|deliver|secure|enable)|"
+    r"(?:consider|believe|regard|deem)(?:s|ed|ing)? (?:\w+ ){0,4}to be)\b[^,;.]*",
     re.I,
 )
 # A shortfall word that a sentence says is avoided or tackled: "permanence without delay",
