@@ -301,13 +301,37 @@ def check_pair_fields(records: list[dict[str, object]]) -> Counter[str]:
         assert record["label"] == LABEL_OF_KIND[str(record["kind"])], record["id"]
         claim, passage = str(record["claim"]), str(record["passage"])
         assert claim.strip() and squash(claim) != squash(passage), record["id"]
-        if record["kind"] == "supported":
-            assert set(_words(claim)) - set(_words(passage)) <= CONNECTIVES, record["id"]
+    check_verbatim_claims(records)
     kinds = Counter(str(r["kind"]) for r in records)
     assert set(kinds) == set(LABEL_OF_KIND)
     labels = Counter(str(r["label"]) for r in records)
     assert abs(labels["supported"] - labels["unsupported"]) <= 0.1 * len(records)
     return kinds
+
+
+def check_verbatim_claims(records: list[dict[str, object]]) -> None:
+    """A "supported" claim uses only its passage's words and a connective."""
+    for record in records:
+        if record["kind"] == "supported":
+            claim, passage = str(record["claim"]), str(record["passage"])
+            assert set(_words(claim)) - set(_words(passage)) <= CONNECTIVES, record["id"]
+
+
+def check_new_reports(
+    records: list[dict[str, object]], earlier: tuple[Path, ...], corpus: Path, min_reports: int
+) -> None:
+    """At least ``min_reports`` reports, one per council, none of them nor their councils in the
+    ``earlier`` pairs files."""
+    import csv
+
+    reports = {str(r["report_id"]) for r in records}
+    assert len(reports) >= min_reports
+    used = {str(r["report_id"]) for path in earlier for r in pair_records(path)}
+    assert not reports & used
+    with (corpus / "manifest.csv").open(newline="") as handle:
+        council = {row["report_id"]: row["local_authority"] for row in csv.DictReader(handle)}
+    assert not {council[r] for r in reports} & {council[r] for r in used}
+    assert len({council[r] for r in reports}) == len(reports)
 
 
 def check_passages_on_their_pages(records: list[dict[str, object]], corpus: Path) -> set[int]:

@@ -5,12 +5,11 @@ evals/data/GROUNDING_PAIRS_V3.md."""
 
 from __future__ import annotations
 
-import csv
 import re
 from pathlib import Path
 
 import pytest
-from conftest import check_pair_fields, check_passages_on_their_pages, pair_records
+from conftest import check_new_reports, check_pair_fields, check_passages_on_their_pages, pair_records
 
 from evals.pairs import load_pairs
 
@@ -44,14 +43,7 @@ def test_fields_and_the_label_of_each_kind(records: list[dict[str, object]]) -> 
 
 
 def test_no_report_or_council_of_the_earlier_sets(records: list[dict[str, object]], corpus_dir: Path) -> None:
-    reports = {str(r["report_id"]) for r in records}
-    assert len(reports) >= MIN_REPORTS
-    earlier = {str(r["report_id"]) for path in EARLIER for r in pair_records(path)}
-    assert not reports & earlier
-    with (corpus_dir / "manifest.csv").open(newline="") as handle:
-        council = {row["report_id"]: row["local_authority"] for row in csv.DictReader(handle)}
-    assert not {council[r] for r in reports} & {council[r] for r in earlier}
-    assert len({council[r] for r in reports}) == len(reports)
+    check_new_reports(records, EARLIER, corpus_dir, MIN_REPORTS)
 
 
 @pytest.mark.slow

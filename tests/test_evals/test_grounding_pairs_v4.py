@@ -5,12 +5,17 @@ See evals/data/GROUNDING_PAIRS_V4.md."""
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import CONNECTIVES, PAIR_FIELDS, _words, check_passages_on_their_pages, pair_records
+from conftest import (
+    PAIR_FIELDS,
+    check_new_reports,
+    check_passages_on_their_pages,
+    check_verbatim_claims,
+    pair_records,
+)
 
 from evals.pairs import LABEL_OF_KIND, load_pairs
 
@@ -45,21 +50,11 @@ def test_fields_kinds_and_labels(records: list[dict[str, object]]) -> None:
 
 
 def test_verbatim_claims_use_the_passages_words(records: list[dict[str, object]]) -> None:
-    for record in records:
-        if record["kind"] == "supported":
-            claim, passage = str(record["claim"]), str(record["passage"])
-            assert set(_words(claim)) - set(_words(passage)) <= CONNECTIVES, record["id"]
+    check_verbatim_claims(records)
 
 
 def test_no_report_or_council_of_the_earlier_sets(records: list[dict[str, object]], corpus_dir: Path) -> None:
-    reports = {str(r["report_id"]) for r in records}
-    assert len(reports) >= 20
-    earlier = {str(r["report_id"]) for path in EARLIER for r in pair_records(path)}
-    assert not reports & earlier
-    with (corpus_dir / "manifest.csv").open(newline="") as handle:
-        council = {row["report_id"]: row["local_authority"] for row in csv.DictReader(handle)}
-    assert not {council[r] for r in reports} & {council[r] for r in earlier}
-    assert len({council[r] for r in reports}) == len(reports)
+    check_new_reports(records, EARLIER, corpus_dir, 20)
 
 
 @pytest.mark.slow
