@@ -239,6 +239,10 @@ IndexOption = Annotated[
     Path | None,
     typer.Option("--index", envvar="INSPECTQA_INDEX", help="Index directory (built by `index build`)."),
 ]
+# The question files a fit command learns from (fit-framing, fit-abstention, fit-sentences).
+FitGoldOption = Annotated[
+    list[Path], typer.Option("--gold", help="Question files to fit on (repeat the option for several).")
+]
 GoldOption = Annotated[Path, typer.Option("--gold", help="Gold questions, JSONL as in gold/FORMAT.md.")]
 OutOption = Annotated[Path, typer.Option("--out", help="Folder for metrics.json, results.jsonl and reports.")]
 KOption = Annotated[int, typer.Option("--k", min=1, max=50, help="Passages retrieved per question.")]
@@ -508,9 +512,7 @@ def eval_baseline_command(
 
 @eval_app.command("fit-framing")
 def eval_fit_framing_command(
-    gold: Annotated[
-        list[Path], typer.Option("--gold", help="Question files to fit on (repeat the option for several).")
-    ],
+    gold: FitGoldOption,
     index: IndexOption = None,
     out: Annotated[Path, typer.Option("--out", help="Where to write the fitted model.")] = Path(
         "service/answers/framing.json"
@@ -544,9 +546,7 @@ def eval_fit_framing_command(
 
 @eval_app.command("fit-abstention")
 def eval_fit_abstention_command(
-    gold: Annotated[
-        list[Path], typer.Option("--gold", help="Question files to fit on (repeat the option for several).")
-    ],
+    gold: FitGoldOption,
     index: IndexOption = None,
     check: Annotated[
         list[Path] | None,
@@ -577,9 +577,7 @@ def eval_fit_abstention_command(
 
 @eval_app.command("fit-sentences")
 def eval_fit_sentences_command(
-    gold: Annotated[
-        list[Path], typer.Option("--gold", help="Question files to fit on (repeat the option for several).")
-    ],
+    gold: FitGoldOption,
     index: IndexOption = None,
     out: Annotated[Path, typer.Option("--out", help="Where to write the fitted ranker.")] = Path(
         "service/answers/sentence_rank.json"
