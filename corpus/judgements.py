@@ -81,6 +81,7 @@ _HEADING_AREAS = (
     ("children_in_care", re.compile(r"children in care|children looked after", re.IGNORECASE)),
     ("care_leavers", re.compile(r"care leavers", re.IGNORECASE)),
     ("lscb", re.compile(r"safeguarding children board|\bLSCB\b", re.IGNORECASE)),
+    ("adoption", re.compile(r"adoption performance", re.IGNORECASE)),
 )
 # The table sits on page 1, sometimes running onto page 2; a cover page can push it to page 3.
 _TABLE_PAGES = 3
@@ -130,6 +131,15 @@ def _first(pattern: re.Pattern[str], pages: Iterable[tuple[int, str]]) -> tuple[
     return None
 
 
+def heading_area(title: str) -> str | None:
+    """The judgement area a section heading of the body is about ("The graded judgement about the
+    experience and progress of care leavers is that it": ``care_leavers``), or None."""
+    for area, pattern in _HEADING_AREAS:
+        if pattern.search(title):
+            return area
+    return None
+
+
 def _from_headings(
     found: dict[str, Judgement], pages: tuple[Page, ...], sections: tuple[Section, ...]
 ) -> None:
@@ -137,14 +147,9 @@ def _from_headings(
     for section in sections:
         if section.grade is None:
             continue
-        for area, pattern in _HEADING_AREAS:
-            if pattern.search(section.title):
-                if area not in found:
-                    page_number = sum(1 for start in starts if start <= section.start)
-                    found[area] = Judgement(
-                        area,
-                        grade_as_written(section.grade),
-                        f"{section.title}: {section.grade}",
-                        page_number,
-                    )
-                break
+        area = heading_area(section.title)
+        if area is not None and area not in found:
+            page_number = sum(1 for start in starts if start <= section.start)
+            found[area] = Judgement(
+                area, grade_as_written(section.grade), f"{section.title}: {section.grade}", page_number
+            )

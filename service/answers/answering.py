@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from corpus.judgements import heading_area
 from service.answers.figures import figure_bonus
 from service.answers.lexicon import (
     CHANGE_SENTENCE,
@@ -83,7 +84,9 @@ KIND_WEIGHT = 0.15
 CHANGE_WEIGHT = 0.4
 # A sentence beside a grade must hold this share of the question's topic (or say how it changed).
 SUPPORT_COVER = 0.5
-PARAGRAPH_NUMBER = re.compile(r"\d{1,3}\.\s*")  # "39. Services provided for ..."
+# What opens a judgement's section before its first sentence: the single inspection framework's
+# "Summary" heading, a paragraph number ("39. Services provided for ...").
+SECTION_LEAD = re.compile(r"\s*(?:summary\b\s*)?(?:\d{1,3}\.\s*)?", re.IGNORECASE)
 # An answer's sentences: those at least this share as likely to hold the answer as the best one
 # (``sentence_rank.Ranker.probability``), up to the answer's limits. Chosen on users-tune and
 # dev.jsonl so that answers keep as many sentences as the hand-weighted score gave (2.2 and 2.8
@@ -635,7 +638,7 @@ class Composer:
                 # conclusion on it ("Services provided for care-experienced young people in
                 # Sunderland are very strong"), a candidate beside the sentences found.
                 areas = [j for j in found if j.area in wanted and j.area in intent.judgement_areas]
-                opening = self._area_opening(info.report_id, areas[0]) if len(areas) == 1 else None
+                opening = self.area_opening(info.report_id, areas[0]) if len(areas) == 1 else None
                 support = self._support(intent, info.report_id, passages, draft, grades, opening)
                 if support is not None:
                     s_passage, s_start, s_end = support
@@ -741,23 +744,47 @@ class Composer:
         ]
         return scored, max((found.score for _, _, found in scored), default=0.0)
 
-    def _area_opening(self, report_id: str, judgement: Any) -> tuple[Passage, int, int] | None:
-        """The first sentence of the report's section on a judgement's area: the chunk whose
-        section heading is the judgement's own words without the grade ("The experiences and
-        progress of care leavers"), as the ILACS reports are laid out; None where no section is
-        headed so (the single inspection framework's reports)."""
-        heading = fold(re.sub(re.escape(judgement.grade) + r"\W*$", "", judgement.text, flags=re.IGNORECASE))
+    def area_opening(self, report_id: str, judgement: Any) -> tuple[Passage, int, int] | None:
+        """The first sentence of the report's section on a judgement's area: the first chunk whose
+        section heading names the area (``corpus.judgements.heading_area``): "The experiences and
+        progress of care leavers" in the ILACS reports; "The graded judgement for adoption
+        performance is that it" or "Leadership, management and governance" in the single
+        inspection framework's, where a section opens with "Summary" or a paragraph number before
+        its first sentence. None where no section is headed so, or it opens with no prose or with a
+        list of what to improve (the 2014 reports open the LSCB's section so), which is no verdict."""
         rows = self.index.chunk_ids_for_reports([report_id])
         for chunk in sorted(self.index.chunks(list(rows)), key=lambda c: c.start):
-            if fold(chunk.section or "") != heading or not heading:
+            if heading_area(chunk.section or "") != judgement.area:
                 continue
             passage = _as_passage(chunk)
-            for start, end in sentence_spans(passage.text)[:1]:
-                numbered = PARAGRAPH_NUMBER.match(passage.text, start)
-                start = numbered.end() if numbered else start
-                if prose_like(passage.text[start:end]):
+            listed = list_ranges(passage.text)
+            for start, end in sentence_spans(passage.text)[:2]:
+                lead = SECTION_LEAD.match(passage.text, start)
+                start = lead.end() if lead else start
+                if any(r.start <= start < r.end for r in listed):
+                    return None
+                if start < end and prose_like(passage.text[start:end]):
                     return passage, start, end
             return None
+        return self._graded_summary(report_id, judgement)
+
+    def _graded_summary(self, report_id: str, judgement: Any) -> tuple[Passage, int, int] | None:
+        """The first sentence after a body table that grades the judgement's area and opens its
+        summary ("Key judgement Judgement grade / Leadership, management and governance /
+        Outstanding / Summary / Strong governance arrangements ..."), as the 2014-2015 reports of
+        the single inspection framework lay a section out when no heading was read for it."""
+        wording = re.sub(re.escape(judgement.grade) + r"\W*$", "", judgement.text, flags=re.IGNORECASE)
+        words = re.findall(r"\w+", re.sub(r"^[\d.\s]+", "", wording))
+        if not words:
+            return None
+        grade = r"\W+".join(map(re.escape, judgement.grade.split()))
+        heading = r"\W+".join(map(re.escape, words))
+        table = re.compile(heading + r"\W+" + grade + r"\W+summary\b", re.IGNORECASE)
+        rows = self.index.chunk_ids_for_reports([report_id])
+        for chunk in sorted(self.index.chunks(list(rows)), key=lambda c: c.start):
+            found = table.search(chunk.text)
+            if found:
+                return self._following_sentence(_as_passage(chunk), found.end())
         return None
 
     def _headline(self, passage: Passage, after: int, count: int) -> list[tuple[Passage, int, int]]:

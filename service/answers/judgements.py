@@ -373,6 +373,7 @@ class JudgementTable:
             frameworks = sorted({self.frameworks[r.report_id] for r in without})
             ungraded = [f for f in frameworks if area not in FRAMEWORK_AREAS.get(f, ())]
             name = AREA_NAMES.get(area, area)
+            bare = name.removeprefix("the ")  # "no impact of leaders grade"
             if ungraded:
                 where = " and the ".join(FRAMEWORK_NAMES[f] for f in ungraded)
                 why = {
@@ -382,10 +383,10 @@ class JudgementTable:
                 }.get(area, "")
                 notes.append(
                     f"{name.capitalize()} is not a judgement of the {where}{why}: {count} report(s) in scope "
-                    f"have no {name} grade."
+                    f"have no {bare} grade."
                 )
             else:
-                notes.append(f"{count} report(s) in scope state no {name} grade that could be read.")
+                notes.append(f"{count} report(s) in scope have no {bare} grade that could be read.")
         return notes
 
 

@@ -106,12 +106,20 @@ class Tools:
         return judgement_sentence(passage.text[start:end], row.grade), n
 
     def cite_graded(self, draft: Draft, row: JudgementRow) -> list[tuple[str, list[int]]]:
-        """The row's cited sentence and, for overall effectiveness, the report's headline after it."""
+        """The row's cited sentence, then the inspectors' words on it: for overall effectiveness the
+        report's headline, for another area the first sentence of the area's own section
+        ("Services for children in need of help and protection in Blackpool are inadequate because
+        ..."), so that a list or a history of grades says why each was given."""
         cited = self.cite_row(draft, row)
         if cited is None:
             return []
         out = [(cited[0], [cited[1]])]
-        if row.area == "overall_effectiveness":
+        if row.area != "overall_effectiveness":
+            opening = self.composer.area_opening(row.report_id, row)
+            if opening is not None:
+                passage, start, stop = opening
+                out.append((clean_sentence(passage.text[start:stop]), [self.composer.cite(draft, *opening)]))
+        else:
             passage = draft.cited[cited[1]]
             end = passage.text.find(draft.citations[cited[1] - 1].quote) + len(
                 draft.citations[cited[1] - 1].quote

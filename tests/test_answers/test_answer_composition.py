@@ -319,15 +319,19 @@ def test_an_areas_section_opening_is_read_from_its_heading(qa: QAService) -> Non
     # ILACS reports open each area's section, headed by the judgement's own words, with the
     # inspectors' conclusion on it; the paragraph number is not part of the sentence ("33.Leaders").
     found = {j.area: j for j in qa.index.judgements("bexley-2018-08-20")}
-    opening = qa.composer._area_opening("bexley-2018-08-20", found["impact_of_leaders"])
+    opening = qa.composer.area_opening("bexley-2018-08-20", found["impact_of_leaders"])
     assert opening is not None
     passage, start, end = opening
     assert passage.section == "The impact of leaders on social work practice with children and families"
     said = passage.text[start:end]
     assert said.startswith("Leaders in Bexley have significantly improved"), said
-    # The single inspection framework heads its sections otherwise: no opening is claimed.
-    essex = list(qa.index.judgements("essex-2014-03-21"))
-    assert essex and all(qa.composer._area_opening("essex-2014-03-21", j) is None for j in essex)
+    # The single inspection framework heads its sections otherwise ("The graded judgment for
+    # adoption performance"); the LSCB's section opens with its areas for improvement, no verdict.
+    essex = {j.area: j for j in qa.index.judgements("essex-2014-03-21")}
+    adoption = qa.composer.area_opening("essex-2014-03-21", essex["adoption"])
+    assert adoption is not None and adoption[0].section == "The graded judgment for adoption performance"
+    assert adoption[0].text[adoption[1] : adoption[2]].startswith("Adoption and permanency options")
+    assert qa.composer.area_opening("essex-2014-03-21", essex["lscb"]) is None
 
 
 def test_an_older_reports_summary_section_counts_as_its_summary_past_page_two(qa: QAService) -> None:

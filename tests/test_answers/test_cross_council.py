@@ -128,6 +128,22 @@ def test_an_area_a_framework_did_not_grade_gets_a_note(qa: QAService) -> None:
     assert any("combined grade" in note for note in care.notes)
 
 
+def test_each_council_in_a_list_of_area_grades_gets_the_opening_of_that_areas_section(qa: QAService) -> None:
+    """Beside each grade, the first sentence of the report's own section on the area: a list of
+    councils says what the inspectors found, for the single inspection framework's layout (Barnet
+    2017, "Summary" then prose) as for the ILACS one (BCP 2022)."""
+    from corpus.judgements import heading_area
+
+    answer = qa.ask("Which councils were judged inadequate for help and protection?")
+    assert {"barnet-2017-07-07", "bournemouth-christchurch-poole-2022-02-11"} <= set(answer.reports)
+    assert_cited_verbatim(qa, answer)
+    for report_id in ("barnet-2017-07-07", "bournemouth-christchurch-poole-2022-02-11"):
+        grade, opening = [c for c in answer.citations if c.report_id == report_id]
+        assert "inadequate" in grade.quote.lower()
+        assert heading_area(opening.section) == "help_and_protection", (report_id, opening.section)
+        assert opening.quote[0].isupper() and not opening.quote.lower().startswith("summary"), opening.quote
+
+
 def test_a_council_trend_gives_every_inspection_in_order_with_its_sentence(qa: QAService) -> None:
     answer = qa.ask("How has Barnet's grade changed?")
     assert answer.reports == ("barnet-2017-07-07", "barnet-2019-07-01")

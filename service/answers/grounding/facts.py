@@ -127,10 +127,16 @@ _GRADE = re.compile(r"\b(" + "|".join(re.escape(g) for g, _ in _GRADES) + r")\b"
 _GRADE_NAME = dict(_GRADES)
 
 
+# The number of a paragraph or a table's row where a line starts ("39. Services provided",
+# "2.1 Adoption performance Good"): a label, not a figure the sentence states.
+_LABEL = re.compile(r"(?m)^[ \t]*\d{1,3}\.(?:\d{1,2}\.?)?[ \t]+(?=[A-Z])")
+
+
 def numbers(text: str) -> set[str]:
-    """Numbers, percentages and ordinals, normalised ("47 per cent" → "47%", "seven" → "7")."""
+    """Numbers, percentages and ordinals, normalised ("47 per cent" → "47%", "seven" → "7"); the
+    number that labels a paragraph or a table's row is none of them."""
     found = set()
-    lowered = _runs_as_digits(fold(text).lower())
+    lowered = _runs_as_digits(fold(_LABEL.sub("", text)).lower())
     for match in _NUMBER.finditer(lowered):
         digits, pct, word, word_pct = match.groups()
         if word == "one" and (
