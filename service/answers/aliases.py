@@ -124,6 +124,13 @@ ALIASES: dict[str, str | tuple[str, ...]] = {
     "cumbria": ("cumberland", "westmorland and furness"),
 }
 
+# Of those, the councils abolished before any of their reports in the collection, and when (as their
+# successors' first reports state it: "unitary authorities came into being on 1 April 2023"). The
+# collection has no report of theirs: a question about their services is one about a council the
+# reports do not cover (FORMAT.md's "abolished councils"), though a grade question is still read
+# with the successors' reports, whose first pages give the predecessor's last grade.
+ABOLISHED = {"northamptonshire": "April 2021", "cumbria": "April 2023"}
+
 # England's children's-services authorities (2026 boundaries, the 153 of the Ofsted corpus): a question
 # naming one that has no report in the index being served is told so, not answered about another.
 ENGLISH_COUNCILS = (
@@ -377,6 +384,54 @@ NOT_IN_CORPUS_PLACES = (
     "new york",
 )
 
+# Parts of England people name as if they were a council, but which hold no children's services
+# authority of their own, so no ILACS report: the nine regions of England (ONS's ITL1 regions), the
+# six metropolitan counties abolished as councils in 1986 (their districts are the councils), the
+# counties abolished in 1996-1998 (Avon, Cleveland, Humberside, Hereford and Worcester) and areas
+# named in everyday use and in the reports themselves ("the Black Country", "East Anglia",
+# "Teesside", "the Thames Valley", "the Home Counties"). A question about one of them alone is
+# declined; one that also names a council ("compared with others in the north east") is answered
+# about the council. The one list of such areas: ``Gazetteer`` reads it as ``NOT_IN_CORPUS_PLACES``.
+ENGLISH_AREAS = (
+    # regions
+    "north east",
+    "north east england",
+    "north west",
+    "north west england",
+    "yorkshire and the humber",
+    "yorkshire and humber",
+    "yorkshire",
+    "east midlands",
+    "west midlands",
+    "the midlands",
+    "east of england",
+    "london",
+    "greater london",
+    "inner london",
+    "outer london",
+    "south east",
+    "south east england",
+    "south west",
+    "south west england",
+    # metropolitan counties
+    "greater manchester",
+    "merseyside",
+    "south yorkshire",
+    "west yorkshire",
+    "tyne and wear",
+    # counties abolished 1996-1998
+    "avon",
+    "cleveland",
+    "humberside",
+    "hereford and worcester",
+    # areas in everyday use
+    "black country",
+    "east anglia",
+    "teesside",
+    "thames valley",
+    "home counties",
+)
+
 # Single-word names that are also ordinary English words: matched only when written with a
 # capital letter, so "reading age" or "bath time" do not become a council.
 COMMON_WORDS = frozenset(
@@ -470,7 +525,9 @@ class Gazetteer:
             known = tuple(t for t in targets if t in self._display)
             if known and alias not in self._names:
                 self._names[alias] = known
+        self._regions = {normalise_name(area) for area in ENGLISH_AREAS} - set(self._names)
         self._outside = {normalise_name(place) for place in NOT_IN_CORPUS_PLACES} - set(self._names)
+        self._outside |= self._regions
         self._unindexed = {normalise_name(name) for name in ENGLISH_COUNCILS} - set(self._names)
         self._outside |= self._unindexed
         # Longest names first, so "north east lincolnshire" wins over "lincolnshire".
@@ -485,6 +542,11 @@ class Gazetteer:
     def names(self) -> dict[str, tuple[str, ...]]:
         """Every name a question may use for a council of the index (normalised) → its keys."""
         return dict(self._names)
+
+    @property
+    def regions(self) -> frozenset[str]:
+        """Normalised names of parts of England that are no council (``ENGLISH_AREAS``)."""
+        return frozenset(self._regions)
 
     @property
     def outside(self) -> frozenset[str]:
@@ -528,6 +590,8 @@ class Gazetteer:
                 continue
             if word == "york" and question[max(0, match.start() - 4) : match.start()].lower() == "new ":
                 continue
+            if word in self._regions and lowered[match.end() :].lstrip().startswith("borough"):
+                continue  # "London Borough of Hackney" names Hackney
             prefix = _AREA_PREFIX.search(lowered, 0, match.start())
             if prefix and word in self._names:
                 # "Greater Manchester", "North Devon", "mid sussex": a region or a district named

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from service.answers.lexicon import MONEY_WORDS
 from service.answers.tone import asked
 
 # A question that wants a figure: "how many", "what proportion", "how timely", "how quickly", "what
@@ -46,6 +47,16 @@ QUANTITY = re.compile(
 WHO_IS = re.compile(
     r"\b(?:who (?:was|is|were|are)|names? (?:of|the))\b.{0,60}\b(?:director|chief executive|"
     r"leader|head|lead member|chair|minister|manager|commissioner|mayor)s?\b",
+    re.I,
+)
+# "What is their annual budget?", "and the overspend?", "what's Walsall's council tax": a sum of
+# money asked for as the thing itself (abstention then wants a sum, "£3.5m", on the topic), not
+# "what did the report say about the budget", which asks for findings.
+_MONEY = "|".join(sorted(MONEY_WORDS | {"tax", "overspent", "underspend"}, key=len, reverse=True))
+SUM_ASKED = re.compile(
+    r"\b(?:what|how much)(?:[’']s|\s+(?:is|was|are|were|will be))\s+(?:[\w’'-]+\s+){0,4}?"
+    rf"(?:{_MONEY})\b"
+    rf"|^\s*(?:and|so|ok|okay|what about)\s+(?:the\s+|their\s+|its\s+)?(?:[\w’'-]+\s+){{0,2}}?(?:{_MONEY})\b",
     re.I,
 )
 OVERALL = re.compile(r"\boverall\b", re.I)
@@ -248,7 +259,7 @@ def read_wants(question: str) -> Wants:
     """What a (normalised) question wants of its answer; read once, when the intent is built."""
     kind = ANSWER_KIND.search(question)
     return Wants(
-        figure=bool(QUANTITY.search(question)),
+        figure=bool(QUANTITY.search(question) or SUM_ASKED.search(question)),
         tone=asked(question),
         person=bool(WHO_IS.search(question)),
         overall=bool(OVERALL.search(question)),

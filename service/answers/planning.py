@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from inspectqa.errors import UnknownFilter
-from service.answers.aliases import Gazetteer
+from service.answers.aliases import ABOLISHED, Gazetteer
 from service.answers.query import QueryIntent
 from service.answers.records import Filters
 from service.answers.when import YearMention, pick_relative
@@ -84,10 +84,13 @@ _ACROSS_COUNCILS = re.compile(
 def _one_councils_grade(intent: QueryIntent) -> bool:
     """Whether a judgement question asks one council's grade, not a survey across councils
     ("which councils were outstanding", "how many were inadequate", "were any ...")."""
+    text = intent.question
+    for region in intent.regions:  # "the Black Country" is one area, not the whole "country"
+        text = re.sub(re.escape(region), " ", text, flags=re.I)
     return (
         intent.ask is None
         and not (intent.asks_which_council or intent.asks_which_councils or intent.is_comparison)
-        and not _ACROSS_COUNCILS.search(intent.question)
+        and not _ACROSS_COUNCILS.search(text)
     )
 
 
@@ -275,17 +278,48 @@ def plan(intent: QueryIntent, catalogue: Catalogue, filters: Filters | None = No
         chosen = [k for k in keys if k in filter_keys]
         keys = chosen or list(filter_keys)
 
-    if not keys and intent.outside_places and allowed is None:
+    # "were any london boroughs judged outstanding": asked across councils, an area only narrows a
+    # survey, which is planned over every report (the reports do not say which region a council is in).
+    survey_of_area = set(intent.outside_places) <= set(intent.regions) and not _one_councils_grade(intent)
+    if not keys and intent.outside_places and allowed is None and not survey_of_area:
         places = " and ".join(intent.outside_places)
+        if set(intent.outside_places) <= set(intent.regions):
+            # "South Yorkshire", "the North East": Ofsted inspects each council of such an area.
+            reason = (
+                f"{places} is an area of England, not a council: Ofsted inspects each council's "
+                "children's services, and the reports are of councils."
+            )
+        else:
+            reason = (
+                f"{places} is not among the {len(catalogue.by_key)} English councils whose Ofsted "
+                "children's services reports are indexed."
+            )
+        return Plan((), abstain_reason=reason)
+    if intent.outside_places:
+        notes.append(f"not in the index: {', '.join(intent.outside_places)}")
+    if intent.abolished and not intent.is_judgement and allowed is None and not filter_keys:
+        named = {p.key for p in intent.places}
+        if len(intent.abolished) == 1 and named == set(catalogue.gazetteer.resolve(intent.abolished[0])):
+            # "what were the main weaknesses in Cumbria's children's services": its successors'
+            # reports describe the successors' services, not the abolished council's.
+            council = intent.abolished[0]
+            successors = " and ".join(catalogue.gazetteer.display(k) for k in sorted(named))
+            return Plan(
+                (),
+                abstain_reason=(
+                    f"{council.title()} County Council was abolished in {ABOLISHED[council]}; the "
+                    f"indexed reports are of its successors, {successors}, and describe their services."
+                ),
+            )
+    if intent.other_inspection and allowed is None:
+        # "what grade did St Mary's primary school get": a council's report never gives it.
         return Plan(
             (),
             abstain_reason=(
-                f"{places} is not among the {len(catalogue.by_key)} English councils whose Ofsted "
-                "children's services reports are indexed."
+                "The indexed reports are Ofsted's inspections of councils' children's services; "
+                f"they do not give the outcome of another inspection: {intent.other_inspection}."
             ),
         )
-    if intent.outside_places:
-        notes.append(f"not in the index: {', '.join(intent.outside_places)}")
 
     if not keys and intent.is_judgement and _one_councils_grade(intent) and allowed is None:
         # "perth childrens services ofsted rating": a grade is one council's, and the question names

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from service.answers.aliases import Gazetteer, PlaceMention
+from service.answers.aliases import ABOLISHED, Gazetteer, PlaceMention
 from service.answers.asking import GRADE_ORDER, Ask, Wants, read_ask, read_wants
 from service.answers.lexicon import (
     CHANGE_FRAMING,
@@ -27,6 +27,7 @@ from service.answers.lexicon import (
     TONE_FRAMING,
 )
 from service.answers.normalise import Correction, Normalised
+from service.answers.remit import other_inspection
 from service.answers.text import ACRONYMS, fold, plain, stem
 from service.answers.tone import CASUAL_CRITICISM
 from service.answers.when import (
@@ -195,6 +196,15 @@ class QueryIntent:
     question: str
     places: tuple[PlaceMention, ...] = ()
     outside_places: tuple[str, ...] = ()
+    # Those of ``outside_places`` that are parts of England and no council ("South Yorkshire",
+    # "the North East": ``aliases.ENGLISH_AREAS``).
+    regions: tuple[str, ...] = ()
+    # What another inspection than the council's children's services grades, when that is what the
+    # question asks for ("Bradford College", a SEND area inspection: ``service.answers.remit``).
+    other_inspection: str | None = None
+    # Councils named that were abolished before the collection's reports of their area
+    # (``aliases.ABOLISHED``): ``places`` holds their successors.
+    abolished: tuple[str, ...] = ()
     years: tuple[YearMention, ...] = ()
     year_from: int | None = None
     year_to: int | None = None
@@ -383,6 +393,15 @@ def parse(
         question=question,
         places=places,
         outside_places=tuple(dict.fromkeys(outside)),
+        regions=tuple(dict.fromkeys(m.display for m in mentions if m.key in gazetteer.regions)),
+        other_inspection=other_inspection(question, unnamed),
+        abolished=tuple(
+            dict.fromkeys(
+                name
+                for m in places
+                if (name := " ".join(question[m.start : m.end].lower().split())) in ABOLISHED
+            )
+        ),
         years=years,
         year_from=year_from,
         year_to=year_to,
@@ -530,14 +549,22 @@ def with_context(intent: QueryIntent, previous: QueryIntent | None) -> QueryInte
         return intent
     continues = bool(_CONTINUES.search(intent.question))
     refers = continues or bool(_REFERS_BACK.search(intent.question))
-    if intent.places or intent.outside_places:
+    # "how does that compare with the rest of London" still asks about the council discussed;
+    # "and south yorkshire?" asks about the area alone.
+    beside_area = set(intent.outside_places) <= set(intent.regions) and _names_topic(intent)
+    if intent.places or (intent.outside_places and not beside_area):
         if continues and not intent.terms and previous.terms:
             return _frame(replace(intent, terms=previous.terms, context=previous.question), previous, ())
         return intent
     if not previous.places and not previous.outside_places:
         return intent
     carried = replace(
-        intent, places=previous.places, outside_places=previous.outside_places, from_history=True
+        intent,
+        places=previous.places,
+        outside_places=previous.outside_places,
+        regions=previous.regions,
+        abolished=previous.abolished,
+        from_history=True,
     )
     carried = _carry_dates(carried, intent, previous)
     # "Did things get better by the next one" asks about the services as a whole, not the earlier

@@ -310,7 +310,8 @@ def test_a_district_or_region_named_after_a_council_is_not_that_council(catalogu
         intent = parse(question, catalogue.gazetteer)
         assert not intent.places and intent.outside_places == (place,), question
         result = plan(intent, catalogue)
-        assert result.abstain_reason and "not among" in result.abstain_reason
+        assert result.abstain_reason, question
+        assert ("area of England" if place == "Greater Manchester" else "not among") in result.abstain_reason
     for question, council in (
         ("north east lincolnshire latest grade", "North East Lincolnshire"),
         ("west berks lado", "West Berkshire"),
@@ -318,6 +319,117 @@ def test_a_district_or_region_named_after_a_council_is_not_that_council(catalogu
         ("manchester's latest grade", "Manchester"),
     ):
         assert [p.display for p in parse(question, catalogue.gazetteer).places] == [council], question
+
+
+def test_an_area_of_england_that_is_no_council_is_declined_alone(catalogue: Catalogue) -> None:
+    # Regions, metropolitan and abolished counties and everyday areas (``aliases.ENGLISH_AREAS``)
+    # have no report of their own; their words are in the reports ("Adoption East Midlands").
+    for question, area in (
+        ("south yorkshire childrens services ofsted rating", "South Yorkshire"),
+        ("what did ofsted say about children's services in the north east", "North East"),
+        ("black country childrens services inspection outcome", "Black Country"),
+        ("cleveland county council childrens services ofsted", "Cleveland"),
+    ):
+        intent = parse(question, catalogue.gazetteer)
+        assert not intent.places and intent.regions == (area,), question
+        reason = plan(intent, catalogue).abstain_reason
+        assert reason and "area of England" in reason, question
+    # Councils whose names hold an area's words stay councils, and a borough of London is the borough.
+    for question, council in (
+        ("north east lincolnshire latest grade", "north east lincolnshire"),
+        ("redcar and cleveland grade", "redcar and cleveland"),
+        ("bath and north east somerset 2022", "bath and north east somerset"),
+        ("the London Borough of Hackney in 2019", "hackney"),
+        ("north yorkshire childrens services ofsted rating", "north yorkshire"),
+    ):
+        intent = parse(question, catalogue.gazetteer)
+        assert intent.council_keys == (council,) and not intent.regions, question
+    # Beside a council, an area is context; across councils it only narrows a survey.
+    beside = parse("how did thurrock compare with others in the east of england", catalogue.gazetteer)
+    assert beside.council_keys == ("thurrock",) and plan(beside, catalogue).abstain_reason is None
+    survey = parse("which councils in the north east were judged outstanding", catalogue.gazetteer)
+    assert plan(survey, catalogue).abstain_reason is None
+
+
+def test_a_follow_up_naming_an_area_keeps_the_council_only_beside_a_topic(catalogue: Catalogue) -> None:
+    earlier = parse("how did sheffield do in 2023", catalogue.gazetteer)
+    compare = with_context(
+        parse("how do their care leavers compare with the rest of south yorkshire", catalogue.gazetteer),
+        earlier,
+    )
+    assert compare.council_keys == ("sheffield",) and plan(compare, catalogue).abstain_reason is None
+    alone = with_context(parse("and south yorkshire?", catalogue.gazetteer), earlier)
+    assert not alone.places and plan(alone, catalogue).abstain_reason
+
+
+def test_the_grade_of_a_school_home_or_other_inspection_is_not_in_a_council_report(
+    catalogue: Catalogue,
+) -> None:
+    # ``service.answers.remit``: a place Ofsted grades on its own, or another inspection's outcome.
+    for question, named in (
+        ("what ofsted grade did st marys primary school in bolton get", "st marys primary school"),
+        ("Bradford College ofsted grade", "Bradford College"),
+        ("is little acorns nursery in york rated good", "little acorns nursery"),
+        ("what did ofsted rate the maple lodge childrens home in salford", "maple lodge childrens home"),
+        ("best primary schools in sheffield", "schools"),
+        ("ofsted ratings of warringtons secondary schools", "schools"),
+        ("what was the outcome of lincolnshires send area inspection", "SEND"),
+        ("What rating did HM Inspectorate of Probation give Doncaster's youth justice service?", "Probation"),
+    ):
+        intent = parse(question, catalogue.gazetteer)
+        assert intent.other_inspection and named in intent.other_inspection, question
+        reason = plan(intent, catalogue).abstain_reason
+        assert reason and "another inspection" in reason, question
+    # What a council's report does say about schools, homes and SEND is left to it.
+    for question in (
+        "What did Ofsted say about Coventry's own children's homes in 2014?",
+        "are hartlepool's children's homes rated good",
+        "how well do schools in solihull support children in care",
+        "do most children in care in wirral attend good or outstanding schools",
+        "how good is kent's virtual school",
+        "how well does stockport support children with send",
+        "what did ofsted say about the secure children's home in 2019 in st helens",
+    ):
+        assert parse(question, catalogue.gazetteer).other_inspection is None, question
+
+
+def test_an_abolished_councils_services_are_not_its_successors(catalogue: Catalogue) -> None:
+    # FORMAT.md: abolished councils are unanswerable; their successors' reports are their own.
+    for question in (
+        "What were the main weaknesses Ofsted found in Cumbria County Council's children's services?",
+        "how were care leavers doing in northamptonshire",
+    ):
+        intent = parse(question, catalogue.gazetteer)
+        reason = plan(intent, catalogue).abstain_reason
+        assert intent.abolished and reason and "abolished" in reason, question
+    # A grade is still read with the successors (their first reports give the predecessor's), and a
+    # successor named is itself.
+    assert (
+        plan(parse("northamptonshire ofsted rating", catalogue.gazetteer), catalogue).abstain_reason is None
+    )
+    assert not parse("cumberland care leavers", catalogue.gazetteer).abolished
+    later = with_context(
+        parse("and their care leavers?", catalogue.gazetteer),
+        parse("what did ofsted say about early help in cumbria", catalogue.gazetteer),
+    )
+    assert later.abolished == ("cumbria",) and plan(later, catalogue).abstain_reason
+
+
+def test_a_sum_of_money_asked_for_wants_a_figure(catalogue: Catalogue) -> None:
+    # "what is their annual budget" asks for a sum (abstention then wants "£3.5m" on the topic);
+    # "what did the report say about the budget" asks for findings.
+    for question in (
+        "and what is their annual budget",
+        "and the overspend?",
+        "what is north tynesides childrens services budget for 2025",
+        "what is the council tax in walsall",
+    ):
+        assert parse(question, catalogue.gazetteer).wants.figure, question
+    for question in (
+        "What did Blackburn with Darwen's earliest inspection say about the children's services budget?",
+        "did they put more money into early help",
+    ):
+        assert not parse(question, catalogue.gazetteer).wants.figure, question
 
 
 def test_a_bare_council_whose_name_is_no_word_is_a_place_the_index_lacks(catalogue: Catalogue) -> None:

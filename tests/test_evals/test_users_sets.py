@@ -33,6 +33,7 @@ BLIND2 = DATA / "users-blind2.jsonl"
 BODY = DATA / "users-tune-body.jsonl"
 TUNE2 = DATA / "users-tune2.jsonl"
 UNANS = DATA / "users-unans-tune.jsonl"
+UNANS2 = DATA / "users-unans-tune2.jsonl"
 STYLES = {"casual", "followup", "temporal", "formal", "unanswerable"}
 
 
@@ -87,6 +88,11 @@ def tune2() -> list[GoldQuestion]:
 @pytest.fixture(scope="module")
 def unans() -> list[GoldQuestion]:
     return load_gold(UNANS)
+
+
+@pytest.fixture(scope="module")
+def unans2() -> list[GoldQuestion]:
+    return load_gold(UNANS2)
 
 
 @pytest.fixture(scope="module")
@@ -203,7 +209,29 @@ def test_unanswerable_probe_is_tune_side_and_mostly_unanswerable(unans, users, b
     assert not {slug(r) for q in unans for r in cited(q)} & heldout
 
 
-def test_ids_unique_across_all_files(users, surveys, blind, blind2, body, tune2, unans, shared_gold):
+def test_second_unanswerable_probe_is_tune_side_with_controls(unans2, users, blind, blind2, manifest):
+    # USERS_SETS.md: kinds the first probe lacks, with answerable controls of the same shapes; every
+    # cited council, and every place an unanswerable question names, on the tune side.
+    from service.answers.aliases import Gazetteer, normalise_name
+
+    assert sum(not q.answerable for q in unans2) >= 40
+    assert sum(q.answerable for q in unans2) >= 12
+    assert all(re.fullmatch(r"un2-\d{2}", q.id) for q in unans2)
+    assert any(q.history for q in unans2 if not q.answerable)
+    check_councils(unans2, "tune", 3)
+    heldout = {slug(r) for q in users["heldout"] + blind + blind2 for r in cited(q)}
+    assert not {slug(r) for q in unans2 for r in cited(q)} & heldout
+    slugs = {normalise_name(row["local_authority"]): slug(rid) for rid, row in manifest.items()}
+    gazetteer = Gazetteer(row["local_authority"] for row in manifest.values())
+    for question in (q for q in unans2 if not q.answerable):
+        text = " ".join([*(said for role, said in question.history if role == "user"), question.question])
+        for place in gazetteer.find(text):
+            typed = re.sub(r"[^a-z0-9]+", "-", text[place.start : place.end].lower()).strip("-")
+            report_slug = slugs.get(place.key, typed) if place.known else typed
+            assert "tune" in {split_of(typed), split_of(report_slug)}, (question.id, typed)
+
+
+def test_ids_unique_across_all_files(users, surveys, blind, blind2, body, tune2, unans, unans2, shared_gold):
     sets = (
         users,
         surveys,
@@ -213,6 +241,7 @@ def test_ids_unique_across_all_files(users, surveys, blind, blind2, body, tune2,
             "body": body,
             "tune2": tune2,
             "unans": unans,
+            "unans2": unans2,
             "shared": shared_gold,
         },
     )
@@ -220,11 +249,13 @@ def test_ids_unique_across_all_files(users, surveys, blind, blind2, body, tune2,
     assert len(ids) == len(set(ids))
 
 
-def test_every_cited_report_is_in_the_manifest(users, surveys, blind, blind2, body, tune2, unans, manifest):
+def test_every_cited_report_is_in_the_manifest(
+    users, surveys, blind, blind2, body, tune2, unans, unans2, manifest
+):
     for sets in (
         users,
         surveys,
-        {"blind": blind, "blind2": blind2, "body": body, "tune2": tune2, "unans": unans},
+        {"blind": blind, "blind2": blind2, "body": body, "tune2": tune2, "unans": unans, "unans2": unans2},
     ):
         for questions in sets.values():
             for question in questions:
@@ -259,12 +290,12 @@ def _norm(text: str) -> str:
 
 
 def test_quotes_are_verbatim_on_their_page_and_key_facts_inside_them(
-    users, surveys, blind, blind2, body, tune2, unans, manifest
+    users, surveys, blind, blind2, body, tune2, unans, unans2, manifest
 ):
     groups = (
         users,
         surveys,
-        {"blind": blind, "blind2": blind2, "body": body, "tune2": tune2, "unans": unans},
+        {"blind": blind, "blind2": blind2, "body": body, "tune2": tune2, "unans": unans, "unans2": unans2},
     )
     questions = [q for sets in groups for qs in sets.values() for q in qs]
     wanted: dict[str, set[int]] = {}
