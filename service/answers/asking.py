@@ -37,7 +37,9 @@ QUANTITY = re.compile(
     r"(?:what|how) (?:was|were|is|are) (?:the |its |their )?(?:\w+ ){0,3}"
     r"(?:rates?|numbers?|proportion|percentage|backlog|figures?|totals?|average)|"
     r"(?:what|how) (?:was|were|is|are|did|do|does|has|have) (?:the |its |their )?(?:[\w'’]+ ){0,3}"
-    r"(?:caseloads?|timeliness))\b",
+    r"(?:caseloads?|timeliness)|"
+    # typed without its question words: "number of cic in luton 2026", "percentage of care leavers in eet"
+    r"^\s*(?:the\s+)?(?:total\s+)?(?:number|no|count|percentage|proportion|share)\s+of)\b",
     re.I,
 )
 # "Who was the director of children's services?": reports rarely name officials; the answer needs

@@ -26,6 +26,12 @@ _DATE = re.compile(
     r"\b(?:19|20)\d\d(?:[–/-]\d{2,4})?\b|"
     r"\b\d{1,2}[-–]?(?:\s*(?:and|to|or|[-–])\s*\d{1,2})?[- ]?years?[- ]olds?\b|"
     r"\baged (?:between )?\d{1,2}(?:\s*(?:[-–]|and|to|or)\s*\d{1,2})?|"
+    # more ages: "beyond their 21st birthday", "when they reach 18", "turn 25", "the age of 18", "18+"
+    r"\b\d{1,2}(?:st|nd|rd|th) birthdays?\b|\b(?:reach(?:es|ed|ing)?|turns?|turned|turning) "
+    r"(?:the age of )?\d{1,2}\b|\bage (?:of )?\d{1,2}\b|\b\d{1,2} years? of age\b|"
+    r"\b(?:over|under)[- ]\d{1,2}s\b|\b\d{1,2}\+|"
+    # a paragraph's number the text runs into its first sentence: "54.PAs provide", "12. The"
+    r"^\s*\d{1,3}\.(?=\s*[A-Z])|"
     r"\b(?:section|schedule|article|tier|level|stage|outcome|enabler|paragraph|page|phase|year) \d+|"
     # a span of time made an adjective counts nothing: "a three-year initiative", "a 12-week course"
     r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve)-(?:year|month|week|day|hour)\b(?!s)",

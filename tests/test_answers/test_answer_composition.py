@@ -135,6 +135,13 @@ def test_sentences_are_read_for_shortfall_or_strength(sentence: str, sign: int) 
         ("The response to homeless 16- and 17-year-olds has been strengthened since 1 April 2019.", False),
         ("Care leavers aged 18 to 25 are offered a personal adviser.", False),
         ("Children accommodated under section 20 are reviewed (outcome 2, national framework).", False),
+        # Ages as the reports also write them, and a paragraph's number run into its text (issue 12:
+        # "how many care leavers does york support" was answered by "their 21st birthday").
+        ("Care leavers remain involved with the service beyond their 21st birthday.", False),
+        ("Support continues after they reach 18 and until the age of 25.", False),
+        ("54.PAs provide effective support to help care-experienced young people.", False),
+        ("12. The number of children in care rose to 43.", True),
+        ("The 18+ team supports care leavers.", False),
     ],
 )
 def test_a_figure_is_a_count_not_a_date_age_or_reference(sentence: str, counts: bool) -> None:
@@ -148,7 +155,10 @@ def test_a_figure_is_a_count_not_a_date_age_or_reference(sentence: str, counts: 
         ("What were independent reviewing officers' caseloads in Durham?", True),
         ("What was the vacancy rate for social workers in Barnet?", True),
         ("How timely were initial child protection conferences in Bexley?", True),
+        ("number of cic in luton 2026", True),
+        ("and what is their annual budget", True),
         ("What did Ofsted say about foster carer reviews in Southend-on-Sea?", False),
+        ("What did the report say about the number of children in care?", False),
         ("Which councils were criticised for their work with care leavers?", False),
     ],
 )
