@@ -394,7 +394,7 @@ def parse(
         places=places,
         outside_places=tuple(dict.fromkeys(outside)),
         regions=tuple(dict.fromkeys(m.display for m in mentions if m.key in gazetteer.regions)),
-        other_inspection=other_inspection(question, unnamed),
+        other_inspection=other_inspection(question),
         abolished=tuple(
             dict.fromkeys(
                 name
@@ -551,7 +551,7 @@ def with_context(intent: QueryIntent, previous: QueryIntent | None) -> QueryInte
     refers = continues or bool(_REFERS_BACK.search(intent.question))
     # "how does that compare with the rest of London" still asks about the council discussed;
     # "and south yorkshire?" asks about the area alone.
-    beside_area = set(intent.outside_places) <= set(intent.regions) and _names_topic(intent)
+    beside_area = set(intent.outside_places) <= set(intent.regions) and not _only_areas(intent)
     if intent.places or (intent.outside_places and not beside_area):
         if continues and not intent.terms and previous.terms:
             return _frame(replace(intent, terms=previous.terms, context=previous.question), previous, ())
@@ -798,6 +798,17 @@ def _slots(intent: QueryIntent) -> tuple[tuple[str, ...], tuple[str, ...]]:
     # (A place outside the index is no topic: "swansea" of "what about swansea's fostering".)
     places = {w.lower() for name in intent.outside_places for w in _WORD.findall(name)}
     return subject, tuple(t for t in intent.terms if t not in subject and t not in _NOT_TOPIC | places)
+
+
+def _only_areas(intent: QueryIntent) -> bool:
+    """Whether a question names its areas and nothing else ("and south yorkshire?", "what about
+    london"), as against one that sets the council discussed beside them ("is that typical for the
+    north west", "how does that compare to other councils in the north west")."""
+    text = intent.question.lower()
+    for area in intent.regions:
+        text = text.replace(area.lower(), " ")
+    words = _WORD.findall(text)
+    return all(w in QUERY_STOPWORDS or w in FOLLOWUP_FILLER or w in {"about", "across"} for w in words)
 
 
 def _names_topic(intent: QueryIntent) -> bool:

@@ -50,11 +50,21 @@ _GRADED = re.compile(
 )
 # "St Mary's Primary School", "Little Acorns Nursery", "Maple Lodge children's home": one place named.
 _NAMED = re.compile(r"\b((?:[a-z][a-z’'.-]*\s+){1,3})" + _ESTABLISHMENT + r"\b", re.I)
-# "the best primary schools", "ofsted ratings of warringtons secondary schools": many such places graded.
-_GRADED_MANY = re.compile(
-    r"\b(?:best|worst|top|ranked|rankings?|league tables?|ratings?|grades?)\b(?:\s+[\w’']+){0,4}?\s+"
+# "the best primary schools", "ofsted ratings of warringtons secondary schools", "school league
+# tables": many such places graded (not "the best support for children in schools", nor "GCSE grades").
+_KINDS_GRADED = (
     r"(?:(?:primary|secondary|junior|infant|grammar|high|special|free|independent)\s+)?"
-    r"(?:schools|academies|colleges|nurseries|childminders)\b",
+    r"(?:schools|academies|colleges|nurseries|childminders)\b"
+)
+_GRADED_MANY = re.compile(
+    r"\b(?:best|worst|top|highest|lowest)(?:[\s-]+(?:rated|performing|ranked|graded))?\s+"
+    + _KINDS_GRADED
+    + r"|\b(?<!gcse )(?<!exam )(?:ratings?|grades?|rankings?|league tables?)\s+(?:of|for)\s+"
+    r"(?:[\w’']+\s+){0,2}?"
+    + _KINDS_GRADED
+    + r"|\b(?:ranked|rated|graded)\s+"
+    + _KINDS_GRADED
+    + r"|\bschool\s+(?:league tables?|rankings?)\b",
     re.I,
 )
 # Inspections other than a council's children's services, by what they are called.
@@ -78,13 +88,14 @@ _OTHER_INSPECTIONS = (
 )
 
 
-def other_inspection(question: str, unnamed: str | None = None) -> str | None:
+def other_inspection(question: str) -> str | None:
     """What another inspection than a council's children's services judges, when the question asks
     for its outcome ("a school's own inspection"); ``None`` for a question a council's report answers.
 
-    ``unnamed`` is the question with its councils' names blanked (same offsets): "hartlepool's
-    children's homes" are the council's own, which its report may grade in passing, but "Bradford
-    College" or "Derby's children's home" is one place, named.
+    One school, nursery, college or home with a name before it is one place ("St Mary's primary
+    school", "Bradford College", "the Maple Lodge children's home"), a council's name included;
+    several ("hartlepool's children's homes", "attend schools rated good") are what a council's
+    report may speak of, unless they are ranked or their ratings asked for.
     """
     for pattern, what in _OTHER_INSPECTIONS:
         if pattern.search(question):
@@ -93,17 +104,13 @@ def other_inspection(question: str, unnamed: str | None = None) -> str | None:
         return None
     if _GRADED_MANY.search(question):
         return "schools, nurseries and colleges, which Ofsted inspects and grades one by one"
-    # One school or home is read as typed, a council's name before it being part of its name;
-    # several with the councils blanked, so that "hartlepool's children's homes" are the council's.
-    readings = ((question, False), (unnamed if unnamed is not None else question, True))
-    for text, plural in readings:
-        for match in _NAMED.finditer(text):
-            if match.group(0).endswith("s") != plural:
-                continue
-            words = match.group(1).lower().split()
-            if words and words[-1] not in _NOT_A_NAME and not words[-1].endswith(("'s", "’s")):
-                name = question[match.start() : match.end()].split()
-                while name and name[0].lower() in _NOT_A_NAME:
-                    name = name[1:]  # "did St Mary's primary school" names St Mary's
-                return f"{' '.join(name)}, which Ofsted inspects and grades on its own"
+    for match in _NAMED.finditer(question):
+        if match.group(0).lower().endswith("s"):
+            continue
+        words = match.group(1).lower().split()
+        if words and words[-1] not in _NOT_A_NAME and not words[-1].endswith(("'s", "’s")):
+            name = match.group(0).split()
+            while name and name[0].lower() in _NOT_A_NAME:
+                name = name[1:]  # "did St Mary's primary school" names St Mary's
+            return f"{' '.join(name)}, which Ofsted inspects and grades on its own"
     return None

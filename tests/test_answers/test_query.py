@@ -351,15 +351,20 @@ def test_an_area_of_england_that_is_no_council_is_declined_alone(catalogue: Cata
     assert plan(survey, catalogue).abstain_reason is None
 
 
-def test_a_follow_up_naming_an_area_keeps_the_council_only_beside_a_topic(catalogue: Catalogue) -> None:
+def test_a_follow_up_naming_an_area_keeps_the_council_unless_it_names_only_the_area(
+    catalogue: Catalogue,
+) -> None:
     earlier = parse("how did sheffield do in 2023", catalogue.gazetteer)
     compare = with_context(
         parse("how do their care leavers compare with the rest of south yorkshire", catalogue.gazetteer),
         earlier,
     )
     assert compare.council_keys == ("sheffield",) and plan(compare, catalogue).abstain_reason is None
-    alone = with_context(parse("and south yorkshire?", catalogue.gazetteer), earlier)
-    assert not alone.places and plan(alone, catalogue).abstain_reason
+    typical = with_context(parse("is that typical for the north east", catalogue.gazetteer), earlier)
+    assert typical.council_keys == ("sheffield",)
+    for question in ("and south yorkshire?", "ok and what about the black country"):
+        alone = with_context(parse(question, catalogue.gazetteer), earlier)
+        assert not alone.places and plan(alone, catalogue).abstain_reason, question
 
 
 def test_the_grade_of_a_school_home_or_other_inspection_is_not_in_a_council_report(
@@ -372,6 +377,7 @@ def test_the_grade_of_a_school_home_or_other_inspection_is_not_in_a_council_repo
         ("is little acorns nursery in york rated good", "little acorns nursery"),
         ("what did ofsted rate the maple lodge childrens home in salford", "maple lodge childrens home"),
         ("best primary schools in sheffield", "schools"),
+        ("school league tables in bolton", "schools"),
         ("ofsted ratings of warringtons secondary schools", "schools"),
         ("what was the outcome of lincolnshires send area inspection", "SEND"),
         ("What rating did HM Inspectorate of Probation give Doncaster's youth justice service?", "Probation"),
@@ -389,6 +395,9 @@ def test_the_grade_of_a_school_home_or_other_inspection_is_not_in_a_council_repo
         "how good is kent's virtual school",
         "how well does stockport support children with send",
         "what did ofsted say about the secure children's home in 2019 in st helens",
+        "how many children in care in bolton attend schools rated good",
+        "which councils had the best support for children in schools",
+        "how did children in care in salford do in their gcse grades at schools",
     ):
         assert parse(question, catalogue.gazetteer).other_inspection is None, question
 
