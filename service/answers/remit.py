@@ -68,9 +68,11 @@ _GRADED_MANY = re.compile(
     re.I,
 )
 # Inspections other than a council's children's services, by what they are called.
+_OUTCOME = r"(?:inspections?|ratings?|grades?|judge?ments?|outcomes?|reports?|rated|graded|inspected)"
 _OTHER_INSPECTIONS = (
     (
-        re.compile(r"\b(?:local\s+)?area\s+send\b|\bsend\s+(?:area\s+)?inspections?\b", re.I),
+        # "the SEND area inspection", "send inspection outcome" (not "SEND support in the local area")
+        re.compile(rf"\b(?:local\s+)?(?:area\s+)?send\s+(?:area\s+)?{_OUTCOME}\b", re.I),
         "the local area SEND inspection (Ofsted with the Care Quality Commission)",
     ),
     (
@@ -78,11 +80,15 @@ _OTHER_INSPECTIONS = (
         "HM Inspectorate of Probation's inspection of youth justice services",
     ),
     (
-        re.compile(r"\b(?:cqc|care quality commission)\b", re.I),
+        re.compile(
+            rf"\b(?:cqc|care quality commission)(?:[’']s)?\s+{_OUTCOME}\b"
+            r"|\b(?:rated|inspected|graded|judged) by (?:the )?(?:cqc|care quality commission)\b",
+            re.I,
+        ),
         "the Care Quality Commission's inspection of health services",
     ),
     (
-        re.compile(r"\b(?:hmicfrs|police inspection)\b", re.I),
+        re.compile(rf"\b(?:hmicfrs|police\s+{_OUTCOME})\b", re.I),
         "HM Inspectorate of Constabulary's inspection of the police",
     ),
 )

@@ -381,6 +381,7 @@ def test_the_grade_of_a_school_home_or_other_inspection_is_not_in_a_council_repo
         ("ofsted ratings of warringtons secondary schools", "schools"),
         ("what was the outcome of lincolnshires send area inspection", "SEND"),
         ("What rating did HM Inspectorate of Probation give Doncaster's youth justice service?", "Probation"),
+        ("what was the cqc rating for camhs in devon", "Care Quality Commission"),
     ):
         intent = parse(question, catalogue.gazetteer)
         assert intent.other_inspection and named in intent.other_inspection, question
@@ -397,6 +398,8 @@ def test_the_grade_of_a_school_home_or_other_inspection_is_not_in_a_council_repo
         "what did ofsted say about the secure children's home in 2019 in st helens",
         "how many children in care in bolton attend schools rated good",
         "which councils had the best support for children in schools",
+        "how good is the local area send offer in york",
+        "how did bolton's social workers work with the cqc",
         "how did children in care in salford do in their gcse grades at schools",
     ):
         assert parse(question, catalogue.gazetteer).other_inspection is None, question
