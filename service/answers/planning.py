@@ -311,6 +311,14 @@ def plan(intent: QueryIntent, catalogue: Catalogue, filters: Filters | None = No
                     f"indexed reports are of its successors, {successors}, and describe their services."
                 ),
             )
+    if intent.own_case:
+        return Plan(
+            (),
+            abstain_reason=(
+                "The reports are anonymised: they describe a council's services, never one child's "
+                "or family's case."
+            ),
+        )
     if intent.other_inspection and allowed is None:
         # "what grade did St Mary's primary school get": a council's report never gives it.
         return Plan(

@@ -27,7 +27,7 @@ from service.answers.lexicon import (
     TONE_FRAMING,
 )
 from service.answers.normalise import Correction, Normalised
-from service.answers.remit import other_inspection
+from service.answers.remit import other_inspection, personal_case
 from service.answers.text import ACRONYMS, fold, plain, stem
 from service.answers.tone import CASUAL_CRITICISM
 from service.answers.when import (
@@ -202,6 +202,8 @@ class QueryIntent:
     # What another inspection than the council's children's services grades, when that is what the
     # question asks for ("Bradford College", a SEND area inspection: ``service.answers.remit``).
     other_inspection: str | None = None
+    # The asker's own case ("who was my social worker"): the reports are anonymised.
+    own_case: bool = False
     # Councils named that were abolished before the collection's reports of their area
     # (``aliases.ABOLISHED``): ``places`` holds their successors.
     abolished: tuple[str, ...] = ()
@@ -395,6 +397,7 @@ def parse(
         outside_places=tuple(dict.fromkeys(outside)),
         regions=tuple(dict.fromkeys(m.display for m in mentions if m.key in gazetteer.regions)),
         other_inspection=other_inspection(question),
+        own_case=personal_case(question),
         abolished=tuple(
             dict.fromkeys(
                 name

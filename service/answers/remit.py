@@ -94,6 +94,39 @@ _OTHER_INSPECTIONS = (
 )
 
 
+# Services Ofsted registers and grades apart from the council's own inspection (a regional adoption
+# agency, an independent fostering agency), and the focused visits between inspections, which give
+# no grade: asked for their grade, a council's report has none to give.
+_GRADED_APART = (
+    (
+        re.compile(
+            r"\b(?:regional adoption agenc(?:y|ies)|raas?|(?:independent )?fostering agenc(?:y|ies)|ifas?)\b",
+            re.I,
+        ),
+        "a regional adoption agency or fostering agency, which Ofsted inspects and grades on its own",
+    ),
+    (
+        # "judged in its 2024 focused visit" (not "judged better since the focused visit")
+        re.compile(
+            r"\b(?:in|at|during|from|of|by)\s+(?:its|the|their|a)?\s*(?:\d{4}\s+)?focused visits?\b", re.I
+        ),
+        "a focused visit, which Ofsted makes between inspections and which gives no grade",
+    ),
+)
+# A question about the asker's own case: the reports are anonymised and describe no one's case.
+_OWN_CASE = re.compile(
+    r"\bmy\s+(?:(?:own|old|current|new|last)\s+)?(?:social workers?|case(?:\s+file)?|"
+    r"child(?:ren)?|son|daughter|family|foster (?:carers?|parents?)|personal advisers?|pa|iro|"
+    r"case worker|key worker)\b",
+    re.I,
+)
+
+
+def personal_case(question: str) -> bool:
+    """Whether a question asks about the asker's own case ("who was my social worker in Luton")."""
+    return bool(_OWN_CASE.search(question))
+
+
 def other_inspection(question: str) -> str | None:
     """What another inspection than a council's children's services judges, when the question asks
     for its outcome ("a school's own inspection"); ``None`` for a question a council's report answers.
@@ -108,6 +141,9 @@ def other_inspection(question: str) -> str | None:
             return what
     if not _GRADED.search(question):
         return None
+    for pattern, what in _GRADED_APART:
+        if pattern.search(question):
+            return what
     if _GRADED_MANY.search(question):
         return "schools, nurseries and colleges, which Ofsted inspects and grades one by one"
     for match in _NAMED.finditer(question):

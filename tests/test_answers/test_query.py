@@ -382,6 +382,9 @@ def test_the_grade_of_a_school_home_or_other_inspection_is_not_in_a_council_repo
         ("what was the outcome of lincolnshires send area inspection", "SEND"),
         ("What rating did HM Inspectorate of Probation give Doncaster's youth justice service?", "Probation"),
         ("what was the cqc rating for camhs in devon", "Care Quality Commission"),
+        ("what did ofsted rate the fostering agency in derby", "fostering agency"),
+        ("what is the ofsted rating of the regional adoption agency for lancashire", "adoption agency"),
+        ("what was kirklees judged in its 2024 focused visit", "focused visit"),
     ):
         intent = parse(question, catalogue.gazetteer)
         assert intent.other_inspection and named in intent.other_inspection, question
@@ -400,6 +403,10 @@ def test_the_grade_of_a_school_home_or_other_inspection_is_not_in_a_council_repo
         "which councils had the best support for children in schools",
         "how good is the local area send offer in york",
         "how did bolton's social workers work with the cqc",
+        "how well does the regional adoption agency support lancashire adopters",
+        "how many focused visits did wirral have before that",
+        "has wirral been judged better since the focused visit",
+        "what grade did derby get for adoption in 2017",
         "how did children in care in salford do in their gcse grades at schools",
     ):
         assert parse(question, catalogue.gazetteer).other_inspection is None, question
@@ -425,6 +432,17 @@ def test_an_abolished_councils_services_are_not_its_successors(catalogue: Catalo
         parse("what did ofsted say about early help in cumbria", catalogue.gazetteer),
     )
     assert later.abolished == ("cumbria",) and plan(later, catalogue).abstain_reason
+
+
+def test_the_askers_own_case_is_in_no_report(catalogue: Catalogue) -> None:
+    for question in ("who was my social worker in luton", "is my child safe in bolton"):
+        reason = plan(parse(question, catalogue.gazetteer), catalogue).abstain_reason
+        assert reason and "anonymised" in reason, question
+    for question in (
+        "can my council help care leavers in bolton",
+        "how are our children in care doing in bolton",
+    ):
+        assert not parse(question, catalogue.gazetteer).own_case, question
 
 
 def test_a_sum_of_money_asked_for_wants_a_figure(catalogue: Catalogue) -> None:
