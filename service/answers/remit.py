@@ -14,8 +14,10 @@ The kinds come from Ofsted's remit as it publishes it (schools, early years and 
 education and skills, children's social care providers such as children's homes) and from the other
 inspectorates of children's services in England (HM Inspectorate of Probation for youth justice,
 the Care Quality Commission for health, and Ofsted with the CQC for local area SEND provision). A
-question about such a place *in general* ("how well do schools support children in care", "what did
-Ofsted say about Coventry's own children's homes") is one a council's report answers, and is left
+regional adoption agency or a fostering agency is likewise graded apart, a focused visit gives no
+grade, and no report describes anyone's own case (``personal_case``: the reports are anonymised).
+A question about such a place *in general* ("how well do schools support children in care", "what
+did Ofsted say about Coventry's own children's homes") is one a council's report answers, and is left
 alone: only a graded, ranked or named one is another inspection's.
 """
 
