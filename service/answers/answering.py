@@ -38,7 +38,7 @@ from service.answers.lists import (
     list_spans,
 )
 from service.answers.planning import Catalogue, ReportInfo
-from service.answers.query import QueryIntent
+from service.answers.query import SECTION_HINTS, QueryIntent
 from service.answers.quoting import REFERENCE_ONLY, prose_like, quote_span
 from service.answers.records import Citation, Passage
 from service.answers.retrieval import BORROWED_WEIGHT, TermStats
@@ -126,6 +126,10 @@ class Asks:
     # A tone asked with no topic ("what was holding them back", "was it that bad at the previous
     # one too"): the question is about the report as a whole, so every sentence is on its topic.
     broad: bool = False
+    # Whom the question is about ("care", "leavers") and the sections that are about them: a
+    # sentence of such a section is about them whether it names them or not (as in retrieval).
+    subject: frozenset[str] = frozenset()
+    subject_sections: tuple[re.Pattern[str], ...] = ()
 
     @classmethod
     def of(cls, intent: QueryIntent) -> Asks:
@@ -147,7 +151,13 @@ class Asks:
             borrowed=frozenset(stem(t) for t in intent.borrowed),
             change=intent.asks_change,
             broad=intent.broad_tone,
+            subject=frozenset(stem(t) for t in intent.slots[0]) if not intent.slots[1] else frozenset(),
+            subject_sections=tuple(p for name, _, p in SECTION_HINTS if name in intent.sections),
         )
+
+    def holds_subject(self, passage: Passage) -> bool:
+        """Whether a passage is of a section about whom the question asks."""
+        return bool(self.subject) and any(p.search(passage.section or "") for p in self.subject_sections)
 
     def weight(self, term_stem: str, idf: float) -> float:
         return idf * (BORROWED_WEIGHT if term_stem in self.borrowed else 1.0)
@@ -353,10 +363,13 @@ class Composer:
         head = list(passages[:depth])
         if len(head) <= keep or self.record is not None:
             return list(passages)
-        best: dict[str, float] = {}
-        for score, _rank, passage, _found in self.ranked_sentences(intent, head, kind="rerank"):
-            best[passage.chunk_id] = max(best.get(passage.chunk_id, 0.0), score)
-        order = sorted(range(len(head)), key=lambda i: -best.get(head[i].chunk_id, 0.0))
+        # As ``extractive`` orders sentences: one on the topic of the tone asked for first.
+        broad = Asks.of(intent).broad
+        best: dict[str, tuple[bool, float]] = {}
+        for score, _rank, passage, found in self.ranked_sentences(intent, head, kind="rerank"):
+            agrees = found.agrees > 0 and (broad or found.cover >= ON_TOPIC)
+            best[passage.chunk_id] = max(best.get(passage.chunk_id, (False, 0.0)), (agrees, score))
+        order = sorted(range(len(head)), key=lambda i: best.get(head[i].chunk_id, (False, 0.0)), reverse=True)
         chosen = sorted(order[:keep])
         rest = [head[i] for i in range(len(head)) if i not in chosen]
         return [head[i] for i in chosen] + rest + list(passages[depth:])
@@ -412,11 +425,12 @@ class Composer:
         out: list[Scored] = []
         previous: set[str] = set()
         previous_end: int | None = None
+        subject = asks.subject if asks.holds_subject(passage) else frozenset()
         for position, span in enumerate(sentence_spans(text)):
             start, end = quote_span(text, *span)
             sentence = text[start:end]
             sentence_stems = stems(sentence)
-            present = set(sentence_stems)
+            present = set(sentence_stems) | subject
             for abbr, long_form in asks.aliases:
                 if abbr in present:  # "CADS" holds "children's advice and duty service"
                     present |= set(long_form)

@@ -262,6 +262,19 @@ class QueryIntent:
         return bool(self.wants.tone) and all(t.lower() in _NOT_TOPIC for t in self.terms)
 
     @property
+    def slots(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The topic as (whom, what): the terms naming the part of the report or judgement area it
+        is about ("care", "leavers"), and the other terms that name a topic (``_slots``)."""
+        return _slots(self)
+
+    @property
+    def area_tone(self) -> bool:
+        """A tone asked of an area alone ("any concerns raised about their care leavers",
+        "anything flagged about help and protection"): its whom, and no what about them."""
+        whom, what = self.slots
+        return bool(self.wants.tone) and bool(whom) and bool(self.sections) and not what
+
+    @property
     def broad_change(self) -> bool:
         """A change asked of no topic ("did they keep it up at the next one", "had things got
         better by the next one"): how the services as a whole changed, which the report says in

@@ -125,6 +125,10 @@ class Query:
     # A change asked of no topic ("did they keep it up at the next one"): a passage that says how
     # things changed since the last inspection ranks higher (``Weights.change``).
     change: bool = False
+    # The terms naming whom the question is about ("care", "leavers"), when it points at their
+    # section: every sentence of a passage in that section is about them, named or not ("Some
+    # children live with neglect for too long" in the help and protection section).
+    subject: tuple[str, ...] = ()
 
 
 BORROWED_WEIGHT = 0.5  # of a borrowed term's idf: "and what about accommodation?" is about accommodation
@@ -270,6 +274,11 @@ class Retriever:
 
         whole = held(analysis.stems) if query.aliases else analysis.stems
         sentences = [held(p) for p in analysis.sentences] if query.aliases else analysis.sentences
+        in_section = any(p.search(chunk.section or "") for p in query.section_patterns)
+        if query.subject and in_section:
+            subject = {stem(t) for t in query.subject}
+            whole = whole | subject
+            sentences = [present | subject for present in sentences]
         chunk_cover = sum(v for t, v in weights.items() if t in whole) / total
         best_sentence = max(
             (sum(v for t, v in weights.items() if t in present) / total for present in sentences),
@@ -284,7 +293,7 @@ class Retriever:
         for a, b in itertools.pairwise(term_stems):
             if f" {a} {b} " in analysis.joined:
                 phrase = max(phrase, 0.4)
-        section = 1.0 if any(p.search(chunk.section or "") for p in query.section_patterns) else 0.0
+        section = 1.0 if in_section else 0.0
         opening = bool(chunk.pages) and min(chunk.pages) <= SUMMARY_PAGES
         summary = 1.0 if opening or SUMMARY_SECTION.search(chunk.section or "") else 0.0
         if summary and not section and query.summary_in_section:

@@ -227,7 +227,8 @@ def retrieval_query(
         phrases=intent.search_phrases if with_context else intent.phrases,
         aliases=intent.aliases,
         borrowed=intent.borrowed,
-        tone=intent.wants.tone if intent.broad_tone else 0,
+        tone=intent.wants.tone if intent.broad_tone or intent.area_tone else 0,
+        subject=intent.slots[0] if patterns else (),
         change=intent.broad_change,
     )
 
