@@ -55,7 +55,7 @@ class Weights:
     # users-tune (0.07 → 0.15: hit@5 0.947 → 0.958); the sentence quoted is then the fitted
     # ranker's (``service.answers.sentence_rank``, whose ``summary`` feature reads this flag).
     summary: float = 0.15
-    tone: float = 0.3  # × the share of a passage's sentences of the tone asked (``Query.tone``)
+    tone: float = 0.3  # a passage holding a sentence of the tone asked (``Query.tone``)
     change: float = 0.3  # a passage that says how things changed (``Query.change``)
     candidates: int = 60  # from each of dense and lexical
     rescore: int = 40  # fused candidates looked inside
@@ -118,9 +118,10 @@ class Query:
     # the abbreviation counts as holding the long form.
     aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()
     borrowed: tuple[str, ...] = ()  # terms a follow-up took from an earlier question: weighed less
-    # -1 shortfalls, +1 strengths: a passage holding more sentences of that tone ranks higher
+    # -1 shortfalls, +1 strengths: a passage holding a sentence of that tone ranks higher
     # (``Weights.tone``), for a question that asks for a tone of no topic ("what was holding
-    # them back"), which words alone cannot find.
+    # them back") or of an area alone ("anything flagged about help and protection"), which
+    # words alone cannot find.
     tone: int = 0
     # A change asked of no topic ("did they keep it up at the next one"): a passage that says how
     # things changed since the last inspection ranks higher (``Weights.change``).
@@ -327,16 +328,21 @@ class Retriever:
         return passage_from_chunk(chunk, score, parts)
 
     def _toned(self, chunk: Any, wanted: int) -> float:
-        """The share of a chunk's sentences whose tone (by words or placement) is the one wanted."""
+        """1 when a chunk holds a sentence whose tone (by words or placement) is the one wanted.
+
+        Whether it holds one, not the share of its sentences that do: a paragraph that opens
+        with a strength and then states the shortfall asked for ("The quality of assessments is
+        a particular strength. ... A small number of children experience neglect for too long")
+        holds that finding as much as the report's list of improvements does, and the share
+        ranked the list (every line a shortfall) above every such paragraph."""
         text = chunk.text
         ranges = list_ranges(text)
-        spans = sentence_spans(text)
-        if not spans:
-            return 0.0
-        agreeing = sum(
-            1 for a, b in spans if agreement(wanted, sentence_tone(text[a:b], chunk.section, ranges, a)) > 0
+        return float(
+            any(
+                agreement(wanted, sentence_tone(text[a:b], chunk.section, ranges, a)) > 0
+                for a, b in sentence_spans(text)
+            )
         )
-        return agreeing / len(spans)
 
 
 def passage_from_chunk(chunk: Any, score: float, scores: dict[str, float] | None = None) -> Passage:
