@@ -31,10 +31,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from indexer.fusion import reciprocal_rank_fusion
-from service.answers.lexicon import CHANGE_SENTENCE, SUMMARY_SECTION
+from service.answers.lexicon import SUMMARY_SECTION
 from service.answers.records import Passage
 from service.answers.text import fold, sentence_spans, stem, stems
 from service.answers.tone import agreement, list_ranges, sentence_tone
+from service.answers.when import SINCE_LAST
 
 if TYPE_CHECKING:
     from indexer.backend import SearchIndex
@@ -56,7 +57,7 @@ class Weights:
     # ranker's (``service.answers.sentence_rank``, whose ``summary`` feature reads this flag).
     summary: float = 0.15
     tone: float = 0.3  # a passage holding a sentence of the tone asked (``Query.tone``)
-    change: float = 0.3  # a passage that says how things changed (``Query.change``)
+    change: float = 0.3  # a passage measured from the previous inspection (``Query.change``)
     candidates: int = 60  # from each of dense and lexical
     rescore: int = 40  # fused candidates looked inside
 
@@ -124,7 +125,7 @@ class Query:
     # words alone cannot find.
     tone: int = 0
     # A change asked of no topic ("did they keep it up at the next one"): a passage that says how
-    # things changed since the last inspection ranks higher (``Weights.change``).
+    # things changed since the previous inspection ranks higher (``Weights.change``).
     change: bool = False
     # The terms naming whom the question is about ("care", "leavers"), when it points at their
     # section: every sentence of a passage in that section is about them, named or not ("Some
@@ -303,7 +304,10 @@ class Retriever:
             # much as the area's own section.
             section = 1.0 if any(p.search(chunk.text) for p in query.section_patterns) else 0.0
         toned = self._toned(chunk, query.tone) if query.tone else 0.0
-        changed = 1.0 if query.change and CHANGE_SENTENCE.search(chunk.text) else 0.0
+        # Measured from the previous inspection ("Since its last inspection, when services were
+        # judged outstanding, ..."), in the words that read the same in a question (``SINCE_LAST``):
+        # any change word ("no longer need care") is in most passages and told them nothing apart.
+        changed = 1.0 if query.change and SINCE_LAST.search(chunk.text) else 0.0
         parts = {
             "rrf": rrf,
             "dense": dense,
