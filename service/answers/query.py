@@ -595,9 +595,7 @@ def with_context(intent: QueryIntent, previous: QueryIntent | None) -> QueryInte
         topic = tuple(t for t in previous.terms if t not in _FRAME_WORDS)
         carried = replace(carried, terms=(*topic, *own), context=earlier)
     elif refers and _names_topic(intent):
-        carried = _carry_slots(
-            carried, intent, previous, pronoun=bool(_POINTS_AT_TOPIC.search(intent.question))
-        )
+        carried = _carry_slots(carried, intent, previous)
     if refers or not _names_topic(intent):  # "try 2023" after a declined "solihull 2021 grade"
         carried = _frame(carried, previous, intent.terms, same_part=not overall)
     if len({p.key for p in carried.places}) > 1 or len({y.year for y in carried.years}) > 1:
@@ -841,20 +839,20 @@ _HOW_FARED = re.compile(
 )
 
 
-def _carry_slots(
-    carried: QueryIntent, intent: QueryIntent, previous: QueryIntent, *, pronoun: bool
-) -> QueryIntent:
+def _carry_slots(carried: QueryIntent, intent: QueryIntent, previous: QueryIntent) -> QueryIntent:
     """A follow-up with a topic of its own keeps the earlier question's slots it does not name.
 
     "And what about accommodation?" after "what proportion of care leavers were in education,
     employment or training?" names a new *what* and keeps *whom* (care leavers); "and for children
-    in care?" names a new *whom* and keeps *what*. A pronoun can point at the earlier topic ("was
-    the council in touch with most of them?"), so a follow-up with one keeps the earlier *what*
-    unless it names both slots itself. Borrowed terms weigh less than the follow-up's own."""
+    in care?" names a new *whom* and keeps *what*. A pronoun beside a *what* of the follow-up's
+    own stands for whom the earlier question was about: "was the council in touch with most of
+    them?" after "how many care leavers were NEET?" asks about contact with care leavers, not
+    about NEET care leavers (whose words outweighed "touch" and kept the answer on NEET
+    figures). Borrowed terms weigh less than the follow-up's own."""
     own_subject, own_topic = _slots(intent)
     subject, topic = _slots(previous)
-    keep_topic = not (own_subject and own_topic) if pronoun else not own_topic
-    if own_subject and not pronoun and _HOW_FARED.search(intent.question):
+    keep_topic = not own_topic
+    if own_subject and _HOW_FARED.search(intent.question):
         keep_topic = False  # "and how were care leavers doing?": about them as a whole
     kept = (() if own_subject else subject) + (topic if keep_topic else ())
     borrowed = tuple(t for t in dict.fromkeys(kept) if t not in intent.terms)
