@@ -6,6 +6,8 @@ come only from earlier turns, and the response says what it answered about.
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from service.answers.qa import QAService
 from service.answers.records import Answer, Passage, Turn
 from service.answers.retrieval import Query, Retriever
 from service.answers.tone import tone
+from service.answers.when import SINCE_LAST
 
 
 @pytest.fixture(scope="module")
@@ -314,9 +317,9 @@ def test_a_change_of_things_as_a_whole_is_answered_with_the_sentences_that_say_s
 
 
 def test_a_broad_ask_ranks_the_passages_of_the_kind_asked(qa: QAService) -> None:
-    # Asked of no topic, a change or a tone has no words to search for: retrieval counts the
-    # passages that say how things changed (``Query.change``), or the share of their sentences of
-    # the tone asked (``Query.tone``).
+    # Asked of no topic, a change or a tone has no words to search for: retrieval favours the
+    # passages that say how things changed since the last inspection (``Query.change``), or that
+    # hold a sentence of the tone asked (``Query.tone``).
     def changes(passages: list[Passage]) -> int:
         return sum(bool(CHANGE_SENTENCE.search(p.text)) for p in passages)
 
@@ -357,3 +360,44 @@ def test_a_question_with_no_topic_words_is_not_searched_by_keyword(qa: QAService
     assert recording.searched == []
     assert retriever.search(Query(text=text, terms=("foster",), report_ids=southend), 5)
     assert recording.searched == ["foster"]
+
+
+def test_a_tone_asked_of_an_area_alone_reads_every_sentence_of_its_section(qa: QAService) -> None:
+    # "Anything flagged about help and protection" names whom and nothing about them: every
+    # passage of that section is about them, whether its sentences name them or not, and the
+    # passages that hold a shortfall are the ones asked for.
+    intent = qa.understand("anything flagged about help and protection", history_of("barnet 2017 grade"))
+    assert intent.area_tone and not intent.broad_tone and intent.wants.tone == -1
+    assert intent.slots == (("help", "protection"), ())
+    barnet = ("barnet-2017-07-07",)
+    pattern = re.compile("help and protection", re.I)
+    query = Query(text="help and protection", terms=("help", "protection"), report_ids=barnet)
+    ranked = qa.retriever.ranked(replace(query, section_patterns=(pattern,), subject=("help", "protection")))
+    in_section = [p for p in ranked if pattern.search(p.section or "")]
+    assert in_section and all(p.scores["sentence"] == 1.0 for p in in_section)
+    answer = conversation(qa, "barnet 2017 grade", "anything flagged about help and protection")
+    assert not answer.abstained and reports(answer) == {"barnet-2017-07-07"}
+    assert any(tone(c.quote) < 0 for c in answer.citations), answer.answer
+
+
+def test_a_change_asked_of_no_topic_ranks_the_passages_measured_from_the_last_inspection(
+    qa: QAService,
+) -> None:
+    # Any change word ("no longer", "have improved") is in most passages; the report says how
+    # services changed measured from the inspection before, as a question would say it.
+    text = "southend 2016 grade had things got better by the next one"
+    southend = ("southend-on-sea-2019-08-27",)
+    changed = qa.retriever.search(Query(text=text, terms=(), report_ids=southend, change=True), 5)
+    assert SINCE_LAST.search(changed[0].text), changed[0].text[:200]
+
+
+def test_a_pronoun_beside_a_topic_of_its_own_stands_for_whom(qa: QAService) -> None:
+    # "Them" after "how many care leavers were NEET" are the care leavers: the follow-up asks
+    # about contact with them, not about NEET care leavers.
+    first = "How many Bexley care leavers were NEET in 2018?"
+    intent = qa.understand("was the council even in touch with most of them?", history_of(first))
+    assert "touch" in intent.terms and intent.borrowed == ("care", "leavers")
+    assert not {"neet", "education", "employment", "training"} & set(intent.terms)
+    # With no topic of its own, "that" still continues the earlier question whole.
+    intent = qa.understand("had that got any better?", history_of(first))
+    assert {"care", "leavers", "neet"} <= set(intent.terms)
