@@ -69,6 +69,8 @@ _BEFORE = re.compile(
     r"(20[0-3]\d)\b(\s+(?:ofsted\s+)?(?:inspection|report|visit)s?\b)?",
     re.I,
 )
+# "2013-14", "2019/20": a financial or school year, the period a report's figures cover.
+_PERIOD = re.compile(r"\b(20[0-3]\d)\s*[-–/]\s*(\d\d)\b(?![-–/]\d)")
 # "In the 2010s", "the late 2010s", "mid-2010s": a decade, or a third of one.
 _DECADE = re.compile(r"\b(?:(?:in|during)\s+)?(?:the\s+)?(?:(early|mid|late)[- ]?)?(20[0-3])0s\b", re.I)
 _DECADE_PART = {"early": (0, 3), "mid": (3, 6), "late": (6, 9)}
@@ -379,11 +381,18 @@ def _years(
     elif months and _INSPECTED.search(question):
         kind = "inspection"
     mentions = []
+    # "the adoption rate in 2013-14": a year of figures, which the inspection at its end reports.
+    periods: dict[int, int] = {}
+    for m in _PERIOD.finditer(question):
+        if int(m.group(2)) == (int(m.group(1)) + 1) % 100:
+            periods[m.start(1)] = int(m.group(1)) + 1
+            spans.append(m.span())  # "14" is no topic word
     for match in YEAR.finditer(question):
         if match.start(1) in ranged:
             continue
         month = months.get(match.start(1))
-        mentions.append(YearMention(int(match.group(1)), month, kind if month else "any", match.start(1)))
+        year = periods.get(match.start(1), int(match.group(1)))
+        mentions.append(YearMention(year, month, kind if month else "any", match.start(1)))
     two = _TWO_YEARS.search(question)
     if two and not mentions and not within:
         starts = [two.start(i) for i in (1, 2, 3) if two.group(i)]

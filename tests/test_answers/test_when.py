@@ -294,3 +294,15 @@ def test_change_since_the_last_inspection_in_a_year_is_the_one_after_it(catalogu
     reports = councils_with_several_reports(catalogue)[0]
     question = f"What has improved in {reports[0].local_authority} since the previous inspection?"
     assert _chosen(catalogue, question) == (reports[-1].report_id,)
+
+
+def test_a_year_of_figures_is_the_inspection_at_its_end(catalogue: Catalogue) -> None:
+    # "2013-14" is a financial or school year: the report of an inspection in 2014 gives its figures
+    # (Hull was inspected late in 2014, published February 2015), and "14" is no topic word.
+    for question in ("whats the adoption rate in Hull 2013-14", "Hull adoption figures for 2013/14"):
+        intent = parse(question, catalogue.gazetteer)
+        assert [y.year for y in intent.years] == [2014] and "14" not in intent.terms, question
+        assert _chosen(catalogue, question) == ("kingston-upon-hull-2015-02-10",), question
+    # Two years that do not follow each other, or written in full, are not one year of figures.
+    assert [y.year for y in read_dates("hull 2013-15 caseloads").years] == [2013]
+    assert read_dates("hull reports 2013-2014").year_from == 2013
