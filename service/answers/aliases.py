@@ -525,6 +525,15 @@ class Gazetteer:
             known = tuple(t for t in targets if t in self._display)
             if known and alias not in self._names:
                 self._names[alias] = known
+        # "cheshire e", "n somerset", "ne lincs": a compass point typed as its initial, for every
+        # name that has one (a form two councils would share is left out).
+        derived: dict[str, set[tuple[str, ...]]] = {}
+        for name, targets_of in self._names.items():
+            for form in _compass_forms(name):
+                derived.setdefault(form, set()).add(targets_of)
+        for form, owners in derived.items():
+            if form not in self._names and len(owners) == 1:
+                self._names[form] = next(iter(owners))
         self._regions = {normalise_name(area) for area in ENGLISH_AREAS} - set(self._names)
         self._outside = {normalise_name(place) for place in NOT_IN_CORPUS_PLACES} - set(self._names)
         self._outside |= self._regions
@@ -612,6 +621,29 @@ class Gazetteer:
 # district councils are so named after their county ("North Devon", "East Hertfordshire", "Mid
 # Suffolk", "South Derbyshire"), and metropolitan regions after their city ("Greater Manchester").
 _AREA_PREFIX = re.compile(r"\b((?:north|south)(?:\s+(?:east|west))?|east|west|mid|greater)\s+$")
+
+
+_COMPASS = {
+    "north east": "ne",
+    "north west": "nw",
+    "south east": "se",
+    "south west": "sw",
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+}
+_COMPASS_WORD = re.compile(r"\b(?:(?:north|south) (?:east|west)|north|south|east|west)\b")
+
+
+def _compass_forms(name: str) -> set[str]:
+    """A name with its compass points as initials ("cheshire east" → "cheshire e", "north east
+    lincolnshire" → "ne lincolnshire" and "n e lincolnshire"); none for a name without one."""
+    if not _COMPASS_WORD.search(name):
+        return set()
+    joined = _COMPASS_WORD.sub(lambda m: _COMPASS[m.group(0)], name)
+    spaced = _COMPASS_WORD.sub(lambda m: " ".join(w[0] for w in m.group(0).split()), name)
+    return {joined, spaced} - {name}
 
 
 def _mask(question: str) -> str:
