@@ -19,8 +19,8 @@ FIGURE_NEAR_WEIGHT = 0.1
 FIGURE_NEAR_WORDS = 4
 _MONTH_NAMES = "January|February|March|April|May|June|July|August|September|October|November|December"
 # Numbers that count nothing: dates and years ("since 1 July 2015", "in 2013-14"), ages
-# ("16- and 17-year-olds", "aged 18 to 25"), references ("section 31", "outcome 2") and spans of
-# time made adjectives ("a three-year initiative").
+# ("16- and 17-year-olds", "aged 18 to 25"), references ("section 31", "outcome 2"), names
+# ("COVID-19") and spans of time made adjectives ("a three-year initiative").
 _DATE = re.compile(
     rf"\b\d{{1,2}}(?:st|nd|rd|th)? (?:{_MONTH_NAMES})\b|\b(?:{_MONTH_NAMES}) \d{{4}}\b|"
     r"\b(?:19|20)\d\d(?:[–/-]\d{2,4})?\b|"
@@ -33,6 +33,8 @@ _DATE = re.compile(
     # a paragraph's number the text runs into its first sentence: "54.PAs provide", "12. The"
     r"^\s*\d{1,3}\.(?=\s*[A-Z])|"
     r"\b(?:section|schedule|article|tier|level|stage|outcome|enabler|paragraph|page|phase|year) \d+|"
+    # a name with a number in it: "COVID-19"
+    r"\b[A-Za-z]+-\d+\b|"
     # a span of time made an adjective counts nothing: "a three-year initiative", "a 12-week course"
     r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve)-(?:year|month|week|day|hour)\b(?!s)",
     re.I,

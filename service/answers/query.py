@@ -767,6 +767,9 @@ _ASKS_WHAT = re.compile(r"^\W*(?:(?:and|so|but|ok(?:ay)?|then)\W+)?(?:how|what|w
 # grade or the list itself ("why did care leavers need to improve", "how come it was inadequate").
 ASKS_WHY = re.compile(
     r"^\W*(?:(?:and|so|but|ok(?:ay)?|then)\W+)?(?:why|how come)\b|\bwhat (?:made|led to|caused)\b"
+    # Typed after the council and inspection it is about: "halton 2024 why inadequate", "wirral
+    # earliest report why were care leavers inadequate".
+    r"|\b(?:why|how come)\b"
     r"|\breasons? (?:for|why)\b",
     re.I,
 )

@@ -90,4 +90,10 @@ def _reasons(intent: QueryIntent) -> QueryIntent:
         above = bool(set(grades_named(text)) & {"good", "outstanding"}) and not negated
         tone = -1 if below or negated else (1 if above else 0)
     wants = replace(intent.wants, tone=tone)
-    return replace(intent, sections=sections, wants=wants, is_judgement=False, judgement_areas=())
+    # "halton 2024 why inadequate": a grade and nothing it grades asks why the services as a whole
+    # were judged so, so the grade's words are no topic (every finding of that tone answers).
+    named = {w for g in grades_named(intent.question) for w in g.split()}
+    terms = intent.terms if any(t.lower() not in named for t in intent.terms) else ()
+    return replace(
+        intent, sections=sections, wants=wants, is_judgement=False, judgement_areas=(), terms=terms
+    )

@@ -142,6 +142,7 @@ def test_sentences_are_read_for_shortfall_or_strength(sentence: str, sign: int) 
         ("54.PAs provide effective support to help care-experienced young people.", False),
         ("12. The number of children in care rose to 43.", True),
         ("The 18+ team supports care leavers.", False),
+        ("The COVID-19 pandemic has not hindered Norfolk’s progress.", False),
     ],
 )
 def test_a_figure_is_a_count_not_a_date_age_or_reference(sentence: str, counts: bool) -> None:
@@ -157,6 +158,8 @@ def test_a_figure_is_a_count_not_a_date_age_or_reference(sentence: str, counts: 
         ("How timely were initial child protection conferences in Bexley?", True),
         ("number of cic in luton 2026", True),
         ("and what is their annual budget", True),
+        ("how quick does norfolk CADS deal with referrals", True),
+        ("how fast are referrals screened in the mash", True),
         ("What did Ofsted say about foster carer reviews in Southend-on-Sea?", False),
         ("What did the report say about the number of children in care?", False),
         ("Which councils were criticised for their work with care leavers?", False),

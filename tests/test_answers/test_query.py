@@ -294,6 +294,16 @@ def test_a_question_with_no_topic_asks_for_the_headline_judgement(catalogue: Cat
     assert earliest.relative == "earliest"
 
 
+def test_why_typed_after_the_council_asks_for_the_findings_behind_the_grade(catalogue: Catalogue) -> None:
+    from service.answers.understanding import _reasons
+
+    intent = _reasons(parse("Halton 2024 why inadequate", catalogue.gazetteer))
+    # A grade and nothing it grades: the shortfalls of the report as a whole, not the grade again.
+    assert intent.wants.tone == -1 and not intent.is_judgement and intent.broad_tone
+    intent = _reasons(parse("Wirral earliest report why were care leavers inadequate", catalogue.gazetteer))
+    assert intent.wants.tone == -1 and {"care", "leavers"} <= set(intent.terms)
+
+
 def test_how_long_names_the_figure_asked_for_not_a_topic(catalogue: Catalogue) -> None:
     terms = parse("Lewisham early help waiting list how long 2019", catalogue.gazetteer).terms
     assert "long" not in terms and {"early", "help", "waiting", "list"} <= set(terms)
