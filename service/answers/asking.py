@@ -32,7 +32,7 @@ from service.answers.tone import asked
 # about caseloads", nor "how did Ofsted rate ..."). Composition prefers sentences holding a count
 # (``service.answers.figures``); abstention declines when no passage on the topic holds one.
 QUANTITY = re.compile(
-    r"\b(?:how (?:many|much|high|large|long|big|quickly|quick|fast|often|soon|timely)|"
+    r"\b(?:how (?:many|much|high|large|long|big|quickly|often|soon|timely)|"
     r"what (?:proportion|percentage|number|share)|"
     r"(?:what|how) (?:was|were|is|are) (?:the |its |their )?(?:\w+ ){0,3}"
     r"(?:rates?|numbers?|proportion|percentage|backlog|figures?|totals?|average)|"
