@@ -34,7 +34,10 @@ WORDS = 230  # about a minute's reading
 DETAIL = 3  # strengths and weaknesses per area in the response's data
 IMPROVE_SHOWN = 2
 SUMMARY = re.compile(
-    r"summary of (?:key )?findings|executive summary|headline|services in .+ (?:are|is|require)", re.I
+    r"summary of (?:key )?findings|executive summary|headline|services in .+ (?:are|is|require)"
+    # An ILACS report opens, under its title, with the inspectors' headline paragraphs.
+    r"|^inspection of .+ children['’]s services$",
+    re.I,
 )
 # A section's area, by its title (the query module's section patterns, combined area first).
 _HINTS = {name: title for name, _, title in SECTION_HINTS}
@@ -97,8 +100,14 @@ def summarise(tools: Tools, intent: QueryIntent, info: ReportInfo, notes: list[s
     improve = [item[0][2:] for item in list_items(list_spans(chunks, IMPROVE_LIST)) if item]
     # The chat text first (so its citations read 1, 2, 3 ...): each area's first strength and first
     # weakness while within a minute's reading, then the first items of what needs to improve.
+    quoted = {(c.chunk_id, c.quote) for c in draft.citations}
     for area, found in findings.items():
-        chosen = [found[kind][0] for kind in ("strengths", "weaknesses") if found[kind]]
+        # The first strength and weakness not already quoted (the headline after the grade).
+        fresh = {
+            kind: [f for f in found[kind] if (f[0].chunk_id, f[0].text[f[1] : f[2]]) not in quoted]
+            for kind in ("strengths", "weaknesses")
+        }
+        chosen = [fresh[kind][0] for kind in ("strengths", "weaknesses") if fresh[kind]]
         cost = sum(len(p.text[a:b].split()) for p, a, b in chosen)
         if not chosen or words + cost > WORDS:
             continue

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -218,6 +219,20 @@ def test_a_summary_gives_grades_findings_and_improvements_within_a_minute(qa: QA
         for item in area["strengths"] + area["weaknesses"]:
             assert item["citation"] in cited
     assert len(answer.data["improve"]) >= 3
+
+
+def test_a_summary_quotes_the_ilacs_headline_paragraphs_once(qa: QAService) -> None:
+    # An ILACS report's headline paragraphs open it under its title; a 2026 report gives no overall
+    # grade, so nothing else quotes them.
+    for question in ("Summarise Blackpool's 2026 inspection", "sum up hull 2023 ofsted"):
+        answer = qa.ask(question)
+        assert "In summary:" in answer.answer, answer.answer
+        summary = answer.answer.split("In summary:")[1].split("\n\n")[0]
+        numbers = [int(n) for n in re.findall(r"\[(\d+)\]", summary)]
+        assert numbers and all(answer.citations[n - 1].page <= 2 for n in numbers), summary
+        quotes = [" ".join(c.quote.split()) for c in answer.citations]
+        assert len(quotes) == len(set(quotes))  # no sentence quoted twice
+        assert_cited_verbatim(qa, answer)
 
 
 # --- recurring themes ------------------------------------------------------------------------------
