@@ -282,13 +282,10 @@ class WhichCouncil:
         return composed(draft, passages)
 
 
-# The four passages read are those of the first eight retrieved (``strategy_kit.READ_DEPTH``, however
-# few are shown) whose best sentence is likeliest to answer (``Composer.rerank``): a passage ranked
-# sixth to eighth whose sentence answers better is quoted. Eight, not the five shown: users-tune2's
-# "solihull first inspection in the collection how were they on permanence" is answered from its
-# eighth; 8, 10 and 12 gave the same figures on every tuning file (users-heldout, users-blind and
-# users-blind2 unchanged, read after the choice) and dev.jsonl is unchanged.
-RERANK_DEPTH = 8
+# The four passages read are those of the first six retrieved whose best sentence is likeliest to
+# answer (``Composer.rerank``): a passage ranked fifth or sixth whose sentence answers better is
+# quoted.
+RERANK_DEPTH = 6
 # Sentences an extractive answer quotes, at most (and at most this many of one report). Four, not
 # three: a question has several findings that answer it and the gold asks for one of them, so a
 # fourth sentence holds it more often: key facts users-tune 0.808 → 0.822, users-tune-body 0.830 →
@@ -308,14 +305,11 @@ class Extractive:
 
     def answer(self, case: Case) -> Reply | None:
         composer = case.tools.composer
-        passages = composer.rerank(case.intent, case.reading, RERANK_DEPTH, keep=4)
+        passages = composer.rerank(case.intent, case.passages, RERANK_DEPTH, keep=4)
         draft = composer.extractive(
             case.intent, passages[:4], per_report=ANSWER_SENTENCES, max_sentences=ANSWER_SENTENCES
         )
-        # Shown: the passages quoted, then the rest of the ``top_k`` retrieved (a passage quoted
-        # from deeper is shown beside them, not in place of one).
-        shown = {p.chunk_id for p in case.passages} | {p.chunk_id for p in draft.cited.values()}
-        return composed(draft, [p for p in passages if p.chunk_id in shown])
+        return composed(draft, passages)
 
 
 def _title(index: SearchIndex, report_id: str) -> str | None:

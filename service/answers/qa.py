@@ -31,7 +31,7 @@ from service.answers.query import QueryIntent
 from service.answers.records import Answer, Filters, Focus, Passage, Turn
 from service.answers.retrieval import Retriever, TermStats
 from service.answers.strategies import walk
-from service.answers.strategy_kit import READ_DEPTH, Case, Tools, in_section, interleave, retrieval_query
+from service.answers.strategy_kit import Case, Tools, in_section, interleave, retrieval_query
 from service.answers.understanding import Understanding
 from service.answers.vocabulary import Vocabulary, english_words
 
@@ -299,7 +299,7 @@ class QAService:
             the_plan,
             filters,
             top_k,
-            lambda: self._retrieve(intent, the_plan, filters, max(top_k, READ_DEPTH), timings),
+            lambda: self._retrieve(intent, the_plan, filters, top_k, timings),
             use_llm=use_llm,
             timings=timings,
         )

@@ -183,15 +183,7 @@ class Case:
 
     @functools.cached_property
     def passages(self) -> list[Passage]:
-        """The ``top_k`` best of each group, interleaved: what is shown, gated and mostly read."""
-        shown = [group[: self.top_k] for group in self.groups]
-        return interleave(shown, self.top_k * max(1, min(len(self.groups), 3)))
-
-    @functools.cached_property
-    def reading(self) -> list[Passage]:
-        """Every passage retrieved (``READ_DEPTH`` a group, or ``top_k`` when more), interleaved:
-        what the extractive composer chooses its passages from."""
-        return interleave(self.groups, sum(len(group) for group in self.groups))
+        return interleave(self.groups, self.top_k * max(1, min(len(self.groups), 3)))
 
     @functools.cached_property
     def weak(self) -> str | None:
@@ -203,11 +195,6 @@ class Case:
         """ "What needs to improve?": the items of the best report's list (about the topic, if named)."""
         best = [self.passages[0].report_id] if self.passages else []
         return self.tools.composer.section_list(best, IMPROVE_LIST, topic=self.intent.terms)
-
-
-# Passages retrieved for each group of the plan, however few are shown (``top_k``): the
-# extractive answer reads the likeliest of them (``passage_strategies.RERANK_DEPTH``).
-READ_DEPTH = 8
 
 
 class Strategy(Protocol):
