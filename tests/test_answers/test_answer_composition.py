@@ -397,3 +397,15 @@ def test_an_overall_grade_is_quoted_with_the_headline_finding(qa: QAService) -> 
     assert not sif.abstained
     assert "widespread and serious failures" in sif.answer, sif.answer
     assert sif.citations[1].chunk_id == "barnet-2017-07-07#0003"  # "Executive summary"
+
+
+@pytest.mark.slow
+def test_an_area_grade_comes_with_two_sentences_that_say_it(qa: QAService) -> None:
+    answer = qa.ask("hull help and protection still inadequate 2023")
+    assert not answer.abstained and answer.reports == ("kingston-upon-hull-2023-01-13",)
+    assert "help and protection: requires improvement to be good" in answer.answer
+    said = quotes(answer)[1:]
+    assert len(said) == 2 and len(set(said)) == 2, answer.answer
+    # The overall grade keeps its headline and no more.
+    overall = qa.ask("What was Durham's overall effectiveness judgement in 2019?")
+    assert len(overall.citations) <= 1 + 2, overall.answer
