@@ -13,7 +13,10 @@ _TABLE_WORDS = re.compile(r"\b(?:Inspection dates|Lead inspector|Judgement Grade
 # Sentences every report of an era carries word for word: they say nothing about the council.
 _BOILERPLATE = re.compile(
     r"It is Ofsted[’']s expectation that|Ofsted is the Office for Standards|This publication is available|"
-    r"Crown copyright|You can obtain copies|Piccadilly Gate|This inspection was carried out under section",
+    r"Crown copyright|You can obtain copies|Piccadilly Gate|This inspection was carried out under section|"
+    # The footnote to the improvement list of every report since 2023, which the page text runs
+    # into the sentence it interrupts.
+    r"have been cross-referenced with the outcomes|This statutory guidance sets out the purpose",
     re.I,
 )
 

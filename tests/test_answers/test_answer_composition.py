@@ -409,3 +409,23 @@ def test_an_area_grade_comes_with_two_sentences_that_say_it(qa: QAService) -> No
     # The overall grade keeps its headline and no more.
     overall = qa.ask("What was Durham's overall effectiveness judgement in 2019?")
     assert len(overall.citations) <= 1 + 2, overall.answer
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # The footnote every report since 2023 puts under its improvement list (West Berkshire 2025's
+        # page text runs it into the sentence it interrupts).
+        "1 The areas for improvement have been cross-referenced with the outcomes, enablers or principles "
+        "in the Children’s Social Care: National Framework.",
+        "This statutory guidance sets out the purpose, principles for practice and expected outcomes of "
+        "children’s social care.",
+    ],
+)
+def test_boilerplate_every_report_carries_is_never_quoted(sentence: str) -> None:
+    from service.answers.quoting import prose_like
+
+    assert not prose_like(sentence)
+    assert prose_like(
+        "Arrangements to manage allegations against adults who work with children are effective."
+    )
