@@ -14,7 +14,9 @@ display). In order:
 3. **Misspelt council names** ("Middlesborough", "Peterbrough"), matched with rapidfuzz's
    optimal-string-alignment distance against every name the gazetteer knows. Each name has its
    own bound: under half its distance to the nearest *other* name (and at most 1-3 edits by
-   length), so no real council name, nor anything within the bound of one, can land on another.
+   length), so no real council name, nor anything within the bound of one, can land on another;
+   beyond its bound, a typing at least two edits nearer to one name than to any other's still
+   finds it.
    Only words the reports never use are tried, so "busy" never becomes Bury.
 4. **Misspelt words** ("registerd", "mising"), corrected towards the index's own vocabulary
    (words in at least ``MIN_CANDIDATE_PASSAGES`` passages), nearest first, then most frequent.
@@ -178,7 +180,15 @@ class Normaliser:
         for name, distance, _ in found:  # nearest first: the first within its own bound
             if 0 < distance <= self.bounds[name]:
                 return name
-        return None
+        if not found:
+            return None
+        # A name whose bound is small because another place's name is near it ("north yorkshire"
+        # and "south yorkshire" are two edits apart): the nearest still stands when the typing is
+        # at least two edits nearer to it than to any other place's name ("north yorkshre").
+        name, distance, _ = found[0]
+        others = [d for other, d, _ in found[1:] if set(self._targets[other]) != set(self._targets[name])]
+        within_cap = 0 < distance <= _edit_cap(len(name.replace(" ", "")))
+        return name if within_cap and all(d >= distance + 2 for d in others) else None
 
     def display(self, name: str) -> str:
         keys = self._targets.get(name, (name,))
