@@ -200,7 +200,14 @@ class Writer:
 
 
 class Comparison:
-    """Several councils or inspections: up to three sentences of each, side by side."""
+    """Several councils or inspections: up to three sentences of each, side by side.
+
+    Each side's three passages are those of its first ``RERANK_DEPTH`` whose best sentence is
+    likeliest to answer (``Composer.rerank``, as for a single answer), not its first three as
+    retrieved: a side is retrieved on the question's words alone, and its passage that states
+    the finding asked for ("agency workers still occupy 47% of roles") is often its fourth or
+    fifth, behind passages that name the topic in passing.
+    """
 
     name = "comparison"
 
@@ -208,10 +215,11 @@ class Comparison:
         return len(plan.targets) > 1
 
     def answer(self, case: Case) -> Reply | None:
-        groups = case.groups
-        pool = interleave([g[:3] for g in groups], 12)
+        composer, intent = case.tools.composer, case.intent
+        groups = [composer.rerank(intent, g, RERANK_DEPTH, keep=3)[:3] for g in case.groups]
+        pool = interleave(groups, 12)
         limit = min(6, 3 * len(groups))
-        draft = case.tools.composer.extractive(case.intent, pool, per_report=3, max_sentences=limit)
+        draft = composer.extractive(intent, pool, per_report=3, max_sentences=limit)
         return composed(draft, case.passages)
 
 

@@ -157,6 +157,44 @@ def test_comparison_keeps_reports_apart_and_labelled(qa: QAService) -> None:
     assert second.startswith("Barnet, 2019 inspection") and "good" in second.lower()
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How did Ofsted's view of care leavers in Barnet change between the 2017 and 2019 inspections?",
+        "How did foster carer support in Southend-on-Sea differ between the 2016 and 2019 inspections?",
+        "How did the front door in Barnet differ between the 2017 and 2019 inspections?",
+    ],
+)
+def test_comparison_quotes_each_side_from_the_passages_whose_sentences_answer(
+    qa: QAService, question: str
+) -> None:
+    """Each inspection's part of a comparison reads the three of its first six passages whose best
+    sentence the ranker finds likeliest to answer (as a single answer does), not merely its first
+    three as retrieved: a side's finding on the topic is often its fourth or fifth passage."""
+    from service.answers.passage_strategies import RERANK_DEPTH
+
+    case = qa.case(question, use_llm=False)
+    composer = qa.tools.composer
+    read = {
+        p.chunk_id
+        for group in case.groups
+        for p in composer.rerank(case.intent, group, RERANK_DEPTH, keep=3)[:3]
+    }
+    answer = qa.ask(question, use_llm=False)
+    assert len(cited_reports(answer)) == 2, answer.answer
+    assert {c.chunk_id for c in answer.citations} <= read, answer.answer
+
+
+def test_comparison_quotes_a_finding_retrieval_ranked_below_its_sides_first_three(qa: QAService) -> None:
+    """Southend-on-Sea 2016 on foster carer support: its finding is quoted from a passage that
+    retrieval put fourth or lower among that inspection's passages."""
+    question = "How did foster carer support in Southend-on-Sea differ between the 2016 and 2019 inspections?"
+    first_three = {p.chunk_id for group in qa.case(question, use_llm=False).groups for p in group[:3]}
+    answer = qa.ask(question, use_llm=False)
+    assert cited_reports(answer) == {"southend-on-sea-2016-07-07", "southend-on-sea-2019-08-27"}
+    assert {c.chunk_id for c in answer.citations} - first_three, answer.answer
+
+
 def test_follow_ups_keep_council_and_take_the_new_year(qa: QAService) -> None:
     first_question = "What did Southend-on-Sea's 2019 inspection say about foster carers?"
     first = qa.ask(first_question)
