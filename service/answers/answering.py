@@ -787,7 +787,8 @@ class Composer:
         its first sentence. None where no section is headed so, or it opens with no prose or with a
         list of what to improve (the 2014 reports open the LSCB's section so), which is no verdict."""
         rows = self.index.chunk_ids_for_reports([report_id])
-        for chunk in sorted(self.index.chunks(list(rows)), key=lambda c: c.start):
+        chunks = sorted(self.index.chunks(list(rows)), key=lambda c: c.start)
+        for chunk in chunks:
             if heading_area(chunk.section or "") != judgement.area:
                 continue
             passage = _as_passage(chunk)
@@ -800,9 +801,9 @@ class Composer:
                 if start < end and prose_like(passage.text[start:end]):
                     return passage, start, end
             return None
-        return self._graded_summary(report_id, judgement)
+        return self._graded_summary(chunks, judgement)
 
-    def _graded_summary(self, report_id: str, judgement: Any) -> tuple[Passage, int, int] | None:
+    def _graded_summary(self, chunks: Sequence[Any], judgement: Any) -> tuple[Passage, int, int] | None:
         """The first sentence after a body table that grades the judgement's area and opens its
         summary ("Key judgement Judgement grade / Leadership, management and governance /
         Outstanding / Summary / Strong governance arrangements ..."), as the 2014-2015 reports of
@@ -814,8 +815,7 @@ class Composer:
         grade = r"\W+".join(map(re.escape, judgement.grade.split()))
         heading = r"\W+".join(map(re.escape, words))
         table = re.compile(heading + r"\W+" + grade + r"\W+summary\b", re.IGNORECASE)
-        rows = self.index.chunk_ids_for_reports([report_id])
-        for chunk in sorted(self.index.chunks(list(rows)), key=lambda c: c.start):
+        for chunk in chunks:  # the report's, in order
             found = table.search(chunk.text)
             if found:
                 return self._following_sentence(_as_passage(chunk), found.end())
