@@ -570,7 +570,19 @@ def with_context(intent: QueryIntent, previous: QueryIntent | None) -> QueryInte
     beside_area = set(intent.outside_places) <= set(intent.regions) and not _only_areas(intent)
     if intent.places or (intent.outside_places and not beside_area):
         if continues and not intent.terms and previous.terms:
-            return _frame(replace(intent, terms=previous.terms, context=previous.question), previous, ())
+            # "And essex?" asks the earlier question of another council: a grade when that asked
+            # for one (of the same areas), its topic otherwise, not the new council's headline.
+            asked = replace(
+                intent,
+                terms=previous.terms,
+                context=previous.question,
+                is_judgement=previous.is_judgement,
+                judgement_areas=previous.judgement_areas,
+                wants=previous.wants,
+            )
+            return _frame(asked, previous, ())
+        if _sets_beside(intent, previous, refers):
+            return _beside(intent, previous)
         return intent
     if not previous.places and not previous.outside_places:
         return intent
@@ -815,6 +827,44 @@ def _slots(intent: QueryIntent) -> tuple[tuple[str, ...], tuple[str, ...]]:
     # (A place outside the index is no topic: "swansea" of "what about swansea's fostering".)
     places = {w.lower() for name in intent.outside_places for w in _WORD.findall(name)}
     return subject, tuple(t for t in intent.terms if t not in subject and t not in _NOT_TOPIC | places)
+
+
+def _sets_beside(intent: QueryIntent, previous: QueryIntent, refers: bool) -> bool:
+    """Whether a follow-up that names a council of its own sets it beside the one discussed, on the
+    same topic: "how does that compare with norfolk", "how do they compare with essex", "is it the
+    same in leeds" (it compares, points back, and asks about nothing else)."""
+    if not previous.places or not _COMPARES.search(intent.question):
+        return False
+    if not (refers or _POINTS_AT_TOPIC.search(intent.question)):
+        return False
+    new = {p.key for p in intent.places} - {p.key for p in previous.places}
+    own = [t for t in intent.terms if t not in FOLLOWUP_FILLER and t not in _COMPARE_WORDS]
+    return bool(new) and not own and bool(previous.terms)
+
+
+def _beside(intent: QueryIntent, previous: QueryIntent) -> QueryIntent:
+    """The council discussed and the one the follow-up names, side by side on the earlier topic; an
+    inspection the earlier question dated keeps its date when the follow-up gives none (each
+    council's report nearest it is compared: ``planning``)."""
+    places = tuple({p.key: p for p in (*previous.places, *intent.places)}.values())
+    earlier = " ".join(part for part in (previous.context, previous.question) if part)
+    carried = replace(
+        intent,
+        places=places,
+        terms=previous.terms,
+        context=earlier,
+        from_history=True,
+        is_comparison=True,
+    )
+    if not intent.years and not intent.relative and intent.year_from is None and intent.year_to is None:
+        carried = replace(
+            carried,
+            years=previous.years,
+            relative=previous.relative,
+            year_from=previous.year_from,
+            year_to=previous.year_to,
+        )
+    return carried
 
 
 def _only_areas(intent: QueryIntent) -> bool:

@@ -161,8 +161,24 @@ def tone(sentence: str) -> float:
 
     Counts shortfall phrases and strength words (a negated strength counts as a shortfall) and
     returns their balance, so "Most plans are good, although contingency planning is weak" is
-    mixed (0) and "Plans are not consistently effective" a shortfall.
+    mixed (0) and "Plans are not consistently effective" a shortfall. A shortfall stated after an
+    opening concession is a shortfall whatever the concession grants ("Despite strengths across
+    the service, there remain areas of weaker practice"); a strength after a conceded shortfall
+    ("Despite these weaknesses, most care leavers are well supported") is mixed, since the
+    sentence still records the shortfall.
     """
+    main = _main_clause(sentence)
+    if main is not sentence:
+        stated, conceded = _balance(main), _balance(sentence[: len(sentence) - len(main)])
+        if stated < 0:
+            return stated
+        if conceded < 0 and stated > 0:
+            return 0.0
+    return _balance(sentence)
+
+
+def _balance(sentence: str) -> float:
+    """Shortfall phrases against strength words, from -1 (all shortfall) to 1 (all strength)."""
     text = _PURPOSE.sub(" ", _NEUTRAL.sub(" ", sentence))
     strengths = len(_AVOIDED.findall(text))
     text = _AVOIDED.sub(" ", text)
@@ -175,6 +191,21 @@ def tone(sentence: str) -> float:
     if shortfalls == strengths:
         return 0.0
     return (strengths - shortfalls) / (strengths + shortfalls)
+
+
+# A sentence that opens by conceding ("Despite strengths across the service, there remain areas of
+# weaker practice", "Although most plans are detailed, contingency planning is weak"): its main
+# clause is what comes after the concession (``tone``).
+_CONCESSION = re.compile(
+    r"^\W*(?:despite|although|though|while|whilst|even though|notwithstanding)\b[^,;]{3,}[,;]\s*", re.I
+)
+
+
+def _main_clause(sentence: str) -> str:
+    """The sentence without an opening concession, when one comes before its main clause."""
+    match = _CONCESSION.match(sentence)
+    rest = sentence[match.end() :] if match else ""
+    return rest if len(rest.split()) >= 3 else sentence
 
 
 def section_tone(section: str | None) -> int:

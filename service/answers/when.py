@@ -163,13 +163,17 @@ _PLACES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"|\bnext[- ]to[- ](?:last|latest|newest|most[- ]recent)\b"
             r"|\b(?:one|inspection|report|time)\s+before\s+last\b"
             rf"|\b{_STEPPED}\s+{_STEP}{_BEFORE_WORD}\s+{_OF}{_LATEST_WORD}\b(?:\s+{_NOUN}\b)?"
-            rf"|\b(?:one|{_NOUN}|time)\s+{_STEP}{_BEFORE_WORD}\s+(?:that|this|it)\b|\bthe\s+time\s+before(?:\s+last)?\b",
+            rf"|\b(?:one|{_NOUN}|time)\s+{_STEP}{_BEFORE_WORD}\s+(?:that|this|it)\b|\bthe\s+time\s+before(?:\s+last)?\b"
+            # Typed after the council, the noun left out: "barnsley before its latest report",
+            # "what was kent like before its most recent inspection".
+            rf"|\b{_BEFORE_WORD}\s+(?:the|its|their|[a-z-]+['’]s)\s+{_LATEST_WORD}\s+(?:{_THING}|ofsted|ilacs)\b",
         ),
         ("third", rf"\b(?:third|3rd)\s+{_NOUN}|\b{_STEPPED}\s+{_STEP}{_AFTER_WORD}\s+{_OF}(?:second|2nd)\b"),
         (
             "second",
             rf"\b{_STEPPED}\s+{_STEP}{_AFTER_WORD}\s+{_OF}{_EARLIEST_WORD}\b(?:\s+{_NOUN}\b)?"
-            rf"|\b(?:second|2nd)\s+{_NOUN}",
+            rf"|\b(?:second|2nd)\s+{_NOUN}"
+            rf"|\b{_AFTER_WORD}\s+(?:the|its|their|[a-z-]+['’]s)\s+{_EARLIEST_WORD}\s+(?:{_THING}|ofsted|ilacs)\b",
         ),
         (
             "next",

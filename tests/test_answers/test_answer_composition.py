@@ -117,6 +117,21 @@ def test_questions_are_read_for_criticism_or_praise(question: str, wanted: int) 
         ),
         ("Despite leaders considering this work to be strong, plans are not reviewed.", -1),
         ("Services for children in care continue to be good.", 1),
+        # Wakefield 2025, Coventry 2017: the finding is the clause after an opening concession.
+        (
+            "Despite strengths and improvements since the last inspection across the care leavers’ "
+            "service, there remain areas of weaker practice, leaving a small number of care leavers "
+            "vulnerable.",
+            -1,
+        ),
+        ("Although some plans are detailed and clear, too many lack contingency planning.", -1),
+        ("While the service faced high demand last year, leaders responded effectively.", 1),
+        # Durham 2019: a strength after a conceded shortfall still records the shortfall.
+        (
+            "Despite these weaknesses in the assessment and planning, most care leavers are well "
+            "supported by their social worker or young person’s adviser to make good progress.",
+            0,
+        ),
     ],
 )
 def test_sentences_are_read_for_shortfall_or_strength(sentence: str, sign: int) -> None:

@@ -401,3 +401,21 @@ def test_a_pronoun_beside_a_topic_of_its_own_stands_for_whom(qa: QAService) -> N
     # With no topic of its own, "that" still continues the earlier question whole.
     intent = qa.understand("had that got any better?", history_of(first))
     assert {"care", "leavers", "neet"} <= set(intent.terms)
+
+
+def test_another_council_alone_is_asked_the_earlier_question(qa: QAService) -> None:
+    # A topic: the new council's findings on it, not its headline grade.
+    topic = conversation(qa, "bexley care leavers", "and durham?")
+    assert reports(topic) == {"durham-2019-10-21"} and "Overall effectiveness" not in topic.answer
+    assert re.search(r"care leavers", topic.answer, re.I), topic.answer
+    # A grade of one area: the same area's grade for the new council.
+    graded = conversation(qa, "what was bexleys care leavers grade", "and durham?")
+    assert reports(graded) == {"durham-2019-10-21"}
+    assert "care leavers" in graded.answer.split("[1]")[0].lower(), graded.answer
+
+
+def test_comparing_with_another_council_sets_both_side_by_side_on_the_topic(qa: QAService) -> None:
+    answer = conversation(qa, "southend 2019 care leavers", "how does that compare with durham")
+    assert reports(answer) == {"southend-on-sea-2019-08-27", "durham-2019-10-21"}, answer.answer
+    assert answer.focus is not None and set(answer.focus.councils) == {"Southend-on-Sea", "Durham"}
+    assert all(re.search(r"care leav|young people|PAs?\b", c.quote, re.I) for c in answer.citations)

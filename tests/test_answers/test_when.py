@@ -264,6 +264,10 @@ AROUND_THE_NAME: tuple[tuple[str, Pick], ...] = (
     ("What did Ofsted find about neglect when it last visited {C}?", lambda r: r[-1:]),
     ("{c} care leavers last time ofsted came", lambda r: r[-1:]),
     ("{c} care leavers the time before last", lambda r: r[-2:-1]),
+    # The noun left out before the step: "barnsley before its latest report".
+    ("{c} before its latest report, care leavers grade", lambda r: r[-2:-1]),
+    ("what was {c} like before its most recent inspection on neglect", lambda r: r[-2:-1]),
+    ("{c} after its first inspection, how was neglect", lambda r: r[1:2]),
 )
 
 
