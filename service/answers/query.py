@@ -843,8 +843,8 @@ def _sets_beside(intent: QueryIntent, previous: QueryIntent, refers: bool) -> bo
 
 
 def _beside(intent: QueryIntent, previous: QueryIntent) -> QueryIntent:
-    """The council discussed and the one the follow-up names, side by side on the earlier topic; an
-    inspection the earlier question dated keeps its date when the follow-up gives none (each
+    """The council discussed and the one the follow-up names, side by side on the earlier topic (or
+    grade); an inspection the earlier question dated keeps its date when the follow-up gives none (each
     council's report nearest it is compared: ``planning``)."""
     places = tuple({p.key: p for p in (*previous.places, *intent.places)}.values())
     earlier = " ".join(part for part in (previous.context, previous.question) if part)
@@ -855,6 +855,10 @@ def _beside(intent: QueryIntent, previous: QueryIntent) -> QueryIntent:
         context=earlier,
         from_history=True,
         is_comparison=True,
+        # After a grade question, the grades of the same areas.
+        is_judgement=previous.is_judgement,
+        judgement_areas=previous.judgement_areas,
+        wants=previous.wants,
     )
     if not intent.years and not intent.relative and intent.year_from is None and intent.year_to is None:
         carried = replace(

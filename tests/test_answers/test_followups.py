@@ -419,3 +419,6 @@ def test_comparing_with_another_council_sets_both_side_by_side_on_the_topic(qa: 
     assert reports(answer) == {"southend-on-sea-2019-08-27", "durham-2019-10-21"}, answer.answer
     assert answer.focus is not None and set(answer.focus.councils) == {"Southend-on-Sea", "Durham"}
     assert all(re.search(r"care leav|young people|PAs?\b", c.quote, re.I) for c in answer.citations)
+    graded = conversation(qa, "what was barnets overall grade in 2019", "how does that compare with durham")
+    assert reports(graded) == {"barnet-2019-07-01", "durham-2019-10-21"}, graded.answer
+    assert graded.answer.count("Overall effectiveness:") == 2, graded.answer
